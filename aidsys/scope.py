@@ -1,0 +1,132 @@
+"""Who may see what: decided here and nowhere else.
+
+A user's scope is the union of their active memberships: county staff see every school of
+their county, the aid office and the principal their school, a class teacher the classes
+they teach (and the school those classes belong to), an admin everything. Every model
+family declares how it reaches a county, a school and a class (`scope_paths`), and
+`Model.objects.visible_to(user)` filters by it. Views fetch through it, so an object out
+of scope is simply not found: 404.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db import models
+from django.db.models import Q
+from django.http import Http404
+
+
+@dataclass(frozen=True)
+class Scope:
+    is_admin: bool = False
+    county_ids: frozenset[int] = field(default_factory=frozenset)
+    school_ids: frozenset[int] = field(default_factory=frozenset)
+    class_ids: frozenset[int] = field(default_factory=frozenset)
+    # Schools a class teacher belongs to: visible as a school, not as all of its classes.
+    member_school_ids: frozenset[int] = field(default_factory=frozenset)
+    member_county_ids: frozenset[int] = field(default_factory=frozenset)
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.is_admin or self.county_ids or self.school_ids or self.class_ids)
+
+
+EMPTY_SCOPE = Scope()
+
+
+def scope_for(user) -> Scope:
+    """The user's scope today, computed once per user object (that is, once per request)."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return EMPTY_SCOPE
+    cached = getattr(user, "_aidsys_scope", None)
+    if cached is not None:
+        return cached
+    scope = _compute_scope(user)
+    user._aidsys_scope = scope
+    return scope
+
+
+def _compute_scope(user) -> Scope:
+    from aidsys.models import Membership, Role, SchoolClass
+
+    memberships = list(Membership.objects.active().filter(user=user).select_related("school"))
+    roles = {m.role for m in memberships}
+    is_admin = user.is_superuser or Role.ADMIN in roles
+    county_ids = {m.county_id for m in memberships if m.role == Role.COUNTY_STAFF}
+    school_ids = {m.school_id for m in memberships if m.role in (Role.AID_OFFICE, Role.PRINCIPAL)}
+    teacher_school_ids = {m.school_id for m in memberships if m.role == Role.CLASS_TEACHER}
+    class_ids = set()
+    if teacher_school_ids:
+        class_ids = set(
+            SchoolClass.objects.filter(class_teacher=user, school_id__in=teacher_school_ids).values_list(
+                "pk", flat=True
+            )
+        )
+    member_school_ids = school_ids | teacher_school_ids
+    member_county_ids = county_ids | {m.school.county_id for m in memberships if m.school_id}
+    return Scope(
+        is_admin=is_admin,
+        county_ids=frozenset(county_ids),
+        school_ids=frozenset(school_ids),
+        class_ids=frozenset(class_ids),
+        member_school_ids=frozenset(member_school_ids),
+        member_county_ids=frozenset(member_county_ids),
+    )
+
+
+def forget_scope(user) -> None:
+    """Drop the cached scope after the user's memberships or classes changed."""
+    if hasattr(user, "_aidsys_scope"):
+        del user._aidsys_scope
+
+
+def _path_is_to_many(model, path: str) -> bool:
+    for name in path.split("__"):
+        if name == "pk":
+            return False
+        field_ = model._meta.get_field(name)
+        if field_.many_to_many or field_.one_to_many:
+            return True
+        model = field_.related_model
+    return False
+
+
+class ScopedQuerySet(models.QuerySet):
+    """Filter rows by the user's scope through the model's `scope_paths`.
+
+    `scope_paths` maps "county", "school", "class" and optionally "member_school" and
+    "member_county" (schools and counties a class teacher belongs to) to the lookup that
+    reaches that level from the model. A level with no path grants nothing for this model.
+    """
+
+    def visible_to(self, user):
+        scope = scope_for(user)
+        if scope.is_admin:
+            return self.all()
+        if scope.is_empty:
+            return self.none()
+        paths = self.model.scope_paths
+        grants = {
+            "county": scope.county_ids,
+            "school": scope.school_ids,
+            "class": scope.class_ids,
+            "member_school": scope.member_school_ids,
+            "member_county": scope.member_county_ids,
+        }
+        condition = Q(pk__in=[])
+        for level, ids in grants.items():
+            path = paths.get(level)
+            if not path or not ids:
+                continue
+            lookup = Q(**{f"{path}__in": ids})
+            if _path_is_to_many(self.model, path):
+                lookup = Q(pk__in=self.model._base_manager.filter(lookup).values("pk"))
+            condition |= lookup
+        return self.filter(condition)
+
+    def get_visible_or_404(self, user, **lookup):
+        try:
+            return self.visible_to(user).get(**lookup)
+        except self.model.DoesNotExist:
+            raise Http404 from None
