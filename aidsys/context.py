@@ -10,11 +10,12 @@ class RequestContext:
     ip: str | None = None
 
 
-_current: ContextVar[RequestContext] = ContextVar("aidsys_request_context", default=RequestContext())
+_NO_REQUEST = RequestContext()
+_current: ContextVar[RequestContext | None] = ContextVar("aidsys_request_context", default=None)
 
 
 def current_request_context() -> RequestContext:
-    return _current.get()
+    return _current.get() or _NO_REQUEST
 
 
 def set_request_context(context: RequestContext):

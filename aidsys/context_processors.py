@@ -1,2 +1,28 @@
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from aidsys.models import Role
+from aidsys.scope import scope_for
+
+# Menu entries by role: (url name, label, roles that see it). An admin sees them all.
+MENU = [
+    ("aidsys:dashboard", _("To-do"), None),
+    ("aidsys:school_list", _("Schools and classes"), None),
+    ("aidsys:holiday_list", _("Holiday calendar"), (Role.AID_OFFICE, Role.PRINCIPAL, Role.COUNTY_STAFF)),
+    ("aidsys:audit_list", _("Audit trail"), (Role.AID_OFFICE, Role.PRINCIPAL, Role.COUNTY_STAFF)),
+]
+
+
 def navigation(request):
-    return {}
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    scope = scope_for(user)
+    current = request.resolver_match.view_name if request.resolver_match else ""
+    menu = [
+        {"url": reverse(name), "label": label, "active": name == current}
+        for name, label, roles in MENU
+        if roles is None or scope.is_admin or scope.roles & set(roles)
+    ]
+    role_labels = sorted({str(Role(role).label) for role in scope.roles})
+    return {"menu": menu, "role_labels": role_labels, "is_system_admin": scope.is_admin}

@@ -32,4 +32,3 @@ class RequestContextMiddleware:
             reset_request_context(token)
         response["X-Request-ID"] = request.id
         return response
-

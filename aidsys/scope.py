@@ -20,6 +20,7 @@ from django.http import Http404
 @dataclass(frozen=True)
 class Scope:
     is_admin: bool = False
+    roles: frozenset[str] = field(default_factory=frozenset)
     county_ids: frozenset[int] = field(default_factory=frozenset)
     school_ids: frozenset[int] = field(default_factory=frozenset)
     class_ids: frozenset[int] = field(default_factory=frozenset)
@@ -65,8 +66,11 @@ def _compute_scope(user) -> Scope:
         )
     member_school_ids = school_ids | teacher_school_ids
     member_county_ids = county_ids | {m.school.county_id for m in memberships if m.school_id}
+    if is_admin:
+        roles.add(Role.ADMIN)
     return Scope(
         is_admin=is_admin,
+        roles=frozenset(roles),
         county_ids=frozenset(county_ids),
         school_ids=frozenset(school_ids),
         class_ids=frozenset(class_ids),
@@ -81,7 +85,7 @@ def forget_scope(user) -> None:
         del user._aidsys_scope
 
 
-def _path_is_to_many(model, path: str) -> bool:
+def path_is_to_many(model, path: str) -> bool:
     for name in path.split("__"):
         if name == "pk":
             return False
@@ -120,7 +124,7 @@ class ScopedQuerySet(models.QuerySet):
             if not path or not ids:
                 continue
             lookup = Q(**{f"{path}__in": ids})
-            if _path_is_to_many(self.model, path):
+            if path_is_to_many(self.model, path):
                 lookup = Q(pk__in=self.model._base_manager.filter(lookup).values("pk"))
             condition |= lookup
         return self.filter(condition)

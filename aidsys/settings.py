@@ -60,7 +60,7 @@ SECRET_KEY = env_str("AIDSYS_SECRET_KEY")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("AIDSYS_SECRET_KEY must be set when AIDSYS_DEBUG is false")
-    SECRET_KEY = "embedded-only-not-secret-" + "x" * 40  # noqa: S105 (DEBUG only, refused above otherwise)
+    SECRET_KEY = "embedded-only-not-secret-" + "x" * 40
 
 ALLOWED_HOSTS = env_list("AIDSYS_ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env_list("AIDSYS_CSRF_TRUSTED_ORIGINS", [])
@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.forms",
     "django_htmx",
     "import_export",
     "axes",
@@ -126,6 +127,9 @@ TEMPLATES = [
         },
     },
 ]
+
+# Widgets get Bootstrap's classes from templates/django/forms/, and every field its errors beside it.
+FORM_RENDERER = "aidsys.forms.FormRenderer"
 
 DATABASES = {
     "default": dj_database_url.parse(

@@ -1,6 +1,33 @@
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.views.i18n import set_language
+
+from aidsys import views
+
+core_patterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("schools/", views.school_list, name="school_list"),
+    path("schools/<int:pk>/", views.school_detail, name="school_detail"),
+    path("schools/<int:pk>/current-term/", views.school_current_term, name="school_current_term"),
+    path("classes/<int:pk>/", views.class_detail, name="class_detail"),
+    path("calendar/", views.holiday_list, name="holiday_list"),
+    path("calendar/new/", views.holiday_new, name="holiday_new"),
+    path("calendar/<int:pk>/", views.holiday_edit, name="holiday_edit"),
+    path("calendar/<int:pk>/remove/", views.holiday_remove, name="holiday_remove"),
+    path("audit/", views.audit_list, name="audit_list"),
+]
+
+account_patterns = [
+    path("login/", views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("password/", views.PasswordChangeView.as_view(), name="password_change"),
+    path("password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
+]
 
 urlpatterns = [
+    path("", include((core_patterns, "aidsys"))),
+    path("accounts/", include(account_patterns)),
+    path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
 ]

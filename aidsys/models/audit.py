@@ -67,10 +67,20 @@ class AuditEvent(models.Model):
     object_repr = models.CharField(_("object"), max_length=200, blank=True)
     # The organisation unit the target belongs to, so that the trail itself can be scoped.
     school = models.ForeignKey(
-        "aidsys.School", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("school")
+        "aidsys.School",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("school"),
     )
     county = models.ForeignKey(
-        "aidsys.County", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("county")
+        "aidsys.County",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("county"),
     )
     changes = models.JSONField(_("changes"), default=dict, blank=True, encoder=DjangoJSONEncoder)
     reason = models.TextField(_("reason"), blank=True)
@@ -87,9 +97,7 @@ class AuditEvent(models.Model):
         indexes = [models.Index(fields=["content_type", "object_id"], name="audit_target_idx")]
 
     def __str__(self):
-        return "{time} {actor} {action} {object}".format(
-            time=self.created_at, actor=self.actor_name, action=self.get_action_display(), object=self.object_repr
-        )
+        return f"{self.created_at} {self.actor_name} {self.get_action_display()} {self.object_repr}"
 
     def save(self, *args, **kwargs):
         if self.pk is not None:
@@ -120,7 +128,11 @@ class AuditEvent(models.Model):
 
     def compute_hash(self) -> str:
         canonical = json.dumps(
-            self.content_for_hash(), cls=DjangoJSONEncoder, sort_keys=True, ensure_ascii=False, separators=(",", ":")
+            self.content_for_hash(),
+            cls=DjangoJSONEncoder,
+            sort_keys=True,
+            ensure_ascii=False,
+            separators=(",", ":"),
         )
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
@@ -132,3 +144,6 @@ class AuditChainHead(models.Model):
 
     class Meta:
         verbose_name = _("audit chain head")
+
+    def __str__(self):
+        return self.last_hash

@@ -17,6 +17,8 @@ class User(AbstractUser):
     phone = models.CharField(_("mobile phone"), max_length=11, blank=True)
 
     objects = UserManager()
+    # Never copied into the audit trail: a hash is still a secret, a sign-in time is noise.
+    audit_excluded_fields = ("password", "last_login")
 
     class Meta:
         verbose_name = _("user")
@@ -51,7 +53,9 @@ class MembershipQuerySet(ScopedQuerySet):
 
 
 class Membership(models.Model):
-    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="memberships", verbose_name=_("user"))
+    user = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="memberships", verbose_name=_("user")
+    )
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
     school = models.ForeignKey(
         "aidsys.School",
@@ -95,7 +99,7 @@ class Membership(models.Model):
         ]
 
     def __str__(self):
-        return "{user} · {role}".format(user=self.user, role=self.label)
+        return f"{self.user} · {self.label}"
 
     @property
     def unit(self):

@@ -3,13 +3,15 @@
 import json
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from aidsys.context import current_request_context
 from aidsys.models import GENESIS_HASH, AuditChainHead, AuditEvent, Membership, Role
+from aidsys.scope import path_is_to_many
 
 Action = AuditEvent.Action
 
@@ -18,27 +20,26 @@ def actor_role_label(actor) -> str:
     """The roles the actor holds at this moment, e.g. 班主任（实验小学）、资助专干（实验小学）."""
     if actor is None:
         return ""
-    labels = [m.label for m in Membership.objects.active().filter(user=actor).select_related("school", "county")]
+    memberships = Membership.objects.active().filter(user=actor).select_related("school", "county")
+    labels = [membership.label for membership in memberships]
     if actor.is_superuser and not labels:
         labels.append(str(Role.ADMIN.label))
     return "、".join(labels)
 
 
 def _unit_id(obj, path: str | None):
-    """Follow a scope path such as 'school__county' from obj to the id at its end."""
-    if not path:
+    """Follow a scope path such as 'school__county' from obj to the id at its end.
+
+    A path through a to-many relation (a household's students) names no single unit: None.
+    """
+    if not path or path_is_to_many(type(obj), path):
         return None
     *steps, last = path.split("__")
     for step in steps:
         obj = getattr(obj, step, None)
         if obj is None:
             return None
-    if last == "pk":
-        return obj.pk
-    field = obj._meta.get_field(last)
-    if field.many_to_many or field.one_to_many:
-        return None
-    return getattr(obj, field.attname)
+    return obj.pk if last == "pk" else getattr(obj, obj._meta.get_field(last).attname)
 
 
 def _units_of(target) -> tuple[int | None, int | None]:
@@ -60,14 +61,20 @@ def _json_safe(value):
 
 def snapshot(instance: models.Model, fields=None) -> dict:
     """The instance's concrete field values as JSON-safe data, keyed by field name."""
-    masked = set(getattr(type(instance), "audit_masked_fields", ()))
+    with translation.override(settings.LANGUAGE_CODE):
+        return _snapshot(instance, fields)
+
+
+def _snapshot(instance: models.Model, fields=None) -> dict:
+    excluded = set(getattr(type(instance), "audit_excluded_fields", ()))
     data = {}
     for field in instance._meta.concrete_fields:
-        if field.primary_key or (fields is not None and field.name not in fields):
+        if field.primary_key or field.name in excluded or (fields is not None and field.name not in fields):
             continue
         value = field.value_from_object(instance)
-        if field.name in masked and value:
-            value = type(instance).mask_for_audit(field.name, value)
+        if field.is_relation and value is not None:
+            # Keep the related row's name too: the trail must read well after that row is gone.
+            value = {"id": value, "label": str(getattr(instance, field.name))}
         data[field.name] = value
     return _json_safe(data)
 
@@ -82,8 +89,15 @@ def diff(before: dict, after: dict) -> dict:
     return changed
 
 
+def audit_record(*, action: str, **kwargs) -> AuditEvent:
+    # What the trail stores is data, not interface: role names and labels are kept in the
+    # project's language whatever language the actor's screen is in.
+    with translation.override(settings.LANGUAGE_CODE):
+        return _audit_record(action=action, **kwargs)
+
+
 @transaction.atomic
-def audit_record(
+def _audit_record(
     *,
     actor,
     action: str,
@@ -94,7 +108,9 @@ def audit_record(
     object_repr: str | None = None,
 ) -> AuditEvent:
     # Locking the chain head orders concurrent writers: each event links to the one before it.
-    head = AuditChainHead.objects.select_for_update().get_or_create(pk=1, defaults={"last_hash": GENESIS_HASH})[0]
+    head, _ = AuditChainHead.objects.select_for_update().get_or_create(
+        pk=1, defaults={"last_hash": GENESIS_HASH}
+    )
     context = current_request_context()
     school_id, county_id = _units_of(target)
     event = AuditEvent(
@@ -107,7 +123,7 @@ def audit_record(
         action=action,
         content_type=ContentType.objects.get_for_model(target, for_concrete_model=False) if target else None,
         object_id=str(target.pk) if target is not None else "",
-        object_repr=(object_repr if object_repr is not None else str(target) if target is not None else "")[:200],
+        object_repr=(object_repr if object_repr is not None else "" if target is None else str(target))[:200],
         school_id=school_id,
         county_id=county_id,
         changes=_json_safe(changes or {}),

@@ -1,0 +1,167 @@
+"""The admin for the system administrator. Every save and delete goes through the audited services."""
+
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+from django import forms
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.models import Group
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from aidsys.models import (
+    AuditEvent,
+    County,
+    Holiday,
+    Membership,
+    School,
+    SchoolClass,
+    SchoolYear,
+    Stage,
+    Term,
+    User,
+)
+from aidsys.services.audit import Action, audit_record
+from aidsys.services.writes import instance_create, instance_delete, instance_update
+
+# Groups are not how roles work here (memberships are); axes' lockout records are cleared with
+# `manage.py axes_reset_username USERNAME`, so neither needs a page of its own.
+admin.site.unregister(Group)
+for axes_model in (AccessAttempt, AccessLog, AccessFailureLog):
+    if admin.site.is_registered(axes_model):
+        admin.site.unregister(axes_model)
+
+admin.site.site_header = _("Student Aid Management: system administration")
+admin.site.site_title = _("Student Aid Management")
+
+
+class AuditedAdmin(admin.ModelAdmin):
+    """Saves and deletes as the services do: validated, in a transaction, with an audit event."""
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            # The form has set the new values on obj; compare against the stored row.
+            stored = type(obj)._default_manager.get(pk=obj.pk)
+            data = {name: getattr(obj, name) for name in form.changed_data if hasattr(stored, name)}
+            instance_update(actor=request.user, instance=stored, data=data)
+            obj.refresh_from_db()
+        else:
+            instance_create(actor=request.user, instance=obj)
+
+    def delete_model(self, request, obj):
+        instance_delete(actor=request.user, instance=obj)
+
+    @transaction.atomic
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            instance_delete(actor=request.user, instance=obj)
+
+
+@admin.register(User)
+class UserAdmin(AuditedAdmin, DjangoUserAdmin):
+    list_display = ["username", "full_name", "phone", "is_active", "is_superuser"]
+    search_fields = ["username", "full_name"]
+    fieldsets = [
+        (None, {"fields": ["username", "password"]}),
+        (_("Personal details"), {"fields": ["full_name", "phone", "email"]}),
+        (_("Access"), {"fields": ["is_active", "is_staff", "is_superuser"]}),
+    ]
+    add_fieldsets = [(None, {"fields": ["username", "full_name", "password1", "password2"]})]
+
+    @transaction.atomic
+    def user_change_password(self, request, id, form_url=""):
+        response = super().user_change_password(request, id, form_url)
+        if request.method == "POST" and response.status_code == 302:
+            audit_record(
+                actor=request.user,
+                action=Action.UPDATE,
+                target=User.objects.get(pk=id),
+                changes={"password": ["***", "***"]},
+            )
+        return response
+
+
+@admin.register(Membership)
+class MembershipAdmin(AuditedAdmin):
+    list_display = ["user", "role", "school", "county", "start", "end"]
+    list_filter = ["role", "county", "school"]
+    search_fields = ["user__username", "user__full_name"]
+    autocomplete_fields = ["user"]
+
+
+@admin.register(County)
+class CountyAdmin(AuditedAdmin):
+    list_display = ["code", "name", "notice_working_days"]
+    search_fields = ["code", "name"]
+
+
+class SchoolForm(forms.ModelForm):
+    stages = forms.MultipleChoiceField(
+        label=_("stages"), choices=Stage.choices, widget=forms.CheckboxSelectMultiple
+    )
+
+    class Meta:
+        model = School
+        fields = ["county", "code", "name", "stages", "address", "current_term"]
+
+
+@admin.register(School)
+class SchoolAdmin(AuditedAdmin):
+    form = SchoolForm
+    list_display = ["code", "name", "county", "current_term"]
+    list_filter = ["county"]
+    search_fields = ["code", "name"]
+
+
+class TermInline(admin.TabularInline):
+    model = Term
+    extra = 0
+    can_delete = False
+    # Terms are created with their year by the service; here they are shown, not edited.
+    readonly_fields = ["kind", "start", "end"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(SchoolYear)
+class SchoolYearAdmin(AuditedAdmin):
+    list_display = ["__str__"]
+    inlines = [TermInline]
+
+
+@admin.register(Term)
+class TermAdmin(AuditedAdmin):
+    list_display = ["__str__", "start", "end"]
+    list_filter = ["school_year"]
+
+
+@admin.register(SchoolClass)
+class SchoolClassAdmin(AuditedAdmin):
+    list_display = ["__str__", "school", "school_year", "class_teacher"]
+    list_filter = ["school_year", "school"]
+    autocomplete_fields = ["class_teacher"]
+
+
+@admin.register(Holiday)
+class HolidayAdmin(AuditedAdmin):
+    list_display = ["date", "kind", "name"]
+    list_filter = ["kind"]
+    date_hierarchy = "date"
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """Read-only: the trail is append-only, in the admin as everywhere."""
+
+    list_display = ["created_at", "actor_name", "actor_role", "action", "object_repr", "ip"]
+    list_filter = ["action"]
+    search_fields = ["actor_name", "object_repr", "request_id"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

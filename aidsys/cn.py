@@ -1,0 +1,441 @@
+"""Chinese helpers: 身份证号, mobile numbers, amounts in capitals, working days and pinyin.
+
+Pure functions, except the working-day helpers, which read `Holiday` rows for the years the
+`chinese_calendar` package does not know.
+"""
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from itertools import groupby
+
+import chinese_calendar
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext, pgettext
+from pypinyin import lazy_pinyin
+from pypinyin.constants import RE_HANS
+
+# Characters that arrive from spreadsheets, PDFs and Chinese input methods in otherwise valid input.
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
+_FULL_WIDTH_DIGITS = {ord("０") + value: str(value) for value in range(10)}
+_HYPHENS = dict.fromkeys(map(ord, "-‐‑‒–—－"))
+
+
+def _strip_spaces(text: str) -> str:
+    # str.split() without arguments also splits on U+3000 and the no-break space.
+    return "".join(text.split()).translate(_INVISIBLE)
+
+
+# ---------------------------------------------------------------------------------------------
+# 身份证号 (GB 11643-1999)
+
+_ID_LENGTH = 18
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_CHECK_CHARACTERS = "10X98765432"
+_ID_TRANSLATION = {**_FULL_WIDTH_DIGITS, ord("x"): "X", ord("ｘ"): "X", ord("Ｘ"): "X"}
+_EARLIEST_BIRTH_YEAR = 1900
+
+
+def id_number_check_digit(first17: str) -> str:
+    """The GB 11643 check character ("0"-"9" or "X") for the first 17 digits of an ID number."""
+    if len(first17) != _ID_LENGTH - 1 or not first17.isascii() or not first17.isdigit():
+        raise ValueError(f"expected 17 ASCII digits, got {first17!r}")
+    total = sum(int(digit) * weight for digit, weight in zip(first17, _ID_WEIGHTS, strict=True))
+    return _ID_CHECK_CHARACTERS[total % 11]
+
+
+def normalize_id_number(text: str) -> str:
+    """Return the 18-character ID number, or raise ValidationError saying what is wrong with it."""
+    number = _strip_spaces(text).translate(_ID_TRANSLATION)
+    if len(number) != _ID_LENGTH:
+        raise ValidationError(
+            gettext("The ID number must have 18 characters; this one has {count}.").format(count=len(number)),
+            code="length",
+        )
+    for position, character in enumerate(number, start=1):
+        allowed = "0123456789X" if position == _ID_LENGTH else "0123456789"
+        if character not in allowed:
+            raise ValidationError(
+                gettext(
+                    "Character {position} of the ID number is “{character}”; the first 17 characters "
+                    "must be digits and the last a digit or X."
+                ).format(position=position, character=character),
+                code="characters",
+            )
+    digits = number[6:14]
+    try:
+        birth_date = date(int(digits[:4]), int(digits[4:6]), int(digits[6:]))
+    except ValueError:
+        raise ValidationError(
+            gettext("The birth date in the ID number, {digits}, is not a real date.").format(digits=digits),
+            code="birth_date",
+        ) from None
+    if birth_date.year < _EARLIEST_BIRTH_YEAR:
+        raise ValidationError(
+            gettext("The birth date in the ID number, {date}, is before 1900.").format(
+                date=birth_date.isoformat()
+            ),
+            code="early_birth_date",
+        )
+    if birth_date > timezone.localdate():
+        raise ValidationError(
+            gettext("The birth date in the ID number, {date}, is in the future.").format(
+                date=birth_date.isoformat()
+            ),
+            code="future_birth_date",
+        )
+    expected = id_number_check_digit(number[:17])
+    if number[17] != expected:
+        raise ValidationError(
+            gettext(
+                "The last character of the ID number should be {expected}, not {given}; "
+                "please look for a mistyped digit."
+            ).format(expected=expected, given=number[17]),
+            code="check_digit",
+        )
+    return number
+
+
+def id_number_birth_date(id_number: str) -> date:
+    """The birth date encoded in a valid ID number (ValidationError if it is not valid)."""
+    digits = normalize_id_number(id_number)[6:14]
+    return date(int(digits[:4]), int(digits[4:6]), int(digits[6:]))
+
+
+def id_number_gender(id_number: str) -> str:
+    """ "male" or "female", from the parity of the 17th digit of a valid ID number."""
+    return "male" if int(normalize_id_number(id_number)[16]) % 2 else "female"
+
+
+def mask_id_number(id_number: str) -> str:
+    """First 4 and last 4 characters, the rest as '*': "4301**********123X"."""
+    if not id_number:
+        return ""
+    text = _strip_spaces(id_number).translate(_ID_TRANSLATION)
+    # At least 10 characters stay hidden (for an 18-character number: the end of the region code
+    # and the whole birth date), so a short or odd value shows less than 4 + 4, down to nothing.
+    shown = min(4, max(0, (len(text) - 10) // 2))
+    if not shown:
+        return "*" * len(text)
+    return text[:shown] + "*" * (len(text) - 2 * shown) + text[-shown:]
+
+
+# ---------------------------------------------------------------------------------------------
+# Mainland mobile numbers
+
+_MOBILE_TRANSLATION = {**_FULL_WIDTH_DIGITS, **_HYPHENS, ord("＋"): "+"}
+_MOBILE_PATTERN = re.compile(r"1[3-9][0-9]{9}")
+
+
+def _mobile_digits(text: str) -> str:
+    return _strip_spaces(text).translate(_MOBILE_TRANSLATION)
+
+
+def normalize_mobile(text: str) -> str:
+    """Return the 11-digit mainland mobile number, or raise ValidationError saying what is wrong."""
+    number = _mobile_digits(text)
+    if number.startswith("+86"):
+        number = number[3:]
+    elif number.startswith("0086"):
+        number = number[4:]
+    elif number.startswith("86") and len(number) == 13:
+        # A mainland mobile number starts with 1, so "86" in front of 11 digits can only be the
+        # country code typed without its plus sign.
+        number = number[2:]
+    elif number.startswith(("+", "00")):
+        raise ValidationError(
+            gettext("Only mainland China mobile numbers (+86) are accepted."),
+            code="country",
+        )
+    if not re.fullmatch(r"[0-9]*", number):
+        raise ValidationError(
+            gettext("A mobile number may contain only digits, spaces, hyphens and a +86 prefix."),
+            code="characters",
+        )
+    if len(number) != 11:
+        raise ValidationError(
+            gettext("A mobile number has 11 digits; this one has {count}.").format(count=len(number)),
+            code="length",
+        )
+    if not _MOBILE_PATTERN.fullmatch(number):
+        raise ValidationError(
+            gettext("A mainland mobile number starts with 13 to 19; this one starts with {prefix}.").format(
+                prefix=number[:2]
+            ),
+            code="prefix",
+        )
+    return number
+
+
+def validate_mobile(value: str) -> None:
+    """Model and form field validator for mainland mobile numbers."""
+    normalize_mobile(value)
+
+
+def mask_mobile(phone: str) -> str:
+    """ "138****5678"; a value that is not a mobile number keeps at least 4 digits hidden."""
+    if not phone:
+        return ""
+    try:
+        number = normalize_mobile(phone)
+    except ValidationError:
+        number = _mobile_digits(phone)
+    if len(number) < 11:
+        return "*" * len(number)
+    return number[:3] + "*" * (len(number) - 7) + number[-4:]
+
+
+# ---------------------------------------------------------------------------------------------
+# Amounts in capitals, as on receipts (中国人民银行《支付结算办法》附件一)
+
+_CAPITAL_DIGITS = "零壹贰叁肆伍陆柒捌玖"
+_PLACE_UNITS = ("", "拾", "佰", "仟")
+_SECTION_UNITS = ("", "万", "亿")
+_AMOUNT_LIMIT = Decimal(10) ** 12
+_CENT = Decimal("0.01")
+
+
+def _section_in_words(section: int) -> str:
+    """1..9999 in capitals, a run of inner zeros read as one 零, trailing zeros silent."""
+    words = []
+    zero_pending = False
+    for place in range(3, -1, -1):
+        digit = section // 10**place % 10
+        if not digit:
+            zero_pending = bool(words)
+            continue
+        if zero_pending:
+            words.append("零")
+            zero_pending = False
+        words.append(_CAPITAL_DIGITS[digit] + _PLACE_UNITS[place])
+    return "".join(words)
+
+
+def _yuan_in_words(yuan: int) -> str:
+    words = []
+    zero_pending = False
+    for index in range(len(_SECTION_UNITS) - 1, -1, -1):
+        section = yuan // 10 ** (4 * index) % 10000
+        if not section:
+            zero_pending = bool(words)
+            continue
+        # A section under 1000 after a higher one starts with a silent zero: 壹佰万零壹拾.
+        if words and (zero_pending or section < 1000):
+            words.append("零")
+        words.append(_section_in_words(section) + _SECTION_UNITS[index])
+        zero_pending = False
+    return "".join(words)
+
+
+def amount_in_words(amount: Decimal) -> str:
+    """人民币壹仟贰佰伍拾元整: the amount rounded half up to fen, below one 万亿."""
+    if isinstance(amount, float):
+        raise TypeError("amounts are Decimal; a float is not exact")
+    amount = Decimal(amount)
+    if not amount.is_finite() or amount < 0:
+        raise ValueError(f"cannot write {amount} in words")
+    # Checked before rounding too: quantize() fails on numbers wider than the context precision.
+    if amount >= _AMOUNT_LIMIT or amount.quantize(_CENT, ROUND_HALF_UP) >= _AMOUNT_LIMIT:
+        raise ValueError(f"{amount} is too large; amounts must be below 10^12 yuan")
+    cents = int(amount.quantize(_CENT, ROUND_HALF_UP) * 100)
+    yuan, jiao, fen = cents // 100, cents // 10 % 10, cents % 10
+    words = _yuan_in_words(yuan) + "元" if yuan else ""
+    if jiao:
+        words += _CAPITAL_DIGITS[jiao] + "角"
+    if fen:
+        words += ("零" if yuan and not jiao else "") + _CAPITAL_DIGITS[fen] + "分"
+    if not jiao and not fen:
+        words = (words or "零元") + "整"
+    return "人民币" + words
+
+
+# ---------------------------------------------------------------------------------------------
+# Working days
+
+CALENDAR = "calendar"
+TABLE = "table"
+WEEKDAYS = "weekdays"
+
+# The same rule as chinese_calendar's own check: it answers for every year from its first to its
+# last holiday, and raises NotImplementedError outside them.
+_PACKAGE_FIRST_YEAR = min(chinese_calendar.holidays).year
+_PACKAGE_LAST_YEAR = max(chinese_calendar.holidays).year
+
+
+def calendar_package_years() -> tuple[int, int]:
+    """First and last year for which the chinese_calendar package has the official holidays."""
+    return _PACKAGE_FIRST_YEAR, _PACKAGE_LAST_YEAR
+
+
+def _in_package(year: int) -> bool:
+    return _PACKAGE_FIRST_YEAR <= year <= _PACKAGE_LAST_YEAR
+
+
+class _HolidayTable:
+    """Holiday rows for the years the package does not know, read in one query when first needed."""
+
+    def __init__(self, first_year: int, last_year: int | None = None) -> None:
+        self._first_year = first_year
+        self._last_year = last_year
+        self._worked: dict[date, bool] | None = None
+
+    def worked(self) -> dict[date, bool]:
+        """Whether each day with a row is worked: False for a holiday, True for an adjusted workday."""
+        if self._worked is None:
+            # Imported here because model modules import this one for its validators.
+            from aidsys.models import Holiday
+
+            rows = Holiday.objects.filter(date__gte=date(self._first_year, 1, 1)).exclude(
+                date__range=(date(_PACKAGE_FIRST_YEAR, 1, 1), date(_PACKAGE_LAST_YEAR, 12, 31))
+            )
+            if self._last_year is not None:
+                rows = rows.filter(date__lte=date(self._last_year, 12, 31))
+            self._worked = {
+                day: kind == Holiday.Kind.WORKDAY for day, kind in rows.values_list("date", "kind")
+            }
+        return self._worked
+
+    def is_working_day(self, day: date) -> bool:
+        if _in_package(day.year):
+            return chinese_calendar.is_workday(day)
+        return self.worked().get(day, day.weekday() < 5)
+
+    def source(self, year: int) -> str:
+        if _in_package(year):
+            return CALENDAR
+        return TABLE if any(day.year == year for day in self.worked()) else WEEKDAYS
+
+
+@dataclass(frozen=True)
+class WorkingPeriod:
+    """A period of working days, and the years in it that were counted Monday to Friday."""
+
+    start: date
+    end: date
+    fallback_years: tuple[int, ...]
+
+    @property
+    def fallback_warning(self) -> str:
+        """A sentence for the page when some year had no holiday data, else ""."""
+        if not self.fallback_years:
+            return ""
+        separator = pgettext("between the years of a list", ", ")
+        return gettext("No holiday data for {years}: working days were counted Monday to Friday.").format(
+            years=separator.join(str(year) for year in self.fallback_years)
+        )
+
+
+def working_period(start: date, days: int) -> WorkingPeriod:
+    """The period of `days` working days beginning on `start` (which counts if it is one)."""
+    if days < 1:
+        raise ValueError(f"a period has at least one working day, not {days}")
+    table = _HolidayTable(start.year)
+    day = start - timedelta(days=1)
+    remaining = days
+    while remaining:
+        day += timedelta(days=1)
+        if table.is_working_day(day):
+            remaining -= 1
+    fallback_years = tuple(year for year in range(start.year, day.year + 1) if table.source(year) == WEEKDAYS)
+    return WorkingPeriod(start=start, end=day, fallback_years=fallback_years)
+
+
+def last_working_day(start: date, days: int) -> date:
+    """The last day of a period of `days` working days beginning on `start`."""
+    return working_period(start, days).end
+
+
+def working_day_sources(start: date, end: date) -> dict[int, str]:
+    """For each year from start to end: "calendar" (package), "table" (Holiday rows) or "weekdays"."""
+    if end < start:
+        raise ValueError(f"the end {end} is before the start {start}")
+    table = _HolidayTable(start.year, end.year)
+    return {year: table.source(year) for year in range(start.year, end.year + 1)}
+
+
+# ---------------------------------------------------------------------------------------------
+# Pinyin of names
+
+# Surnames whose reading differs from the character's everyday one, as pypinyin gives it. Compound
+# surnames come first so that 单于 is not read as 单 (shan) + 于. Where a surname has two readings
+# one is chosen: 乐 reads yue (乐毅), not le. 尉 alone is wei (尉健行); only in 尉迟 is it yu.
+_COMPOUND_SURNAMES = {
+    "长孙": ("zhang", "sun"),
+    "尉迟": ("yu", "chi"),
+    "单于": ("chan", "yu"),
+    "万俟": ("mo", "qi"),
+    "澹台": ("tan", "tai"),
+    "乐正": ("yue", "zheng"),
+    "令狐": ("ling", "hu"),
+}
+_SURNAMES = {
+    "曾": "zeng",
+    "单": "shan",
+    "解": "xie",
+    "区": "ou",
+    "仇": "qiu",
+    "朴": "piao",
+    "查": "zha",
+    "乐": "yue",
+    "盖": "ge",
+    "缪": "miao",
+    "覃": "qin",
+    "尉": "wei",
+    "翟": "zhai",
+    "秘": "bi",
+    "种": "chong",
+    "重": "chong",
+    "召": "shao",
+    "隗": "wei",
+    "句": "gou",
+    "繁": "po",
+    "员": "yun",
+    "能": "nai",
+    "折": "she",
+    "祭": "zhai",
+    "藏": "zang",
+    "洗": "xian",
+    "佴": "nai",
+    "薄": "bo",
+    "阚": "kan",
+    "都": "du",
+    "黑": "he",
+    "卜": "bu",
+    "粘": "nian",
+}
+# Separators inside a name (买买提·吐尔逊) that must not weigh in sorting.
+_NAME_SEPARATORS = re.compile(r"[\s·・•‧]+")
+
+
+def _name_parts(name: str) -> list[tuple[str, bool]]:
+    """(syllable, True) per Chinese character and (text, False) per run of other characters."""
+    text = _NAME_SEPARATORS.sub("", unicodedata.normalize("NFKC", name or ""))
+    parts: list[tuple[str, bool]] = []
+    if text[:2] in _COMPOUND_SURNAMES:
+        parts += [(syllable, True) for syllable in _COMPOUND_SURNAMES[text[:2]]]
+        text = text[2:]
+    elif text[:1] in _SURNAMES:
+        parts.append((_SURNAMES[text[:1]], True))
+        text = text[1:]
+    for is_chinese, characters in groupby(text, key=lambda character: bool(RE_HANS.match(character))):
+        run = "".join(characters)
+        if is_chinese:
+            # The whole run at once, so that pypinyin reads polyphones in their words' context.
+            # A character pypinyin cannot read comes back unchanged and passes through like the rest.
+            parts += [(syllable, syllable.isascii()) for syllable in lazy_pinyin(run)]
+        else:
+            parts.append((run.lower(), False))
+    return parts
+
+
+def pinyin_sort_key(name: str) -> str:
+    """Full pinyin without tones or spaces, for sorting: 曾小明 → "zengxiaoming"."""
+    return "".join(text for text, _is_syllable in _name_parts(name))
+
+
+def pinyin_initials(name: str) -> str:
+    """First letter of each syllable: 王小明 → "wxm"; other characters pass through lower-cased."""
+    return "".join(text[0] if is_syllable else text for text, is_syllable in _name_parts(name))

@@ -1,0 +1,60 @@
+"""Reads that span relations. Each starts from a scoped queryset."""
+
+from django.db.models import Count, Q
+
+from aidsys.models import AuditEvent, Membership, Role, School, SchoolClass, User
+
+
+def school_list(*, user):
+    return (
+        School.objects.visible_to(user)
+        .select_related("county", "current_term__school_year")
+        .annotate(class_count=Count("classes", distinct=True))
+        .order_by("county__code", "code")
+    )
+
+
+def school_classes(*, user, school: School):
+    return (
+        SchoolClass.objects.visible_to(user)
+        .filter(school=school)
+        .select_related("class_teacher", "school_year")
+        .order_by("-school_year__start_year", "grade", "number")
+    )
+
+
+def school_staff(*, school: School):
+    """Active school staff with their roles, for the school page."""
+    return (
+        Membership.objects.active()
+        .filter(school=school)
+        .select_related("user")
+        .order_by("role", "user__full_name")
+    )
+
+
+def class_teachers_of(*, school: School):
+    teacher_ids = Membership.objects.active().filter(school=school, role=Role.CLASS_TEACHER).values("user_id")
+    return User.objects.filter(pk__in=teacher_ids, is_active=True).order_by("full_name")
+
+
+def object_history(*, user, obj, limit: int = 50):
+    """操作记录 of one object, newest first; the caller has already checked the object is in scope."""
+    return AuditEvent.objects.for_object(obj).order_by("-pk")[:limit]
+
+
+def audit_events(*, user, action: str = "", query: str = ""):
+    events = AuditEvent.objects.visible_to(user).select_related("content_type").order_by("-pk")
+    if action:
+        events = events.filter(action=action)
+    if query:
+        events = events.filter(Q(actor_name__icontains=query) | Q(object_repr__icontains=query))
+    return events
+
+
+def dashboard_classes(*, user):
+    return (
+        SchoolClass.objects.visible_to(user)
+        .select_related("school", "class_teacher", "school_year")
+        .order_by("-school_year__start_year", "school__code", "grade", "number")
+    )

@@ -1,0 +1,45 @@
+"""Generic audited writes that the named services build on: create, update, delete one row."""
+
+from django.db import models, transaction
+
+from aidsys.services.audit import Action, audit_record, diff, snapshot
+
+
+@transaction.atomic
+def instance_create(*, actor, instance: models.Model, reason: str = "") -> models.Model:
+    instance.full_clean()
+    instance.save()
+    audit_record(
+        actor=actor,
+        action=Action.CREATE,
+        target=instance,
+        changes=diff({}, snapshot(instance)),
+        reason=reason,
+    )
+    return instance
+
+
+@transaction.atomic
+def instance_update(*, actor, instance: models.Model, data: dict, reason: str = "") -> dict:
+    """Set `data` on the instance, validate, save the changed fields, record what changed.
+
+    Returns the changes ({field: [before, after]}); nothing is saved or recorded when none.
+    """
+    before = snapshot(instance)
+    for name, value in data.items():
+        setattr(instance, name, value)
+    instance.full_clean()
+    changes = diff(before, snapshot(instance))
+    if changes:
+        names = [instance._meta.get_field(name).attname for name in changes]
+        instance.save(update_fields=names)
+        audit_record(actor=actor, action=Action.UPDATE, target=instance, changes=changes, reason=reason)
+    return changes
+
+
+@transaction.atomic
+def instance_delete(*, actor, instance: models.Model, reason: str = "") -> None:
+    before = snapshot(instance)
+    # The event names the object while it still exists; the row goes after.
+    audit_record(actor=actor, action=Action.DELETE, target=instance, changes=diff(before, {}), reason=reason)
+    instance.delete()

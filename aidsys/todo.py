@@ -1,0 +1,45 @@
+"""The dashboard's 待办: later stages register what waits for a user; the core only lists it.
+
+Data flows one way (DESIGN.md §6): the core never imports reviews or publicity, so each of
+those registers a provider in its AppConfig.ready().
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.utils import timezone
+
+
+@dataclass(frozen=True)
+class TodoItem:
+    role: str
+    title: str
+    count: int
+    url: str
+    oldest: datetime | None = None
+
+    @property
+    def overdue(self) -> bool:
+        limit = timedelta(days=settings.AIDSYS_OVERDUE_DAYS)
+        return self.oldest is not None and timezone.now() - self.oldest > limit
+
+    @property
+    def age_days(self) -> int | None:
+        return None if self.oldest is None else (timezone.now() - self.oldest).days
+
+
+TodoProvider = Callable[[object], list[TodoItem]]
+_providers: list[TodoProvider] = []
+
+
+def register_todo_provider(provider: TodoProvider) -> TodoProvider:
+    if provider not in _providers:
+        _providers.append(provider)
+    return provider
+
+
+def todo_for(user) -> list[TodoItem]:
+    items = [item for provider in _providers for item in provider(user) if item.count]
+    return sorted(items, key=lambda item: (not item.overdue, item.oldest or timezone.now()))

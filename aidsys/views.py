@@ -1,0 +1,226 @@
+from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse_lazy
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from aidsys import cn, selectors
+from aidsys.forms import AuditFilterForm, ClassTeacherForm, CurrentTermForm, HolidayForm, ReasonForm
+from aidsys.models import Holiday, Role, School, SchoolClass
+from aidsys.roles import has_role, role_required
+from aidsys.scope import scope_for
+from aidsys.services.calendar import holiday_create, holiday_delete, holiday_update
+from aidsys.services.org import school_class_assign_teacher, school_set_current_term
+from aidsys.services.people import user_set_password
+from aidsys.todo import todo_for
+
+SCHOOL_MANAGERS = (Role.AID_OFFICE,)
+CALENDAR_KEEPERS = (Role.COUNTY_STAFF,)
+AUDIT_READERS = (Role.AID_OFFICE, Role.PRINCIPAL, Role.COUNTY_STAFF)
+
+
+def _manages_school(user, school: School) -> bool:
+    scope = scope_for(user)
+    return scope.is_admin or (Role.AID_OFFICE in scope.roles and school.pk in scope.school_ids)
+
+
+@require_GET
+@login_required
+def dashboard(request):
+    scope = scope_for(request.user)
+    return render(
+        request,
+        "aidsys/dashboard.html",
+        {
+            "todo": todo_for(request.user),
+            "roles": scope.roles,
+            "schools": selectors.school_list(user=request.user)
+            if not scope.class_ids or scope.school_ids
+            else [],
+            "classes": selectors.dashboard_classes(user=request.user) if scope.class_ids else [],
+            "no_role": not scope.roles,
+        },
+    )
+
+
+@require_GET
+@login_required
+def school_list(request):
+    return render(request, "aidsys/school_list.html", {"schools": selectors.school_list(user=request.user)})
+
+
+@require_GET
+@login_required
+def school_detail(request, pk):
+    school = School.objects.select_related("county", "current_term__school_year").get_visible_or_404(
+        request.user, pk=pk
+    )
+    manages = _manages_school(request.user, school)
+    return render(
+        request,
+        "aidsys/school_detail.html",
+        {
+            "school": school,
+            "classes": selectors.school_classes(user=request.user, school=school),
+            "staff": selectors.school_staff(school=school)
+            if manages or has_role(request.user, Role.PRINCIPAL)
+            else [],
+            "manages": manages,
+            "term_form": CurrentTermForm(initial={"term": school.current_term}),
+            "history": selectors.object_history(user=request.user, obj=school),
+        },
+    )
+
+
+@require_POST
+@login_required
+def school_current_term(request, pk):
+    school = School.objects.get_visible_or_404(request.user, pk=pk)
+    if not _manages_school(request.user, school):
+        raise PermissionDenied
+    form = CurrentTermForm(request.POST)
+    if form.is_valid():
+        school_set_current_term(actor=request.user, school=school, term=form.cleaned_data["term"])
+        messages.success(request, _("The current term is now {term}.").format(term=form.cleaned_data["term"]))
+    else:
+        messages.error(request, _("Choose a term from the list."))
+    return redirect(school)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def class_detail(request, pk):
+    school_class = SchoolClass.objects.select_related(
+        "school", "class_teacher", "school_year"
+    ).get_visible_or_404(request.user, pk=pk)
+    manages = _manages_school(request.user, school_class.school)
+    form = None
+    if manages:
+        teachers = selectors.class_teachers_of(school=school_class.school)
+        form = ClassTeacherForm(
+            request.POST or None, teachers=teachers, initial={"class_teacher": school_class.class_teacher}
+        )
+        if request.method == "POST" and form.is_valid():
+            try:
+                school_class_assign_teacher(
+                    actor=request.user,
+                    school_class=school_class,
+                    class_teacher=form.cleaned_data["class_teacher"],
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(request, _("The class teacher has been saved."))
+                return redirect(school_class)
+    elif request.method == "POST":
+        raise PermissionDenied
+    return render(
+        request,
+        "aidsys/class_detail.html",
+        {
+            "school_class": school_class,
+            "form": form,
+            "history": selectors.object_history(user=request.user, obj=school_class),
+        },
+    )
+
+
+@require_GET
+@login_required
+def holiday_list(request):
+    holidays = Holiday.objects.order_by("-date")
+    return render(
+        request,
+        "aidsys/holiday_list.html",
+        {
+            "page": Paginator(holidays, 50).get_page(request.GET.get("page")),
+            "can_edit": has_role(request.user, *CALENDAR_KEEPERS),
+            "calendar_years": cn.calendar_package_years(),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(*CALENDAR_KEEPERS)
+def holiday_new(request):
+    form = HolidayForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        holiday_create(actor=request.user, day=data["date"], kind=data["kind"], name=data["name"])
+        messages.success(request, _("The day has been added to the calendar."))
+        return redirect("aidsys:holiday_list")
+    return render(request, "aidsys/holiday_form.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(*CALENDAR_KEEPERS)
+def holiday_edit(request, pk):
+    holiday = get_object_or_404(Holiday, pk=pk)
+    form = HolidayForm(request.POST or None, instance=holiday)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        # The form has already put the new values on the instance; the service compares with the stored row.
+        holiday.refresh_from_db()
+        holiday_update(
+            actor=request.user, holiday=holiday, day=data["date"], kind=data["kind"], name=data["name"]
+        )
+        messages.success(request, _("The day has been saved."))
+        return redirect("aidsys:holiday_list")
+    return render(
+        request,
+        "aidsys/holiday_form.html",
+        {
+            "form": form,
+            "holiday": holiday,
+            "delete_form": ReasonForm(),
+            "history": selectors.object_history(user=request.user, obj=holiday),
+        },
+    )
+
+
+@require_POST
+@role_required(*CALENDAR_KEEPERS)
+def holiday_remove(request, pk):
+    holiday = get_object_or_404(Holiday, pk=pk)
+    form = ReasonForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Say why the day is removed."))
+        return redirect("aidsys:holiday_edit", pk=pk)
+    holiday_delete(actor=request.user, holiday=holiday, reason=form.cleaned_data["reason"])
+    messages.success(request, _("The day has been removed from the calendar."))
+    return redirect("aidsys:holiday_list")
+
+
+@require_GET
+@role_required(*AUDIT_READERS)
+def audit_list(request):
+    form = AuditFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    events = selectors.audit_events(
+        user=request.user, action=filters.get("action", ""), query=filters.get("q", "")
+    )
+    return render(
+        request,
+        "aidsys/audit_list.html",
+        {"form": form, "page": Paginator(events, 50).get_page(request.GET.get("page"))},
+    )
+
+
+class LoginView(auth_views.LoginView):
+    redirect_authenticated_user = True
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    success_url = reverse_lazy("password_change_done")
+
+    def form_valid(self, form):
+        user_set_password(
+            actor=self.request.user, user=self.request.user, password=form.cleaned_data["new_password1"]
+        )
+        update_session_auth_hash(self.request, self.request.user)
+        return redirect(self.get_success_url())

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# One school trying aidsys: SQLite, Celery tasks in-process, http://127.0.0.1:8000/.
+# Settings still come from the environment (DATABASE_URL, REDIS_URL, ...), so leave those
+# unset for the embedded set-up.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+scripts/setup.sh
+.venv/bin/python manage.py migrate --noinput
+.venv/bin/python manage.py seed_demo
+exec .venv/bin/python manage.py runserver 127.0.0.1:8000

@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# The whole check: lint, Django's checks, migrations, the zh_Hans catalogue, then pytest.
+#   scripts/test.sh        throwaway PostgreSQL and Redis, Chromium; nothing may be skipped
+#   scripts/test.sh fast   SQLite, no Redis, no browser
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+mode="${1:-full}"
+case "$mode" in
+    full | fast) ;;
+    *)
+        echo "usage: scripts/test.sh [fast]" >&2
+        exit 2
+        ;;
+esac
+
+started=$SECONDS
+tmp=""
+pg_bin=""
+pg_data=""
+redis_pidfile=""
+
+as_postgres() {
+    # initdb and postgres refuse to run as root.
+    if ((EUID == 0)); then
+        (cd "$tmp" && runuser -u postgres -- "$@")
+    else
+        "$@"
+    fi
+}
+
+finish() {
+    local status=$?
+    trap - EXIT INT TERM
+    if [[ -n $pg_data && -f $pg_data/postmaster.pid ]]; then
+        as_postgres "$pg_bin/pg_ctl" -D "$pg_data" -m immediate -w stop >/dev/null 2>&1 || true
+    fi
+    if [[ -n $redis_pidfile && -f $redis_pidfile ]]; then
+        local pid
+        pid="$(cat "$redis_pidfile")"
+        kill "$pid" 2>/dev/null || true
+        for _ in $(seq 50); do
+            kill -0 "$pid" 2>/dev/null || break
+            sleep 0.1
+        done
+        kill -9 "$pid" 2>/dev/null || true
+    fi
+    if [[ -n $tmp ]]; then
+        rm -rf "$tmp"
+    fi
+    local verdict=passed
+    ((status == 0)) || verdict="FAILED (exit $status)"
+    echo "test.sh $mode: $verdict in $((SECONDS - started))s"
+    exit "$status"
+}
+trap finish EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+step() {
+    echo "== $*"
+}
+
+if [[ $mode == full ]]; then
+    scripts/setup.sh test
+else
+    scripts/setup.sh
+fi
+python=.venv/bin/python
+
+# The checks and fast mode use the embedded settings, whatever the caller's shell exports.
+unset DATABASE_URL REDIS_URL AIDSYS_REQUIRE_BROWSER AIDSYS_REQUIRE_POSTGRES AIDSYS_REQUIRE_REDIS
+
+step "ruff check"
+.venv/bin/ruff check .
+step "manage.py check"
+"$python" manage.py check
+step "makemigrations --check"
+"$python" manage.py makemigrations --check --dry-run
+step "catalogue"
+scripts/check_catalogue.sh
+
+pytest_args=(-p no:cacheprovider)
+if [[ $mode == full ]]; then
+    pg_bin="$(printf '%s\n' /usr/lib/postgresql/*/bin | sort -V | tail -n 1)"
+    if [[ ! -x $pg_bin/initdb ]]; then
+        echo "test.sh: no PostgreSQL server binaries under /usr/lib/postgresql/*/bin" >&2
+        exit 1
+    fi
+
+    # Both sockets are held open together, so the two ports differ.
+    ports="$("$python" -c '
+import socket
+sockets = [socket.socket() for _ in range(2)]
+for s in sockets:
+    s.bind(("127.0.0.1", 0))
+print(*(s.getsockname()[1] for s in sockets))
+')"
+    read -r pg_port redis_port <<<"$ports"
+
+    tmp="$(mktemp -d -t aidsys-test.XXXXXX)"
+    if ((EUID == 0)); then
+        chown postgres: "$tmp"
+    fi
+    pg_data="$tmp/pg"
+    redis_pidfile="$tmp/redis.pid"
+
+    step "PostgreSQL on 127.0.0.1:$pg_port"
+    as_postgres "$pg_bin/initdb" -D "$pg_data" -U aidsys --auth=trust -E UTF8 --locale=C.UTF-8 >"$tmp/initdb.log" ||
+        { cat "$tmp/initdb.log" >&2; exit 1; }
+    as_postgres "$pg_bin/pg_ctl" -w -D "$pg_data" -l "$pg_data/log" -o "-c listen_addresses=127.0.0.1 -p $pg_port \
+-k $pg_data -c fsync=off -c full_page_writes=off -c synchronous_commit=off" start >/dev/null ||
+        { cat "$pg_data/log" >&2; exit 1; }
+    "$pg_bin/createdb" -h 127.0.0.1 -p "$pg_port" -U aidsys aidsys
+
+    step "Redis on 127.0.0.1:$redis_port"
+    redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --daemonize yes \
+        --pidfile "$redis_pidfile" --dir "$tmp" --logfile "$tmp/redis.log"
+    for _ in $(seq 50); do
+        [[ -s $redis_pidfile ]] && break
+        sleep 0.1
+    done
+
+    export DATABASE_URL="postgres://aidsys@127.0.0.1:$pg_port/aidsys"
+    export REDIS_URL="redis://127.0.0.1:$redis_port/0"
+    AIDSYS_CHROMIUM="${AIDSYS_CHROMIUM:-$(command -v chromium || echo /usr/bin/chromium)}"
+    export AIDSYS_CHROMIUM
+    export AIDSYS_REQUIRE_BROWSER=1 AIDSYS_REQUIRE_POSTGRES=1 AIDSYS_REQUIRE_REDIS=1
+    export DJANGO_ALLOW_ASYNC_UNSAFE=true
+    pytest_args+=(-n 2 --dist loadgroup)
+else
+    pytest_args+=(-m "not browser and not postgres and not redis")
+fi
+
+step "pytest ($mode)"
+# pytest exits 5 when it collected nothing; under set -e that fails the run, as it should.
+"$python" -m pytest "${pytest_args[@]}"

@@ -1,0 +1,174 @@
+import threading
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection, connections, transaction
+
+from aidsys.models import GENESIS_HASH, AuditChainHead, AuditEvent, AuditTrailIsAppendOnly
+from aidsys.services.audit import Action, audit_chain_verify, audit_record
+from aidsys.services.org import school_set_current_term
+from aidsys.services.writes import instance_update
+from tests.factories import TermFactory
+
+
+def _events(cast, n):
+    return [
+        audit_record(actor=cast.li, action=Action.PRINT, target=cast.school, reason=f"打印 {i}")
+        for i in range(n)
+    ]
+
+
+def _tamper(sql, params):
+    """Change the trail behind the application's back, as a DBA with table rights could."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("ALTER TABLE aidsys_auditevent DISABLE TRIGGER aidsys_auditevent_append_only")
+        cursor.execute(sql, params)
+
+
+class TestTheChain:
+    def test_each_event_links_to_the_one_before(self, cast):
+        first, second, third = _events(cast, 3)
+        assert second.prev_hash == first.hash
+        assert third.prev_hash == second.hash
+        assert AuditChainHead.objects.get().last_hash == third.hash
+
+    def test_the_first_event_of_an_empty_trail_links_to_the_genesis_hash(self, db):
+        event = audit_record(actor=None, actor_name="系统", action=Action.CREATE)
+        assert event.prev_hash == GENESIS_HASH
+
+    def test_verify_reports_an_intact_chain(self, cast):
+        _events(cast, 5)
+        out = StringIO()
+        call_command("verify_audit", stdout=out)
+        assert f"audit chain intact: {AuditEvent.objects.count()} events verified" in out.getvalue()
+
+    def test_verify_names_the_event_whose_content_was_altered(self, cast):
+        events = _events(cast, 4)
+        _tamper("UPDATE aidsys_auditevent SET reason = %s WHERE id = %s", ["改过了", events[2].pk])
+        report = audit_chain_verify()
+        assert (report.broken_event_id, report.problem) == (events[2].pk, "content")
+        with pytest.raises(CommandError, match=f"audit chain broken at event {events[2].pk}: its content"):
+            call_command("verify_audit")
+
+    def test_verify_names_the_event_after_a_removed_one(self, cast):
+        events = _events(cast, 4)
+        _tamper("DELETE FROM aidsys_auditevent WHERE id = %s", [events[1].pk])
+        report = audit_chain_verify()
+        assert (report.broken_event_id, report.problem) == (events[2].pk, "link")
+
+    def test_verify_notices_events_removed_from_the_end(self, cast):
+        events = _events(cast, 3)
+        _tamper("DELETE FROM aidsys_auditevent WHERE id = %s", [events[-1].pk])
+        assert audit_chain_verify().problem == "tail"
+
+    def test_a_changed_hash_breaks_the_next_link(self, cast):
+        events = _events(cast, 3)
+        _tamper("UPDATE aidsys_auditevent SET hash = %s WHERE id = %s", ["f" * 64, events[0].pk])
+        assert audit_chain_verify().broken_event_id == events[0].pk
+
+
+class TestAppendOnly:
+    def test_the_orm_refuses_to_change_or_delete_an_event(self, cast):
+        event = _events(cast, 1)[0]
+        event.reason = "改"
+        with pytest.raises(AuditTrailIsAppendOnly):
+            event.save()
+        with pytest.raises(AuditTrailIsAppendOnly):
+            event.delete()
+        with pytest.raises(AuditTrailIsAppendOnly):
+            AuditEvent.objects.filter(pk=event.pk).update(reason="改")
+        with pytest.raises(AuditTrailIsAppendOnly):
+            AuditEvent.objects.filter(pk=event.pk).delete()
+
+    @pytest.mark.postgres
+    def test_postgresql_refuses_raw_updates_and_deletes(self, cast):
+        event = _events(cast, 1)[0]
+        for sql in (
+            "UPDATE aidsys_auditevent SET reason = 'x' WHERE id = %s",
+            "DELETE FROM aidsys_auditevent WHERE id = %s",
+        ):
+            with (
+                pytest.raises(Exception, match="append-only"),
+                transaction.atomic(),
+                connection.cursor() as cursor,
+            ):
+                cursor.execute(sql, [event.pk])
+        assert AuditEvent.objects.get(pk=event.pk).reason == ""
+
+    def test_the_admin_offers_no_way_to_add_change_or_delete(self, cast, client_for):
+        event = _events(cast, 1)[0]
+        client = client_for(cast.admin)
+        assert client.get("/admin/aidsys/auditevent/add/").status_code == 403
+        assert client.post(f"/admin/aidsys/auditevent/{event.pk}/delete/", {"post": "yes"}).status_code == 403
+        client.post(f"/admin/aidsys/auditevent/{event.pk}/change/", {"reason": "改"})
+        assert AuditEvent.objects.get(pk=event.pk).reason == "打印 0"
+
+
+class TestWhatAnEventHolds:
+    def test_an_update_records_the_fields_before_and_after(self, cast):
+        spring = TermFactory(school_year=cast.school_year, kind="spring")
+        school_set_current_term(actor=cast.li, school=cast.school, term=spring)
+        event = AuditEvent.objects.for_object(cast.school).get()
+        assert event.action == Action.UPDATE
+        assert event.changes == {
+            "current_term": [
+                {"id": cast.term.pk, "label": str(cast.term)},
+                {"id": spring.pk, "label": str(spring)},
+            ]
+        }
+        assert (event.actor, event.actor_name) == (cast.li, "李老师")
+        assert event.school == cast.school and event.county == cast.county
+
+    def test_an_update_that_changes_nothing_leaves_no_event(self, cast):
+        assert instance_update(actor=cast.li, instance=cast.school, data={"name": cast.school.name}) == {}
+        assert not AuditEvent.objects.exists()
+
+    def test_the_actors_role_at_that_moment_is_kept(self, cast):
+        event = _events(cast, 1)[0]
+        assert event.actor_role == "资助专干（青山县实验小学）"
+
+    def test_a_request_leaves_its_id_and_the_client_address(self, cast, client_for):
+        spring = TermFactory(school_year=cast.school_year, kind="spring")
+        response = client_for(cast.li).post(
+            f"/schools/{cast.school.pk}/current-term/", {"term": spring.pk}, REMOTE_ADDR="10.1.2.3"
+        )
+        assert response.status_code == 302
+        event = AuditEvent.objects.for_object(cast.school).get()
+        assert event.request_id == response.headers["X-Request-ID"]
+        assert event.ip == "10.1.2.3"
+
+    def test_a_forwarded_address_is_ignored_unless_the_proxy_is_trusted(self, cast, client_for, settings):
+        spring = TermFactory(school_year=cast.school_year, kind="spring")
+        client_for(cast.li).post(
+            f"/schools/{cast.school.pk}/current-term/",
+            {"term": spring.pk},
+            REMOTE_ADDR="10.1.2.3",
+            HTTP_X_FORWARDED_FOR="6.6.6.6",
+        )
+        assert AuditEvent.objects.for_object(cast.school).get().ip == "10.1.2.3"
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_writers_still_form_one_chain(cast):
+    errors = []
+
+    def write(n):
+        try:
+            for i in range(5):
+                audit_record(actor=cast.li, action=Action.PRINT, target=cast.school, reason=f"{n}-{i}")
+        except Exception as error:  # the assertion below reports it
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    report = audit_chain_verify()
+    assert report.ok and report.checked == AuditEvent.objects.count() >= 30

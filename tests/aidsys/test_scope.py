@@ -1,0 +1,92 @@
+from datetime import date, timedelta
+
+import pytest
+from django.utils import timezone
+
+from aidsys.models import County, Role, School, SchoolClass
+from aidsys.scope import scope_for
+from students.models import Student
+from tests.factories import MembershipFactory, SchoolClassFactory, StudentFactory, UserFactory
+
+
+def names(queryset):
+    return sorted(str(obj) for obj in queryset)
+
+
+@pytest.fixture
+def students(cast):
+    return {
+        "class_1": StudentFactory(school_class=cast.class_1, name="王小明"),
+        "class_2": StudentFactory(school_class=cast.class_2, name="李小红"),
+        "sibling": StudentFactory(school_class=SchoolClassFactory(school=cast.sibling_school), name="张伟"),
+        "other": StudentFactory(school_class=cast.other_class, name="刘洋"),
+    }
+
+
+class TestWhoSeesWhichStudents:
+    def test_a_class_teacher_sees_only_their_own_class(self, cast, students):
+        assert names(Student.objects.visible_to(cast.wang)) == ["王小明"]
+
+    def test_the_aid_office_and_the_principal_see_their_whole_school(self, cast, students):
+        assert names(Student.objects.visible_to(cast.li)) == ["李小红", "王小明"]
+        assert names(Student.objects.visible_to(cast.zhang)) == ["李小红", "王小明"]
+
+    def test_county_staff_see_every_school_of_their_county_only(self, cast, students):
+        assert names(Student.objects.visible_to(cast.zhao)) == ["张伟", "李小红", "王小明"]
+
+    def test_the_admin_sees_everything(self, cast, students):
+        assert Student.objects.visible_to(cast.admin).count() == 4
+
+    def test_the_outsider_sees_nothing_of_this_county(self, cast, students):
+        assert names(Student.objects.visible_to(cast.outsider)) == ["刘洋"]
+
+    def test_an_anonymous_user_sees_nothing(self, cast, students):
+        from django.contrib.auth.models import AnonymousUser
+
+        assert not Student.objects.visible_to(AnonymousUser()).exists()
+
+
+class TestOrganisationScope:
+    def test_a_class_teacher_sees_their_school_but_not_its_other_classes(self, cast):
+        assert names(School.objects.visible_to(cast.wang)) == ["青山县实验小学"]
+        assert list(SchoolClass.objects.visible_to(cast.wang)) == [cast.class_1]
+
+    def test_county_staff_see_their_county_and_its_schools(self, cast):
+        assert list(County.objects.visible_to(cast.zhao)) == [cast.county]
+        assert names(School.objects.visible_to(cast.zhao)) == ["青山县实验小学", "青山县第二小学"]
+
+    def test_school_staff_see_their_own_county_row(self, cast):
+        assert list(County.objects.visible_to(cast.li)) == [cast.county]
+
+
+class TestMembershipDates:
+    def test_an_ended_role_grants_nothing(self, cast):
+        former = UserFactory(username="former")
+        MembershipFactory(user=former, role=Role.AID_OFFICE, school=cast.school, end=date(2025, 12, 31))
+        assert scope_for(former).is_empty
+        assert not School.objects.visible_to(former).exists()
+
+    def test_a_role_that_starts_tomorrow_grants_nothing_yet(self, cast):
+        newcomer = UserFactory(username="newcomer")
+        MembershipFactory(
+            user=newcomer,
+            role=Role.PRINCIPAL,
+            school=cast.school,
+            start=timezone.localdate() + timedelta(days=1),
+        )
+        assert scope_for(newcomer).is_empty
+
+    def test_two_roles_add_up(self, cast, students):
+        MembershipFactory(user=cast.wang, role=Role.AID_OFFICE, school=cast.sibling_school)
+        assert names(Student.objects.visible_to(cast.wang)) == ["张伟", "王小明"]
+        assert scope_for(cast.wang).roles == {Role.CLASS_TEACHER, Role.AID_OFFICE}
+
+    def test_a_class_teacher_role_in_another_school_does_not_open_a_class_here(self, cast):
+        cast.class_2.class_teacher = cast.outsider
+        cast.class_2.save()
+        assert cast.class_2 not in SchoolClass.objects.visible_to(cast.outsider)
+
+    def test_the_scope_is_computed_once_per_user_object(self, cast, django_assert_num_queries):
+        scope_for(cast.li)
+        with django_assert_num_queries(0):
+            scope_for(cast.li)

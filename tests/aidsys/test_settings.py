@@ -1,0 +1,59 @@
+"""Production settings: check --deploy is clean, and a wrong value stops start-up with its name."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+PRODUCTION = {
+    "AIDSYS_DEBUG": "false",
+    "AIDSYS_SECRET_KEY": "k3Yx-" + "q8Zr!t2Lm#w9Vb&n4Hc@p7Jd$s1Fg%" * 2,
+    "AIDSYS_ALLOWED_HOSTS": "aid.example.edu.cn",
+    "DATABASE_URL": "sqlite:///:memory:",
+}
+
+
+def manage(*args, **env):
+    # The test run's own switches (async-unsafe browser tests, service addresses) are not production's.
+    environment = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("AIDSYS_", "DATABASE_URL", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"))
+    }
+    environment.update(env)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_check_deploy_prints_no_warning_with_production_settings():
+    result = manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    env = dict(PRODUCTION)
+    del env["AIDSYS_SECRET_KEY"]
+    result = manage("check", **env)
+    assert result.returncode != 0
+    assert "AIDSYS_SECRET_KEY must be set" in result.stderr
+
+
+def test_a_malformed_value_names_the_variable():
+    result = manage("check", AIDSYS_DEBUG="perhaps")
+    assert result.returncode != 0
+    assert "AIDSYS_DEBUG must be true or false, not 'perhaps'" in result.stderr
+
+
+def test_pages_carry_a_content_security_policy_for_the_sites_own_origin(client, db):
+    policy = client.get("/accounts/login/").headers["Content-Security-Policy"]
+    assert "default-src 'self'" in policy
+    assert "script-src 'self'" in policy
+    assert "frame-ancestors 'none'" in policy

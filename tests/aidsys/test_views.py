@@ -1,0 +1,192 @@
+from datetime import date
+
+import pytest
+
+from aidsys.models import AuditEvent, Holiday, Term
+from aidsys.todo import TodoItem, _providers, register_todo_provider
+from tests.factories import MembershipFactory, SchoolClassFactory, TermFactory, UserFactory
+
+Action = AuditEvent.Action
+
+
+class TestDashboard:
+    def test_it_greets_the_user_in_chinese_and_lists_their_classes(self, cast, client_for):
+        html = client_for(cast.wang).get("/").content.decode()
+        assert "你好，王老师" in html
+        assert "一年级(1)班" in html
+        assert "一年级(2)班" not in html
+        assert "暂无待办" in html
+
+    def test_the_aid_office_sees_its_school(self, cast, client_for):
+        html = client_for(cast.li).get("/").content.decode()
+        assert "青山县实验小学" in html and "青山县第二小学" not in html
+
+    def test_county_staff_see_their_countys_schools(self, cast, client_for):
+        html = client_for(cast.zhao).get("/").content.decode()
+        assert "青山县实验小学" in html and "青山县第二小学" in html and "白水小学" not in html
+
+    def test_a_user_without_a_role_is_told_so(self, db, client_for):
+        html = client_for(UserFactory(username="nobody")).get("/").content.decode()
+        assert "您的账号还没有角色" in html
+
+    def test_waiting_work_from_later_stages_is_listed_and_old_work_marked(self, cast, client_for):
+        from django.utils import timezone
+
+        def provider(user):
+            return [
+                TodoItem(
+                    role="aid_office",
+                    title="待复审的申请",
+                    count=3,
+                    url="/",
+                    oldest=timezone.now() - timezone.timedelta(days=9),
+                )
+            ]
+
+        register_todo_provider(provider)
+        try:
+            html = client_for(cast.li).get("/").content.decode()
+        finally:
+            _providers.remove(provider)
+        assert "待复审的申请" in html and "已等待 9 天" in html
+
+    def test_it_answers_only_get(self, cast, client_for):
+        assert client_for(cast.li).post("/").status_code == 405
+
+    def test_navigation_follows_the_role(self, cast, client_for):
+        teacher = client_for(cast.wang).get("/").content.decode()
+        assert "审计日志" not in teacher and "节假日" not in teacher
+        office = client_for(cast.li).get("/").content.decode()
+        assert "审计日志" in office and "节假日" in office
+
+
+class TestSchoolPages:
+    def test_the_list_shows_only_schools_in_scope(self, cast, client_for):
+        html = client_for(cast.li).get("/schools/").content.decode()
+        assert "青山县实验小学" in html and "白水小学" not in html
+
+    def test_the_school_page_lists_classes_in_scope_and_the_history(self, cast, client_for):
+        spring = TermFactory(school_year=cast.school_year, kind=Term.Kind.SPRING)
+        client = client_for(cast.li)
+        client.post(f"/schools/{cast.school.pk}/current-term/", {"term": spring.pk})
+        html = client.get(f"/schools/{cast.school.pk}/").content.decode()
+        assert "一年级(1)班" in html and "一年级(2)班" in html
+        assert "操作记录" in html and "李老师" in html and "当前学期" in html
+
+    def test_a_class_teacher_sees_the_school_but_only_their_class(self, cast, client_for):
+        html = client_for(cast.wang).get(f"/schools/{cast.school.pk}/").content.decode()
+        assert "一年级(1)班" in html and "一年级(2)班" not in html
+
+    def test_another_countys_school_is_not_found(self, cast, client_for):
+        assert client_for(cast.li).get(f"/schools/{cast.other_school.pk}/").status_code == 404
+
+    def test_the_aid_office_sets_the_current_term_and_it_is_audited(self, cast, client_for):
+        spring = TermFactory(school_year=cast.school_year, kind=Term.Kind.SPRING)
+        response = client_for(cast.li).post(f"/schools/{cast.school.pk}/current-term/", {"term": spring.pk})
+        assert response.status_code == 302
+        cast.school.refresh_from_db()
+        assert cast.school.current_term == spring
+        assert AuditEvent.objects.for_object(cast.school).get().action == Action.UPDATE
+
+    def test_the_principal_may_not_set_the_term(self, cast, client_for):
+        spring = TermFactory(school_year=cast.school_year, kind=Term.Kind.SPRING)
+        assert (
+            client_for(cast.zhang)
+            .post(f"/schools/{cast.school.pk}/current-term/", {"term": spring.pk})
+            .status_code
+            == 403
+        )
+        cast.school.refresh_from_db()
+        assert cast.school.current_term == cast.term
+
+    def test_setting_the_term_answers_only_post(self, cast, client_for):
+        assert client_for(cast.li).get(f"/schools/{cast.school.pk}/current-term/").status_code == 405
+
+
+class TestClassPage:
+    def test_the_aid_office_assigns_a_class_teacher_of_the_school(self, cast, client_for):
+        teacher = UserFactory(username="sun", full_name="孙老师")
+        MembershipFactory(user=teacher, role="class_teacher", school=cast.school)
+        response = client_for(cast.li).post(f"/classes/{cast.class_2.pk}/", {"class_teacher": teacher.pk})
+        assert response.status_code == 302
+        cast.class_2.refresh_from_db()
+        assert cast.class_2.class_teacher == teacher
+        event = AuditEvent.objects.for_object(cast.class_2).get()
+        assert event.changes["class_teacher"] == [None, {"id": teacher.pk, "label": "孙老师"}]
+
+    def test_a_teacher_of_another_school_is_refused_with_a_chinese_message(self, cast, client_for):
+        response = client_for(cast.li).post(
+            f"/classes/{cast.class_2.pk}/", {"class_teacher": cast.outsider.pk}
+        )
+        assert response.status_code == 200
+        assert "选择一个有效的选项" in response.content.decode()
+        assert not AuditEvent.objects.exclude(action=Action.LOGIN).exists()
+
+    def test_a_class_teacher_reads_their_class_but_cannot_reassign_it(self, cast, client_for):
+        client = client_for(cast.wang)
+        assert client.get(f"/classes/{cast.class_1.pk}/").status_code == 200
+        assert client.post(f"/classes/{cast.class_1.pk}/", {"class_teacher": ""}).status_code == 403
+        assert client.get(f"/classes/{cast.class_2.pk}/").status_code == 404
+
+    def test_another_schools_class_is_not_found(self, cast, client_for):
+        assert client_for(cast.zhao).get(f"/classes/{cast.other_class.pk}/").status_code == 404
+        other = SchoolClassFactory(school=cast.sibling_school)
+        assert client_for(cast.li).get(f"/classes/{other.pk}/").status_code == 404
+
+
+class TestHolidayCalendar:
+    def test_county_staff_add_a_day_and_it_is_audited(self, cast, client_for):
+        response = client_for(cast.zhao).post(
+            "/calendar/new/", {"date": "2027-10-01", "kind": "holiday", "name": "国庆节"}
+        )
+        assert response.status_code == 302
+        holiday = Holiday.objects.get()
+        assert (holiday.date, holiday.name) == (date(2027, 10, 1), "国庆节")
+        assert AuditEvent.objects.for_object(holiday).get().action == Action.CREATE
+
+    def test_a_day_entered_twice_is_refused_beside_the_date_field(self, cast, client_for):
+        Holiday.objects.create(date=date(2027, 10, 1), kind="holiday", name="国庆节")
+        response = client_for(cast.zhao).post(
+            "/calendar/new/", {"date": "2027-10-01", "kind": "holiday", "name": "又一次"}
+        )
+        html = response.content.decode()
+        assert response.status_code == 200
+        assert 'id="id_date_error_1"' in html and "已存在" in html
+        assert Holiday.objects.count() == 1
+
+    def test_an_edit_records_before_and_after(self, cast, client_for):
+        holiday = Holiday.objects.create(date=date(2027, 10, 1), kind="holiday", name="国庆")
+        client_for(cast.zhao).post(
+            f"/calendar/{holiday.pk}/", {"date": "2027-10-01", "kind": "holiday", "name": "国庆节"}
+        )
+        assert AuditEvent.objects.for_object(holiday).get().changes == {"name": ["国庆", "国庆节"]}
+
+    def test_removing_a_day_needs_a_reason(self, cast, client_for):
+        holiday = Holiday.objects.create(date=date(2027, 10, 1), kind="holiday", name="国庆节")
+        client = client_for(cast.zhao)
+        client.post(f"/calendar/{holiday.pk}/remove/", {"reason": ""})
+        assert Holiday.objects.exists()
+        client.post(f"/calendar/{holiday.pk}/remove/", {"reason": "国务院通知调整"})
+        assert not Holiday.objects.exists()
+        event = AuditEvent.objects.get(action=Action.DELETE)
+        assert event.reason == "国务院通知调整" and event.object_repr == "2027-10-01 国庆节"
+
+    @pytest.mark.parametrize("who", ["wang", "li", "zhang", "outsider"])
+    def test_only_county_staff_and_the_admin_edit_the_calendar(self, cast, client_for, who):
+        response = client_for(getattr(cast, who)).post(
+            "/calendar/new/", {"date": "2027-10-01", "kind": "holiday", "name": "国庆节"}
+        )
+        assert response.status_code == 403
+        assert not Holiday.objects.exists()
+
+
+class TestAuditTrailPage:
+    def test_the_aid_office_sees_its_schools_events_only(self, cast, client_for):
+        spring = TermFactory(school_year=cast.school_year, kind=Term.Kind.SPRING)
+        client_for(cast.admin).post(f"/schools/{cast.other_school.pk}/current-term/", {"term": spring.pk})
+        client_for(cast.admin).post(f"/schools/{cast.school.pk}/current-term/", {"term": spring.pk})
+        html = client_for(cast.li).get("/audit/").content.decode()
+        assert "青山县实验小学" in html and "白水县白水小学" not in html
+
+    def test_a_class_teacher_may_not_read_the_trail(self, cast, client_for):
+        assert client_for(cast.wang).get("/audit/").status_code == 403

@@ -1,0 +1,119 @@
+"""factory_boy factories: test set-up writes rows directly; behaviour under test goes through services."""
+
+import itertools
+from datetime import date
+
+import factory
+
+from aidsys import cn
+from aidsys.models import County, Membership, Role, School, SchoolClass, SchoolYear, Stage, Term, User
+from students.models import EnrolmentStatus, Gender, Household, Hukou, Student
+
+TEST_PASSWORD = "Test-pass-2026"
+_id_sequence = itertools.count(1)
+
+
+def make_id_number(birth: date = date(2015, 3, 7), male: bool = True) -> str:
+    """A valid 身份证号, different on every call."""
+    n = next(_id_sequence)
+    gender_digit = (n * 2 + (1 if male else 0)) % 10
+    first17 = f"4399{n // 1000 % 100:02d}{birth:%Y%m%d}{n % 1000:03d}"[:16] + str(gender_digit)
+    return first17 + cn.id_number_check_digit(first17)
+
+
+class CountyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = County
+        django_get_or_create = ["code"]
+
+    code = factory.Sequence(lambda n: f"{439900 + n}")
+    name = factory.Sequence(lambda n: f"测试县{n}")
+
+
+class SchoolYearFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SchoolYear
+        django_get_or_create = ["start_year"]
+
+    start_year = 2026
+
+
+class TermFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Term
+        django_get_or_create = ["school_year", "kind"]
+
+    school_year = factory.SubFactory(SchoolYearFactory)
+    kind = Term.Kind.AUTUMN
+    start = factory.LazyAttribute(lambda t: date(t.school_year.start_year, 9, 1))
+    end = factory.LazyAttribute(lambda t: date(t.school_year.start_year + 1, 1, 22))
+
+
+class SchoolFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = School
+
+    county = factory.SubFactory(CountyFactory)
+    code = factory.Sequence(lambda n: f"43{n:08d}")
+    name = factory.Sequence(lambda n: f"测试小学{n}")
+    stages = factory.LazyFunction(lambda: [Stage.PRIMARY])
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        django_get_or_create = ["username"]
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    full_name = factory.Sequence(lambda n: f"用户{n}")
+    password = factory.PostGenerationMethodCall("set_password", TEST_PASSWORD)
+
+    @factory.post_generation
+    def save_password(obj, create, extracted, **kwargs):
+        if create:
+            obj.save(update_fields=["password"])
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    user = factory.SubFactory(UserFactory)
+    role = Role.AID_OFFICE
+    school = factory.SubFactory(SchoolFactory)
+    county = None
+    start = date(2025, 8, 1)
+
+
+class SchoolClassFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SchoolClass
+
+    school = factory.SubFactory(SchoolFactory)
+    school_year = factory.SubFactory(SchoolYearFactory)
+    grade = 21
+    number = factory.Sequence(lambda n: n + 1)
+
+
+class HouseholdFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Household
+
+    township = "青山镇"
+    village = "枫树村"
+
+
+class StudentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Student
+
+    name = factory.Iterator(["王小明", "李小红", "张伟", "刘洋", "陈静"])
+    gender = Gender.MALE
+    birth_date = date(2019, 10, 8)
+    id_number = factory.LazyAttribute(lambda s: make_id_number(s.birth_date, s.gender == Gender.MALE))
+    hukou = Hukou.RURAL
+    status = EnrolmentStatus.ENROLLED
+    school_class = factory.SubFactory(SchoolClassFactory)
+    school = factory.SelfAttribute("school_class.school")
+    household = factory.SubFactory(HouseholdFactory)
