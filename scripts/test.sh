@@ -2,18 +2,16 @@
 # The whole check: lint, Django's checks, migrations, the zh_Hans catalogue, then pytest.
 #   scripts/test.sh        throwaway PostgreSQL and Redis, Chromium; nothing may be skipped
 #   scripts/test.sh fast   SQLite, no Redis, no browser
+# Further arguments go to pytest: scripts/test.sh fast tests/students -x
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-mode="${1:-full}"
-case "$mode" in
-    full | fast) ;;
-    *)
-        echo "usage: scripts/test.sh [fast]" >&2
-        exit 2
-        ;;
-esac
+mode=full
+if [[ ${1:-} == fast ]]; then
+    mode=fast
+    shift
+fi
 
 started=$SECONDS
 tmp=""
@@ -135,4 +133,4 @@ fi
 
 step "pytest ($mode)"
 # pytest exits 5 when it collected nothing; under set -e that fails the run, as it should.
-"$python" -m pytest "${pytest_args[@]}"
+"$python" -m pytest "${pytest_args[@]}" "$@"

@@ -48,7 +48,8 @@ def seed(context) -> None:
         school__in=context.schools, school_year=context.school_year
     ).select_related("school")
     existing = set(Student.objects.filter(school__in=context.schools).values_list("id_number", flat=True))
-    taken = set(existing)
+    # Numbers drawn in this run, so that two children never share one; the same draws every run.
+    taken: set[str] = set()
     created = 0
     for school_class in classes.order_by("school__code", "grade", "number"):
         # One generator per class: the same class always gets the same children.
@@ -61,17 +62,19 @@ def seed(context) -> None:
             name = rng.choice(SURNAMES) + "".join(rng.sample(GIVEN, rng.choice([1, 2])))
             township = rng.choice(sorted(TOWNSHIPS))
             village = rng.choice(TOWNSHIPS[township])
-            boarder = school_class.grade >= 31 and rng.random() < 0.6
+            boarder = rng.random() < 0.6 and school_class.grade >= 31
             hukou = Hukou.URBAN if village.endswith("社区") else Hukou.RURAL
-            reuse = household is not None and rng.random() < 0.08
+            # Every draw comes before the skip below, so that a rerun draws the same sequence.
+            sibling = rng.random() < 0.08
+            group = rng.randrange(1, 90)
             if number in existing:
                 continue
-            if not reuse:
+            if household is None or not sibling:
                 household = household_create(
                     actor=None,
                     township=township,
                     village=village,
-                    address_detail=f"{village}{rng.randrange(1, 90)}组",
+                    address_detail=f"{village}{group}组",
                 )
             student_create(
                 actor=None,

@@ -97,6 +97,7 @@ class School(models.Model):
 
     objects = ScopedQuerySet.as_manager()
     scope_paths = {"county": "county", "school": "pk", "member_school": "pk"}
+    audit_list_choices = {"stages": Stage.choices}
 
     class Meta:
         verbose_name = _("school")

@@ -5,11 +5,15 @@ from django.utils.translation import gettext
 register = template.Library()
 
 
-def _display(field, value):
+def _display(field, value, choices=None):
     if isinstance(value, dict) and "label" in value:
         return value["label"]
-    if field is not None and field.choices and value is not None:
-        return dict(field.flatchoices).get(value, value)
+    if field is not None and field.choices:
+        choices = dict(field.flatchoices)
+    if isinstance(value, list):
+        return "、".join(str(_display(None, item, choices)) for item in value)
+    if choices and value is not None:
+        return choices.get(value, value)
     if isinstance(value, bool):
         return gettext("Yes") if value else gettext("No")
     return value
@@ -29,5 +33,8 @@ def change_rows(event):
             except FieldDoesNotExist:
                 field = None
         label = field.verbose_name if field is not None and hasattr(field, "verbose_name") else name
-        rows.append({"label": label, "before": _display(field, before), "after": _display(field, after)})
+        # A field whose values are a list of choices (a school's stages) names them on the model.
+        choices = dict(getattr(model, "audit_list_choices", {}).get(name, ()))
+        before, after = _display(field, before, choices), _display(field, after, choices)
+        rows.append({"label": label, "before": before, "after": after})
     return rows

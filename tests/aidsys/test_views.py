@@ -190,3 +190,12 @@ class TestAuditTrailPage:
 
     def test_a_class_teacher_may_not_read_the_trail(self, cast, client_for):
         assert client_for(cast.wang).get("/audit/").status_code == 403
+
+
+class TestHistorySection:
+    def test_it_names_fields_and_choices_in_chinese(self, cast, client_for):
+        from aidsys.services.writes import instance_update
+
+        instance_update(actor=cast.li, instance=cast.school, data={"stages": ["primary", "junior"]})
+        html = client_for(cast.li).get(f"/schools/{cast.school.pk}/").content.decode()
+        assert "学段: 小学 → 小学、初中" in html
