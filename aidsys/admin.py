@@ -6,6 +6,8 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.http import Http404
+from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
 from aidsys.models import (
@@ -20,6 +22,7 @@ from aidsys.models import (
     Term,
     User,
 )
+from aidsys.selectors import object_history
 from aidsys.services.audit import Action, audit_record
 from aidsys.services.writes import instance_create, instance_delete, instance_update
 
@@ -54,6 +57,20 @@ class AuditedAdmin(admin.ModelAdmin):
     def delete_queryset(self, request, queryset):
         for obj in queryset:
             instance_delete(actor=request.user, instance=obj)
+
+    def history_view(self, request, object_id, extra_context=None):
+        """The object's 操作记录 from the audit trail, not Django's separate admin log."""
+        obj = self.get_object(request, object_id)
+        if obj is None or not self.has_view_or_change_permission(request, obj):
+            raise Http404
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("History of {object}").format(object=obj),
+            "opts": self.opts,
+            "object": obj,
+            "history": object_history(user=request.user, obj=obj),
+        }
+        return TemplateResponse(request, "admin/aidsys_history.html", context)
 
 
 @admin.register(User)

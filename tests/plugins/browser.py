@@ -54,22 +54,27 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "browser: drives Debian's Chromium through Playwright")
 
 
+def missing_chromium() -> str | None:
+    path = chromium_path()
+    if os.access(path, os.X_OK):
+        return None
+    return f"no Chromium at {path} (set AIDSYS_CHROMIUM, or apt-get install chromium)"
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
     # tryfirst: the marker must be there before `-m "not browser"` deselects.
+    reason = missing_chromium()
     for item in items:
         if BROWSER_FIXTURES.intersection(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.browser)
+        if reason and not browser_required() and item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.skip(reason=reason))
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item):
-    if item.get_closest_marker("browser") is None:
-        return
-    path = chromium_path()
-    if os.access(path, os.X_OK):
-        return
-    reason = f"no Chromium at {path} (set AIDSYS_CHROMIUM, or apt-get install chromium)"
-    if browser_required():
-        pytest.fail(f"{reason}; AIDSYS_REQUIRE_BROWSER=1 forbids skipping", pytrace=False)
-    pytest.skip(reason)
+    if browser_required() and item.get_closest_marker("browser"):
+        reason = missing_chromium()
+        if reason:
+            pytest.fail(f"{reason}; AIDSYS_REQUIRE_BROWSER=1 forbids skipping", pytrace=False)

@@ -16,21 +16,35 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "redis: needs a Redis server (REDIS_URL)")
 
 
-def _skip_or_fail(requirement: str, reason: str) -> None:
-    if os.environ.get(requirement) == "1":
-        pytest.fail(f"{reason}; {requirement}=1 forbids skipping", pytrace=False)
-    pytest.skip(reason)
+def _missing_services(item) -> list[tuple[str, str]]:
+    """(requirement variable, reason) for each service the test needs and does not have."""
+    missing = []
+    if item.get_closest_marker("postgres"):
+        engine = settings.DATABASES["default"]["ENGINE"]
+        if "postgresql" not in engine:
+            missing.append(("AIDSYS_REQUIRE_POSTGRES", f"needs PostgreSQL, DATABASE_URL gives {engine}"))
+    if item.get_closest_marker("redis") and not settings.REDIS_URL:
+        missing.append(("AIDSYS_REQUIRE_REDIS", "needs Redis, REDIS_URL is not set"))
+    return missing
+
+
+def _required(variable: str) -> bool:
+    return os.environ.get(variable) == "1"
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        for variable, reason in _missing_services(item):
+            if not _required(variable):
+                item.add_marker(pytest.mark.skip(reason=reason))
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item):
-    # tryfirst: decide before any fixture sets up a database or a live server.
-    if item.get_closest_marker("postgres") is not None:
-        engine = settings.DATABASES["default"]["ENGINE"]
-        if "postgresql" not in engine:
-            _skip_or_fail("AIDSYS_REQUIRE_POSTGRES", f"needs PostgreSQL, DATABASE_URL gives {engine}")
-    if item.get_closest_marker("redis") is not None and not settings.REDIS_URL:
-        _skip_or_fail("AIDSYS_REQUIRE_REDIS", "needs Redis, REDIS_URL is not set")
+    # tryfirst: fail before any fixture sets up a database or a live server.
+    for variable, reason in _missing_services(item):
+        if _required(variable):
+            pytest.fail(f"{reason}; {variable}=1 forbids skipping", pytrace=False)
 
 
 @pytest.fixture(autouse=True)
