@@ -33,14 +33,6 @@ def fast_password_hashing():
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
-@pytest.fixture(autouse=True, scope="session")
-def tasks_run_in_process():
-    """Tasks run eagerly unless a test starts a real worker (see test_tasks.py)."""
-    from aidsys.celery import app
-
-    app.conf.task_always_eager = True
-
-
 @dataclass
 class Cast:
     county: County
