@@ -97,7 +97,7 @@ class TestAppendOnly:
                 connection.cursor() as cursor,
             ):
                 cursor.execute(sql, [event.pk])
-        assert AuditEvent.objects.get(pk=event.pk).reason == ""
+        assert AuditEvent.objects.get(pk=event.pk).reason == "打印 0"
 
     def test_the_admin_offers_no_way_to_add_change_or_delete(self, cast, client_for):
         event = _events(cast, 1)[0]
