@@ -38,6 +38,11 @@ class ClassTeacherForm(forms.Form):
         self.fields["class_teacher"].queryset = teachers
 
 
+class WorkingPeriodForm(forms.Form):
+    start = forms.DateField(label=_("first day"), widget=DateInput())
+    days = forms.IntegerField(label=_("working days"), min_value=1, max_value=60, initial=5)
+
+
 class ReasonForm(forms.Form):
     reason = forms.CharField(label=_("reason"), max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
 

@@ -10,7 +10,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from aidsys import cn, selectors
-from aidsys.forms import AuditFilterForm, ClassTeacherForm, CurrentTermForm, HolidayForm, ReasonForm
+from aidsys.forms import (
+    AuditFilterForm,
+    ClassTeacherForm,
+    CurrentTermForm,
+    HolidayForm,
+    ReasonForm,
+    WorkingPeriodForm,
+)
 from aidsys.models import Holiday, Role, School, SchoolClass
 from aidsys.roles import has_role, role_required
 from aidsys.scope import scope_for
@@ -61,12 +68,18 @@ def school_detail(request, pk):
         request.user, pk=pk
     )
     manages = _manages_school(request.user, school)
+    classes = selectors.school_classes(user=request.user, school=school)
+    # The current term decides which year's classes show first; ?year=all shows every year.
+    show_all = request.GET.get("year") == "all" or school.current_term is None
+    if not show_all:
+        classes = classes.filter(school_year=school.current_term.school_year_id)
     return render(
         request,
         "aidsys/school_detail.html",
         {
             "school": school,
-            "classes": selectors.school_classes(user=request.user, school=school),
+            "classes": classes,
+            "show_all_years": show_all,
             "staff": selectors.school_staff(school=school)
             if manages or has_role(request.user, Role.PRINCIPAL)
             else [],
@@ -134,6 +147,12 @@ def class_detail(request, pk):
 @login_required
 def holiday_list(request):
     holidays = Holiday.objects.order_by("-date")
+    # The calculator answers "when does a notice that starts on this day end?", with the warning
+    # a year without holiday data brings.
+    period_form = WorkingPeriodForm(request.GET if "start" in request.GET else None)
+    period = None
+    if period_form.is_valid():
+        period = cn.working_period(period_form.cleaned_data["start"], period_form.cleaned_data["days"])
     return render(
         request,
         "aidsys/holiday_list.html",
@@ -141,6 +160,8 @@ def holiday_list(request):
             "page": Paginator(holidays, 50).get_page(request.GET.get("page")),
             "can_edit": has_role(request.user, *CALENDAR_KEEPERS),
             "calendar_years": cn.calendar_package_years(),
+            "period_form": period_form,
+            "period": period,
         },
     )
 

@@ -206,3 +206,37 @@ class TestHistorySection:
         instance_update(actor=cast.li, instance=cast.school, data={"address": "育才路8号"}, reason="搬迁")
         html = client_for(cast.admin).get(f"/admin/aidsys/school/{cast.school.pk}/history/").content.decode()
         assert "地址: — → 育才路8号" in html and "理由: 搬迁" in html and "李老师" in html
+
+
+class TestWorkingDayCalculator:
+    def test_it_counts_across_national_day_2026(self, cast, client_for):
+        html = client_for(cast.li).get("/calendar/", {"start": "2026-09-28", "days": 5}).content.decode()
+        assert "2026-09-28 开始的公示期在 2026-10-09 结束" in html
+        assert 'data-testid="period-warning"' not in html
+
+    def test_a_year_without_data_is_counted_monday_to_friday_and_the_page_says_so(self, cast, client_for):
+        html = client_for(cast.li).get("/calendar/", {"start": "2027-09-28", "days": 5}).content.decode()
+        assert "2027-09-28 开始的公示期在 2027-10-04 结束" in html
+        assert "2027年没有节假日数据：工作日按周一至周五计算。" in html
+
+    def test_the_holiday_table_is_used_for_later_years(self, cast, client_for):
+        for day in range(1, 8):
+            Holiday.objects.create(date=date(2027, 10, day), kind="holiday", name="国庆节")
+        html = client_for(cast.li).get("/calendar/", {"start": "2027-09-28", "days": 5}).content.decode()
+        assert "2027-09-28 开始的公示期在 2027-10-11 结束" in html
+        assert 'data-testid="period-warning"' not in html
+
+    def test_a_bad_value_is_answered_beside_the_field(self, cast, client_for):
+        html = client_for(cast.li).get("/calendar/", {"start": "2027-02-30", "days": 0}).content.decode()
+        assert "输入一个有效的日期" in html and "确保该值大于或等于1" in html
+
+
+class TestCurrentTermFilter:
+    def test_the_school_page_shows_the_current_years_classes_unless_asked_for_all(self, cast, client_for):
+        from tests.factories import SchoolYearFactory
+
+        last_year = SchoolYearFactory(start_year=2025)
+        SchoolClassFactory(school=cast.school, school_year=last_year, grade=26, number=3)
+        client = client_for(cast.li)
+        assert "六年级(3)班" not in client.get(f"/schools/{cast.school.pk}/").content.decode()
+        assert "六年级(3)班" in client.get(f"/schools/{cast.school.pk}/", {"year": "all"}).content.decode()
