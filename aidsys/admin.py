@@ -112,9 +112,7 @@ class CountyAdmin(AuditedAdmin):
 
 
 class SchoolForm(forms.ModelForm):
-    stages = forms.MultipleChoiceField(
-        label=_("stages"), choices=Stage.choices, widget=forms.CheckboxSelectMultiple
-    )
+    stages = forms.MultipleChoiceField(label=_("stages"), choices=Stage.choices, widget=forms.CheckboxSelectMultiple)
 
     class Meta:
         model = School

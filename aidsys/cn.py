@@ -75,16 +75,12 @@ def normalize_id_number(text: str) -> str:
         ) from None
     if birth_date.year < _EARLIEST_BIRTH_YEAR:
         raise ValidationError(
-            gettext("The birth date in the ID number, {date}, is before 1900.").format(
-                date=birth_date.isoformat()
-            ),
+            gettext("The birth date in the ID number, {date}, is before 1900.").format(date=birth_date.isoformat()),
             code="early_birth_date",
         )
     if birth_date > timezone.localdate():
         raise ValidationError(
-            gettext("The birth date in the ID number, {date}, is in the future.").format(
-                date=birth_date.isoformat()
-            ),
+            gettext("The birth date in the ID number, {date}, is in the future.").format(date=birth_date.isoformat()),
             code="future_birth_date",
         )
     expected = id_number_check_digit(number[:17])
@@ -293,9 +289,7 @@ class _HolidayTable:
             )
             if self._last_year is not None:
                 rows = rows.filter(date__lte=date(self._last_year, 12, 31))
-            self._worked = {
-                day: kind == Holiday.Kind.WORKDAY for day, kind in rows.values_list("date", "kind")
-            }
+            self._worked = {day: kind == Holiday.Kind.WORKDAY for day, kind in rows.values_list("date", "kind")}
         return self._worked
 
     def is_working_day(self, day: date) -> bool:

@@ -80,9 +80,7 @@ def _user(username: str, full_name: str, *, superuser: bool = False) -> User:
 
 def _grant(user: User, role: str, *, school=None, county=None) -> None:
     if not Membership.objects.active().filter(user=user, role=role, school=school, county=county).exists():
-        membership_grant(
-            actor=None, user=user, role=role, school=school, county=county, start=date(2025, 8, 1)
-        )
+        membership_grant(actor=None, user=user, role=role, school=school, county=county, start=date(2025, 8, 1))
 
 
 def seed() -> DemoContext:

@@ -25,12 +25,7 @@ def school_classes(*, user, school: School):
 
 def school_staff(*, school: School):
     """Active school staff with their roles, for the school page."""
-    return (
-        Membership.objects.active()
-        .filter(school=school)
-        .select_related("user")
-        .order_by("role", "user__full_name")
-    )
+    return Membership.objects.active().filter(school=school).select_related("user").order_by("role", "user__full_name")
 
 
 def class_teachers_of(*, school: School):

@@ -46,9 +46,7 @@ def dashboard(request):
         {
             "todo": todo_for(request.user),
             "roles": scope.roles,
-            "schools": selectors.school_list(user=request.user)
-            if not scope.class_ids or scope.school_ids
-            else [],
+            "schools": selectors.school_list(user=request.user) if not scope.class_ids or scope.school_ids else [],
             "classes": selectors.dashboard_classes(user=request.user) if scope.class_ids else [],
             "no_role": not scope.roles,
         },
@@ -80,9 +78,7 @@ def school_detail(request, pk):
             "school": school,
             "classes": classes,
             "show_all_years": show_all,
-            "staff": selectors.school_staff(school=school)
-            if manages or has_role(request.user, Role.PRINCIPAL)
-            else [],
+            "staff": selectors.school_staff(school=school) if manages or has_role(request.user, Role.PRINCIPAL) else [],
             "manages": manages,
             "term_form": CurrentTermForm(initial={"term": school.current_term}),
             "history": selectors.object_history(user=request.user, obj=school),
@@ -108,9 +104,9 @@ def school_current_term(request, pk):
 @require_http_methods(["GET", "POST"])
 @login_required
 def class_detail(request, pk):
-    school_class = SchoolClass.objects.select_related(
-        "school", "class_teacher", "school_year"
-    ).get_visible_or_404(request.user, pk=pk)
+    school_class = SchoolClass.objects.select_related("school", "class_teacher", "school_year").get_visible_or_404(
+        request.user, pk=pk
+    )
     manages = _manages_school(request.user, school_class.school)
     form = None
     if manages:
@@ -187,9 +183,7 @@ def holiday_edit(request, pk):
         data = form.cleaned_data
         # The form has already put the new values on the instance; the service compares with the stored row.
         holiday.refresh_from_db()
-        holiday_update(
-            actor=request.user, holiday=holiday, day=data["date"], kind=data["kind"], name=data["name"]
-        )
+        holiday_update(actor=request.user, holiday=holiday, day=data["date"], kind=data["kind"], name=data["name"])
         messages.success(request, _("The day has been saved."))
         return redirect("aidsys:holiday_list")
     return render(
@@ -222,9 +216,7 @@ def holiday_remove(request, pk):
 def audit_list(request):
     form = AuditFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
-    events = selectors.audit_events(
-        user=request.user, action=filters.get("action", ""), query=filters.get("q", "")
-    )
+    events = selectors.audit_events(user=request.user, action=filters.get("action", ""), query=filters.get("q", ""))
     return render(
         request,
         "aidsys/audit_list.html",
@@ -240,8 +232,6 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     success_url = reverse_lazy("password_change_done")
 
     def form_valid(self, form):
-        user_set_password(
-            actor=self.request.user, user=self.request.user, password=form.cleaned_data["new_password1"]
-        )
+        user_set_password(actor=self.request.user, user=self.request.user, password=form.cleaned_data["new_password1"])
         update_session_auth_hash(self.request, self.request.user)
         return redirect(self.get_success_url())

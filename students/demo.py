@@ -44,9 +44,9 @@ def _birth_date(rng: random.Random, school_year_start: int, grade: int) -> date:
 
 
 def seed(context) -> None:
-    classes = SchoolClass.objects.filter(
-        school__in=context.schools, school_year=context.school_year
-    ).select_related("school")
+    classes = SchoolClass.objects.filter(school__in=context.schools, school_year=context.school_year).select_related(
+        "school"
+    )
     existing = set(Student.objects.filter(school__in=context.schools).values_list("id_number", flat=True))
     # Numbers drawn in this run, so that two children never share one; the same draws every run.
     taken: set[str] = set()

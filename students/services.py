@@ -1,7 +1,30 @@
-"""Writes to the registry."""
+"""Writes to the registry. Each is one transaction and leaves its audit event."""
 
-from aidsys.services.writes import instance_create
-from students.models import Household, Student
+import io
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils.translation import gettext as _
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from aidsys.services.audit import Action, audit_record
+from aidsys.services.writes import instance_create, instance_delete, instance_update
+from students import privacy
+from students.models import (
+    HomeVisit,
+    HomeVisitPhoto,
+    Household,
+    HouseholdMember,
+    OfficialList,
+    SpecialGroupFlag,
+    Student,
+)
+
+# Photos from a phone camera are several megabytes; this keeps them legible and small.
+PHOTO_MAX_SIDE = 1600
+PHOTO_QUALITY = 80
+PHOTO_MAX_UPLOAD_BYTES = 15 * 1024 * 1024
 
 
 def household_create(*, actor, township: str = "", village: str = "", address_detail: str = "") -> Household:
@@ -10,5 +33,125 @@ def household_create(*, actor, township: str = "", village: str = "", address_de
     )
 
 
+def household_update(*, actor, household: Household, data: dict) -> dict:
+    return instance_update(actor=actor, instance=household, data=data)
+
+
 def student_create(*, actor, household: Household, **fields) -> Student:
     return instance_create(actor=actor, instance=Student(household=household, **fields))
+
+
+def student_update(*, actor, student: Student, data: dict, reason: str = "") -> dict:
+    return instance_update(actor=actor, instance=student, data=data, reason=reason)
+
+
+def member_add(*, actor, household: Household, **fields) -> HouseholdMember:
+    return instance_create(actor=actor, instance=HouseholdMember(household=household, **fields))
+
+
+def member_update(*, actor, member: HouseholdMember, data: dict) -> dict:
+    return instance_update(actor=actor, instance=member, data=data)
+
+
+def member_remove(*, actor, member: HouseholdMember, reason: str = "") -> None:
+    instance_delete(actor=actor, instance=member, reason=reason)
+
+
+def _refuse_official(flag: SpecialGroupFlag) -> None:
+    if flag.from_official_list:
+        raise ValidationError(
+            _("{group} comes from the official list {list}; it is changed only by a newer list.").format(
+                group=flag.get_group_display(), list=flag.list_name
+            )
+        )
+
+
+@transaction.atomic
+def special_group_set(*, actor, household: Household, group: str, source: str, note: str = "") -> SpecialGroupFlag:
+    """Flag a household by hand (home visit or the family's declaration). Official flags stay as they are."""
+    if source == SpecialGroupFlag.Source.OFFICIAL_LIST:
+        raise ValidationError(_("Flags from an official list are set by matching the list, not by hand."))
+    existing = SpecialGroupFlag.objects.select_for_update().filter(household=household, group=group).first()
+    if existing is not None:
+        _refuse_official(existing)
+        instance_update(actor=actor, instance=existing, data={"source": source, "note": note})
+        return existing
+    return instance_create(
+        actor=actor,
+        instance=SpecialGroupFlag(household=household, group=group, source=source, note=note, recorded_by=actor),
+    )
+
+
+def special_group_remove(*, actor, flag: SpecialGroupFlag, reason: str) -> None:
+    _refuse_official(flag)
+    instance_delete(actor=actor, instance=flag, reason=reason)
+
+
+@transaction.atomic
+def special_group_set_from_list(
+    *, actor, household: Household, group: str, official_list: OfficialList
+) -> SpecialGroupFlag:
+    """A match on an official list: the flag takes the list's name and date, whatever was there before."""
+    data = {
+        "source": SpecialGroupFlag.Source.OFFICIAL_LIST,
+        "official_list": official_list,
+        "list_name": official_list.name,
+        "list_date": official_list.list_date,
+        "note": "",
+    }
+    existing = SpecialGroupFlag.objects.select_for_update().filter(household=household, group=group).first()
+    if existing is not None:
+        if existing.official_list_id and existing.list_date and existing.list_date > official_list.list_date:
+            return existing  # an older list does not override a newer one
+        instance_update(actor=actor, instance=existing, data=data)
+        return existing
+    return instance_create(
+        actor=actor, instance=SpecialGroupFlag(household=household, group=group, recorded_by=actor, **data)
+    )
+
+
+def _resized_jpeg(upload) -> tuple[ContentFile, int, int]:
+    """The photo turned upright, at most PHOTO_MAX_SIDE pixels, as JPEG without its EXIF (and GPS) data."""
+    if upload.size > PHOTO_MAX_UPLOAD_BYTES:
+        raise ValidationError(_("A photo may be at most 15 MB; this one is larger."))
+    try:
+        image = Image.open(upload)
+        image = ImageOps.exif_transpose(image)
+    except (UnidentifiedImageError, OSError):
+        raise ValidationError(
+            _("“{name}” is not a photo the system can read (JPEG, PNG, WebP or HEIF).").format(name=upload.name)
+        ) from None
+    image = image.convert("RGB")
+    image.thumbnail((PHOTO_MAX_SIDE, PHOTO_MAX_SIDE))
+    buffer = io.BytesIO()
+    image.save(buffer, format="JPEG", quality=PHOTO_QUALITY, optimize=True)
+    return ContentFile(buffer.getvalue(), name="photo.jpg"), image.width, image.height
+
+
+@transaction.atomic
+def home_visit_record(*, actor, student: Student, school_year, photos=(), **fields) -> HomeVisit:
+    """Record a home visit with its photos. A photo that cannot be read stops the whole visit: nothing is saved."""
+    prepared = [_resized_jpeg(photo) for photo in photos]
+    visit = instance_create(
+        actor=actor, instance=HomeVisit(student=student, visitor=actor, school_year=school_year, **fields)
+    )
+    for content, width, height in prepared:
+        photo = HomeVisitPhoto(visit=visit, width=width, height=height)
+        photo.image.save(content.name, content, save=False)
+        instance_create(actor=actor, instance=photo)
+    return visit
+
+
+def sensitive_reveal(*, actor, student: Student, field: str) -> str:
+    """Show one sensitive value of one student in full; the showing is an audit event."""
+    if not privacy.may_reveal(actor):
+        raise PermissionDenied
+    if field not in privacy.SENSITIVE_FIELDS:
+        raise ValidationError(_("There is no such field."))
+    audit_record(
+        actor=actor,
+        action=Action.REVEAL_SENSITIVE,
+        target=student,
+        changes={"field": [None, field]},
+    )
+    return privacy.full_value(student, field)

@@ -73,9 +73,7 @@ def cast(db) -> Cast:
     TermFactory(school_year=school_year, kind=Term.Kind.SPRING, start=date(2027, 2, 22), end=date(2027, 7, 9))
     school = SchoolFactory(county=county, code="4399010001", name="青山县实验小学", current_term=term)
     sibling_school = SchoolFactory(county=county, code="4399010009", name="青山县第二小学", current_term=term)
-    other_school = SchoolFactory(
-        county=other_county, code="4399020001", name="白水县白水小学", current_term=term
-    )
+    other_school = SchoolFactory(county=other_county, code="4399020001", name="白水县白水小学", current_term=term)
 
     wang = UserFactory(username="wang", full_name="王老师")
     li = UserFactory(username="li", full_name="李老师")
@@ -89,9 +87,7 @@ def cast(db) -> Cast:
     MembershipFactory(user=zhao, role=Role.COUNTY_STAFF, school=None, county=county)
     MembershipFactory(user=outsider, role=Role.CLASS_TEACHER, school=other_school)
 
-    class_1 = SchoolClassFactory(
-        school=school, school_year=school_year, grade=21, number=1, class_teacher=wang
-    )
+    class_1 = SchoolClassFactory(school=school, school_year=school_year, grade=21, number=1, class_teacher=wang)
     class_2 = SchoolClassFactory(school=school, school_year=school_year, grade=21, number=2)
     other_class = SchoolClassFactory(
         school=other_school, school_year=school_year, grade=21, number=1, class_teacher=outsider

@@ -78,9 +78,7 @@ EXPECTATIONS: dict[str, Expect] = {
     "aidsys:class_detail": Expect(everyone(200, outsider=404), kwargs=lambda c: {"pk": c.class_1.pk}),
     "aidsys:holiday_list": Expect(everyone(200)),
     "aidsys:holiday_new": Expect(only(("county_staff", "admin"), 200)),
-    "aidsys:holiday_edit": Expect(
-        only(("county_staff", "admin"), 200), kwargs=lambda c: {"pk": _holiday(c).pk}
-    ),
+    "aidsys:holiday_edit": Expect(only(("county_staff", "admin"), 200), kwargs=lambda c: {"pk": _holiday(c).pk}),
     "aidsys:holiday_remove": Expect(
         only(("county_staff", "admin"), 302),
         method="post",
@@ -154,9 +152,7 @@ def unnamed_admin_expectation(route: str) -> Expect | None:
         parts = route.split("/")
         app_label, model_name = parts[1], parts[2]
         model = next(
-            m
-            for m in admin.site._registry
-            if (m._meta.app_label, m._meta.model_name) == (app_label, model_name)
+            m for m in admin.site._registry if (m._meta.app_label, m._meta.model_name) == (app_label, model_name)
         )
         return Expect(
             ADMIN_ONLY_STATUS | {"admin": 302},

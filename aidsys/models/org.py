@@ -69,9 +69,7 @@ class County(models.Model):
         verbose_name_plural = _("counties")
         ordering = ["code"]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(notice_working_days__gte=5), name="county_notice_at_least_five_days"
-            ),
+            models.CheckConstraint(condition=Q(notice_working_days__gte=5), name="county_notice_at_least_five_days"),
         ]
 
     def __str__(self):
@@ -79,9 +77,7 @@ class County(models.Model):
 
 
 class School(models.Model):
-    county = models.ForeignKey(
-        County, on_delete=models.PROTECT, related_name="schools", verbose_name=_("county")
-    )
+    county = models.ForeignKey(County, on_delete=models.PROTECT, related_name="schools", verbose_name=_("county"))
     code = models.CharField(_("school code"), max_length=10, unique=True)
     name = models.CharField(_("name"), max_length=100)
     stages = models.JSONField(_("stages"), default=list)
@@ -182,9 +178,7 @@ CHINESE_DIGITS = "零一二三四五六七八九"
 
 
 class SchoolClass(models.Model):
-    school = models.ForeignKey(
-        School, on_delete=models.PROTECT, related_name="classes", verbose_name=_("school")
-    )
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="classes", verbose_name=_("school"))
     school_year = models.ForeignKey(
         SchoolYear, on_delete=models.PROTECT, related_name="classes", verbose_name=_("school year")
     )

@@ -53,9 +53,7 @@ class MembershipQuerySet(ScopedQuerySet):
 
 
 class Membership(models.Model):
-    user = models.ForeignKey(
-        User, on_delete=models.PROTECT, related_name="memberships", verbose_name=_("user")
-    )
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="memberships", verbose_name=_("user"))
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
     school = models.ForeignKey(
         "aidsys.School",

@@ -108,9 +108,7 @@ def _audit_record(
     object_repr: str | None = None,
 ) -> AuditEvent:
     # Locking the chain head orders concurrent writers: each event links to the one before it.
-    head, _ = AuditChainHead.objects.select_for_update().get_or_create(
-        pk=1, defaults={"last_hash": GENESIS_HASH}
-    )
+    head, _ = AuditChainHead.objects.select_for_update().get_or_create(pk=1, defaults={"last_hash": GENESIS_HASH})
     context = current_request_context()
     school_id, county_id = _units_of(target)
     event = AuditEvent(

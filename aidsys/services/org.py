@@ -11,14 +11,10 @@ from aidsys.services.writes import instance_create, instance_update
 
 
 def county_create(*, actor, code: str, name: str, notice_working_days: int = 5) -> County:
-    return instance_create(
-        actor=actor, instance=County(code=code, name=name, notice_working_days=notice_working_days)
-    )
+    return instance_create(actor=actor, instance=County(code=code, name=name, notice_working_days=notice_working_days))
 
 
-def school_create(
-    *, actor, county: County, code: str, name: str, stages: list[str], address: str = ""
-) -> School:
+def school_create(*, actor, county: County, code: str, name: str, stages: list[str], address: str = "") -> School:
     return instance_create(
         actor=actor, instance=School(county=county, code=code, name=name, stages=stages, address=address)
     )
@@ -29,9 +25,7 @@ def school_set_current_term(*, actor, school: School, term: Term) -> dict:
 
 
 @transaction.atomic
-def school_year_create(
-    *, actor, start_year: int, autumn: tuple[date, date], spring: tuple[date, date]
-) -> SchoolYear:
+def school_year_create(*, actor, start_year: int, autumn: tuple[date, date], spring: tuple[date, date]) -> SchoolYear:
     """A school year comes with its two terms: autumn in start_year, spring in the next."""
     year = instance_create(actor=actor, instance=SchoolYear(start_year=start_year))
     for kind, (start, end) in ((Term.Kind.AUTUMN, autumn), (Term.Kind.SPRING, spring)):
@@ -45,11 +39,7 @@ def _check_class_teacher(school: School, teacher) -> None:
     teaches_here = Membership.objects.active().filter(user=teacher, role=Role.CLASS_TEACHER, school=school)
     if not teaches_here.exists():
         raise ValidationError(
-            {
-                "class_teacher": _("{name} is not a class teacher of {school}.").format(
-                    name=teacher, school=school
-                )
-            }
+            {"class_teacher": _("{name} is not a class teacher of {school}.").format(name=teacher, school=school)}
         )
 
 

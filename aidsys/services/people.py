@@ -13,12 +13,8 @@ from aidsys.services.writes import instance_create, instance_update
 
 
 @transaction.atomic
-def user_create(
-    *, actor, username: str, full_name: str, password: str, phone: str = "", is_superuser=False
-) -> User:
-    user = User(
-        username=username, full_name=full_name, phone=phone, is_superuser=is_superuser, is_staff=is_superuser
-    )
+def user_create(*, actor, username: str, full_name: str, password: str, phone: str = "", is_superuser=False) -> User:
+    user = User(username=username, full_name=full_name, phone=phone, is_superuser=is_superuser, is_staff=is_superuser)
     user.set_password(password)
     # The password hash is never written into the trail.
     user.full_clean()
@@ -67,6 +63,4 @@ def membership_grant(
 
 
 def membership_end(*, actor, membership: Membership, end: date | None = None, reason: str = "") -> dict:
-    return instance_update(
-        actor=actor, instance=membership, data={"end": end or timezone.localdate()}, reason=reason
-    )
+    return instance_update(actor=actor, instance=membership, data={"end": end or timezone.localdate()}, reason=reason)

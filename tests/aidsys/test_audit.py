@@ -13,10 +13,7 @@ from tests.factories import TermFactory
 
 
 def _events(cast, n):
-    return [
-        audit_record(actor=cast.li, action=Action.PRINT, target=cast.school, reason=f"打印 {i}")
-        for i in range(n)
-    ]
+    return [audit_record(actor=cast.li, action=Action.PRINT, target=cast.school, reason=f"打印 {i}") for i in range(n)]
 
 
 def _tamper(sql, params):

@@ -11,9 +11,7 @@ Action = AuditEvent.Action
 
 
 def sign_in(client, username, password):
-    return client.post(
-        "/accounts/login/", {"username": username, "password": password}, REMOTE_ADDR="10.0.0.7"
-    )
+    return client.post("/accounts/login/", {"username": username, "password": password}, REMOTE_ADDR="10.0.0.7")
 
 
 class TestSignIn:

@@ -169,9 +169,7 @@ def test_the_check_digit_matches_the_iso_7064_definition(first17):
     assert cn.id_number_check_digit(first17) == reference_check_digit(first17)
 
 
-@pytest.mark.parametrize(
-    "first17", ["1101051949123100", "110105194912310021", "1101051949123100X", "１" * 17]
-)
+@pytest.mark.parametrize("first17", ["1101051949123100", "110105194912310021", "1101051949123100X", "１" * 17])
 def test_the_check_digit_needs_exactly_17_ascii_digits(first17):
     with pytest.raises(ValueError):
         cn.id_number_check_digit(first17)
@@ -385,9 +383,7 @@ def test_it_accepts_an_integer():
     assert cn.amount_in_words(1500) == "人民币壹仟伍佰元整"
 
 
-@pytest.mark.parametrize(
-    "amount", ["-0.01", "-1", "1000000000000", "999999999999.995", "1E+40", "NaN", "Infinity"]
-)
+@pytest.mark.parametrize("amount", ["-0.01", "-1", "1000000000000", "999999999999.995", "1E+40", "NaN", "Infinity"])
 def test_it_refuses_negative_huge_and_non_finite_amounts(amount):
     with pytest.raises(ValueError):
         cn.amount_in_words(Decimal(amount))
@@ -532,9 +528,7 @@ def test_without_rows_2027_is_counted_monday_to_friday(package_ends_in_2026):
     assert period.fallback_years == (2027,)
     assert cn.working_day_sources(date(2027, 1, 1), date(2027, 12, 31)) == {2027: "weekdays"}
     with translation.override("en"):
-        assert period.fallback_warning == (
-            "No holiday data for 2027: working days were counted Monday to Friday."
-        )
+        assert period.fallback_warning == ("No holiday data for 2027: working days were counted Monday to Friday.")
 
 
 @pytest.mark.django_db
@@ -605,9 +599,7 @@ def test_sources_need_an_end_after_the_start():
 def test_the_end_of_a_period_is_always_a_working_day(start, days):
     end = cn.last_working_day(start, days)
     assert chinese_calendar.is_workday(end)
-    counted = sum(
-        1 for n in range((end - start).days + 1) if chinese_calendar.is_workday(start + timedelta(days=n))
-    )
+    counted = sum(1 for n in range((end - start).days + 1) if chinese_calendar.is_workday(start + timedelta(days=n)))
     assert counted == days
 
 

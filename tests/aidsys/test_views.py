@@ -91,9 +91,7 @@ class TestSchoolPages:
     def test_the_principal_may_not_set_the_term(self, cast, client_for):
         spring = TermFactory(school_year=cast.school_year, kind=Term.Kind.SPRING)
         assert (
-            client_for(cast.zhang)
-            .post(f"/schools/{cast.school.pk}/current-term/", {"term": spring.pk})
-            .status_code
+            client_for(cast.zhang).post(f"/schools/{cast.school.pk}/current-term/", {"term": spring.pk}).status_code
             == 403
         )
         cast.school.refresh_from_db()
@@ -115,9 +113,7 @@ class TestClassPage:
         assert event.changes["class_teacher"] == [None, {"id": teacher.pk, "label": "孙老师"}]
 
     def test_a_teacher_of_another_school_is_refused_with_a_chinese_message(self, cast, client_for):
-        response = client_for(cast.li).post(
-            f"/classes/{cast.class_2.pk}/", {"class_teacher": cast.outsider.pk}
-        )
+        response = client_for(cast.li).post(f"/classes/{cast.class_2.pk}/", {"class_teacher": cast.outsider.pk})
         assert response.status_code == 200
         assert "选择一个有效的选项" in response.content.decode()
         assert not AuditEvent.objects.exclude(action=Action.LOGIN).exists()

@@ -12,9 +12,7 @@ ROLE_EXPECTATIONS = [
 
 
 @pytest.mark.parametrize(("username", "full_name", "sees", "menu_item"), ROLE_EXPECTATIONS)
-def test_each_role_signs_in_and_finds_its_dashboard(
-    cast, live_server, page, username, full_name, sees, menu_item
-):
+def test_each_role_signs_in_and_finds_its_dashboard(cast, live_server, page, username, full_name, sees, menu_item):
     page.goto(live_server.url + "/")
     assert "/accounts/login/" in page.url
     page.get_by_label("用户名").fill(username)

@@ -1,0 +1,70 @@
+"""Sensitive registry data: masked by default everywhere, revealed one field at a time (DESIGN.md §5).
+
+Every screen, export and PDF takes a student's sensitive values from here. Revealing one is a
+permission (`students.reveal_sensitive`) on a student in the user's scope, and an audit event.
+"""
+
+from django.utils.translation import gettext_lazy as _
+
+from aidsys import cn
+from students.models import Student
+
+MASK = "****"
+
+
+def mask_account_number(number: str) -> str:
+    if not number:
+        return ""
+    if len(number) <= 8:
+        return MASK
+    return number[:4] + "*" * (len(number) - 8) + number[-4:]
+
+
+def mask_address(township: str, rest: str) -> str:
+    """The township stays (it says little); the village and house do not."""
+    return f"{township}{MASK}" if rest else township
+
+
+def _address(student: Student) -> str:
+    household = student.household
+    return household.full_address
+
+
+def _masked_address(student: Student) -> str:
+    household = student.household
+    return mask_address(household.township, f"{household.village}{household.address_detail}")
+
+
+def _income(student: Student) -> str:
+    value = student.household.per_capita_income()
+    return "" if value is None else f"{value:,.2f}"
+
+
+# field name → (label, full value, masked value)
+SENSITIVE_FIELDS = {
+    "id_number": (_("ID number"), lambda s: s.id_number, lambda s: cn.mask_id_number(s.id_number)),
+    "guardian_phone": (
+        _("guardian's phone"),
+        lambda s: s.guardian_phone,
+        lambda s: cn.mask_mobile(s.guardian_phone) if s.guardian_phone else "",
+    ),
+    "account_number": (
+        _("account number"),
+        lambda s: s.account_number,
+        lambda s: mask_account_number(s.account_number),
+    ),
+    "address": (_("home address"), _address, _masked_address),
+    "income": (_("per-capita annual income"), _income, lambda s: MASK if _income(s) else ""),
+}
+
+
+def masked_value(student: Student, field: str) -> str:
+    return SENSITIVE_FIELDS[field][2](student)
+
+
+def full_value(student: Student, field: str) -> str:
+    return SENSITIVE_FIELDS[field][1](student)
+
+
+def may_reveal(user) -> bool:
+    return user.is_authenticated and user.has_perm("students.reveal_sensitive")
