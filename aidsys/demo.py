@@ -72,6 +72,11 @@ class DemoContext:
     lines: list[str] = field(default_factory=list)
 
 
+def school_prefix(school: School) -> str:
+    """The demo usernames' prefix of a demo school (xx_aid is the aid office of the primary school)."""
+    return next(prefix for code, *_rest, prefix in SCHOOLS if code == school.code)
+
+
 def _user(username: str, full_name: str, *, superuser: bool = False) -> User:
     return User.objects.filter(username=username).first() or user_create(
         actor=None, username=username, full_name=full_name, password=DEMO_PASSWORD, is_superuser=superuser

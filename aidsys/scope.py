@@ -23,10 +23,15 @@ class Scope:
     roles: frozenset[str] = field(default_factory=frozenset)
     county_ids: frozenset[int] = field(default_factory=frozenset)
     school_ids: frozenset[int] = field(default_factory=frozenset)
+    # The schools where the user is the aid office: the ones whose registry and rosters they manage.
+    aid_office_school_ids: frozenset[int] = field(default_factory=frozenset)
     class_ids: frozenset[int] = field(default_factory=frozenset)
     # Schools a class teacher belongs to: visible as a school, not as all of its classes.
     member_school_ids: frozenset[int] = field(default_factory=frozenset)
     member_county_ids: frozenset[int] = field(default_factory=frozenset)
+
+    def manages_school(self, school_id: int) -> bool:
+        return self.is_admin or school_id in self.aid_office_school_ids
 
     @property
     def is_empty(self) -> bool:
@@ -73,6 +78,7 @@ def _compute_scope(user) -> Scope:
         roles=frozenset(roles),
         county_ids=frozenset(county_ids),
         school_ids=frozenset(school_ids),
+        aid_office_school_ids=frozenset(m.school_id for m in memberships if m.role == Role.AID_OFFICE),
         class_ids=frozenset(class_ids),
         member_school_ids=frozenset(member_school_ids),
         member_county_ids=frozenset(member_county_ids),

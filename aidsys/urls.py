@@ -27,6 +27,7 @@ account_patterns = [
 
 urlpatterns = [
     path("", include((core_patterns, "aidsys"))),
+    path("", include("students.urls")),
     path("accounts/", include(account_patterns)),
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),

@@ -32,8 +32,7 @@ AUDIT_READERS = (Role.AID_OFFICE, Role.PRINCIPAL, Role.COUNTY_STAFF)
 
 
 def _manages_school(user, school: School) -> bool:
-    scope = scope_for(user)
-    return scope.is_admin or (Role.AID_OFFICE in scope.roles and school.pk in scope.school_ids)
+    return scope_for(user).manages_school(school.pk)
 
 
 @require_GET

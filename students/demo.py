@@ -2,11 +2,28 @@
 
 import random
 from datetime import date, timedelta
+from decimal import Decimal
 
 from aidsys import cn
-from aidsys.models import SchoolClass
-from students.models import EnrolmentStatus, Gender, Hukou, Student
-from students.services import household_create, student_create
+from aidsys.demo import school_prefix
+from aidsys.models import SchoolClass, User
+from aidsys.services.people import user_grant_permission
+from students.models import (
+    BigExpense,
+    EnrolmentStatus,
+    Gender,
+    Health,
+    Housing,
+    Hukou,
+    IncomeSource,
+    Relation,
+    SpecialGroup,
+    SpecialGroupFlag,
+    Student,
+    Tier,
+    VisitMethod,
+)
+from students.services import home_visit_record, household_create, member_add, special_group_set, student_create
 
 STUDENTS_PER_CLASS = 28
 SURNAMES = (
@@ -21,6 +38,7 @@ TOWNSHIPS = {
     "石门乡": ["石门村", "高坪村", "茶园村"],
     "龙潭镇": ["龙潭村", "新塘村"],
 }
+HAND_GROUPS = [SpecialGroup.SINGLE_PARENT, SpecialGroup.SERIOUS_ILLNESS, SpecialGroup.SUDDEN_MISFORTUNE]
 # The demo county's own division code starts every demo ID number.
 AREA_CODE = "439901"
 
@@ -41,6 +59,76 @@ def _birth_date(rng: random.Random, school_year_start: int, grade: int) -> date:
     years_in_school = {2: 0, 3: 6, 4: 9}[grade // 10] + grade % 10
     earliest = date(school_year_start - years_in_school - 6, 9, 1)
     return earliest + timedelta(days=rng.randrange(365))
+
+
+def _family(rng: random.Random, *, surname: str, rural: bool) -> dict:
+    """Parents, their work and incomes, a phone, and now and then a special group."""
+    hardship = rng.random()
+    father_income = Decimal(rng.randrange(0, 60000, 500)) if hardship > 0.15 else Decimal(0)
+    return {
+        "father": surname + "".join(rng.sample(GIVEN, 2)),
+        "mother": rng.choice(SURNAMES) + "".join(rng.sample(GIVEN, 2)),
+        "father_age": rng.randrange(30, 50),
+        "mother_age": rng.randrange(28, 48),
+        "father_work": rng.choice(["外出务工", "务农", "个体经营", "建筑工人"])
+        if rural
+        else rng.choice(["职员", "个体经营", "司机"]),
+        "mother_work": rng.choice(["务农", "家务", "超市店员", "外出务工"]),
+        "father_income": father_income,
+        "mother_income": Decimal(rng.randrange(0, 30000, 500)),
+        "phone": f"1{rng.choice('3589')}{rng.randrange(0, 10**9):09d}",
+        "group": rng.choice(HAND_GROUPS) if hardship < 0.12 else None,
+        "ill": hardship < 0.05,
+    }
+
+
+def _fill_household(household, family: dict) -> None:
+    member_add(
+        actor=None,
+        household=household,
+        name=family["father"],
+        relation=Relation.FATHER,
+        age=family["father_age"],
+        occupation=family["father_work"],
+        annual_income=family["father_income"],
+        health=Health.SERIOUS_ILLNESS if family["ill"] else Health.HEALTHY,
+        health_note="慢性肾病，长期透析" if family["ill"] else "",
+    )
+    member_add(
+        actor=None,
+        household=household,
+        name=family["mother"],
+        relation=Relation.MOTHER,
+        age=family["mother_age"],
+        occupation=family["mother_work"],
+        annual_income=family["mother_income"],
+    )
+    if family["group"]:
+        special_group_set(
+            actor=None,
+            household=household,
+            group=family["group"],
+            source=SpecialGroupFlag.Source.SELF_DECLARED,
+            note="家长在申请时说明",
+        )
+
+
+def _visit(student, teacher, school_year, family: dict) -> None:
+    poor = family["father_income"] + family["mother_income"] < 20000
+    home_visit_record(
+        actor=teacher,
+        student=student,
+        school_year=school_year,
+        visited_on=date(2026, 9, 20),
+        method=VisitMethod.IN_PERSON,
+        people_met=f"{family['father']}（父亲）、{family['mother']}（母亲）",
+        housing=Housing.POOR if poor else Housing.ORDINARY,
+        income_sources=[IncomeSource.WAGES, IncomeSource.FARMING],
+        big_expenses=[BigExpense.MEDICAL] if family["ill"] else [],
+        health_disability="父亲患慢性肾病" if family["ill"] else "",
+        notes="家中老人需要照顾，孩子学习认真。",
+        suggested_tier=Tier.DIFFICULT if poor else Tier.NOT_DIFFICULT,
+    )
 
 
 def seed(context) -> None:
@@ -67,6 +155,7 @@ def seed(context) -> None:
             # Every draw comes before the skip below, so that a rerun draws the same sequence.
             sibling = rng.random() < 0.08
             group = rng.randrange(1, 90)
+            family = _family(rng, surname=name[0], rural=hukou == Hukou.RURAL)
             if number in existing:
                 continue
             if household is None or not sibling:
@@ -76,7 +165,8 @@ def seed(context) -> None:
                     village=village,
                     address_detail=f"{village}{group}组",
                 )
-            student_create(
+                _fill_household(household, family)
+            student = student_create(
                 actor=None,
                 household=household,
                 name=name,
@@ -89,7 +179,26 @@ def seed(context) -> None:
                 status=EnrolmentStatus.ENROLLED,
                 school=school_class.school,
                 school_class=school_class,
+                guardian_name=family["father"],
+                guardian_relation=Relation.FATHER,
+                guardian_phone=family["phone"],
             )
+            member_add(
+                actor=None,
+                household=household,
+                name=name,
+                relation=Relation.SELF,
+                age=2026 - birth.year,
+                occupation="学生",
+                student=student,
+            )
+            if school_class.class_teacher and _index < 6:
+                _visit(student, school_class.class_teacher, context.school_year, family)
             created += 1
+    for school in context.schools:
+        aid_office = User.objects.get(username=f"{school_prefix(school)}_aid")
+        user_grant_permission(
+            actor=None, user=aid_office, permission="students.reveal_sensitive", reason="演示：资助专干可查看敏感信息"
+        )
     total = Student.objects.filter(school__in=context.schools).count()
     context.lines.append(f"students: {total} in {classes.count()} classes ({created} new this run)")

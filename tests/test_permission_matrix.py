@@ -5,8 +5,8 @@ someone deciding who may open it. The outsider is a class teacher of another cou
 every object of 青山县 answers 404 to them.
 """
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+import importlib
+import pkgutil
 from datetime import date
 
 import pytest
@@ -15,10 +15,9 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from aidsys.models import AuditEvent, Holiday
+from tests import permission_expectations
 from tests.factories import StudentFactory
-
-ROLES = ["anonymous", "class_teacher", "aid_office", "principal", "county_staff", "admin", "outsider"]
-SIGNED_IN = ROLES[1:]
+from tests.permission_expectations import ROLES, SIGNED_IN, Expect, everyone, only
 
 
 def iter_patterns(resolver=None, prefix="", namespace=""):
@@ -35,30 +34,6 @@ def iter_patterns(resolver=None, prefix="", namespace=""):
                 else prefix + str(pattern.pattern)
             )
             yield key
-
-
-@dataclass
-class Expect:
-    statuses: dict[str, int]
-    method: str = "get"
-    kwargs: Callable = lambda cast: {}
-    data: Callable = lambda cast: {}
-    url: Callable | None = None  # for patterns that have no name
-    extra: dict = field(default_factory=dict)
-
-
-def everyone(status_signed_in: int, anonymous: int = 302, **overrides) -> dict[str, int]:
-    statuses = dict.fromkeys(SIGNED_IN, status_signed_in)
-    statuses["anonymous"] = anonymous
-    statuses.update(overrides)
-    return statuses
-
-
-def only(roles: tuple[str, ...], status: int, others: int = 403, **overrides) -> dict[str, int]:
-    statuses = {role: (status if role in roles else others) for role in SIGNED_IN}
-    statuses["anonymous"] = 302
-    statuses.update(overrides)
-    return statuses
 
 
 def _holiday(cast):
@@ -163,8 +138,21 @@ def unnamed_admin_expectation(route: str) -> Expect | None:
     return None
 
 
+def _area_expectations() -> dict[str, Expect]:
+    merged = dict(EXPECTATIONS)
+    for module_info in pkgutil.iter_modules(permission_expectations.__path__):
+        module = importlib.import_module(f"{permission_expectations.__name__}.{module_info.name}")
+        overlap = set(merged) & set(module.EXPECTATIONS)
+        assert not overlap, f"{module_info.name} repeats expectations for {overlap}"
+        merged.update(module.EXPECTATIONS)
+    return merged
+
+
+ALL_EXPECTATIONS = _area_expectations()
+
+
 def expectation_for(key: str) -> Expect | None:
-    return EXPECTATIONS.get(key) or admin_expectation(key) or unnamed_admin_expectation(key)
+    return ALL_EXPECTATIONS.get(key) or admin_expectation(key) or unnamed_admin_expectation(key)
 
 
 ALL_PATTERNS = sorted(set(iter_patterns()))
@@ -176,7 +164,7 @@ def test_every_url_pattern_has_an_expectation():
 
 
 def test_the_matrix_has_no_stale_entries():
-    stale = sorted(set(EXPECTATIONS) - set(ALL_PATTERNS))
+    stale = sorted(set(ALL_EXPECTATIONS) - set(ALL_PATTERNS))
     assert not stale, f"expectations for URL names that no longer exist: {stale}"
 
 

@@ -39,6 +39,21 @@ def user_set_password(*, actor, user: User, password: str) -> None:
     audit_record(actor=actor, action=Action.UPDATE, target=user, changes={"password": ["***", "***"]})
 
 
+@transaction.atomic
+def user_grant_permission(*, actor, user: User, permission: str, reason: str = "") -> bool:
+    """Give a user a permission such as 'students.reveal_sensitive'. Returns False if they had it."""
+    from django.contrib.auth.models import Permission
+
+    app_label, codename = permission.split(".")
+    if user.user_permissions.filter(content_type__app_label=app_label, codename=codename).exists():
+        return False
+    user.user_permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+    audit_record(
+        actor=actor, action=Action.UPDATE, target=user, changes={"permissions": [None, permission]}, reason=reason
+    )
+    return True
+
+
 def membership_grant(
     *,
     actor,

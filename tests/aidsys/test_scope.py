@@ -90,3 +90,14 @@ class TestMembershipDates:
         scope_for(cast.li)
         with django_assert_num_queries(0):
             scope_for(cast.li)
+
+
+def test_a_principal_here_and_aid_office_elsewhere_does_not_manage_this_school(cast, client_for):
+    MembershipFactory(user=cast.zhang, role=Role.AID_OFFICE, school=cast.sibling_school)
+    scope = scope_for(cast.zhang)
+    assert scope.manages_school(cast.sibling_school.pk)
+    assert not scope.manages_school(cast.school.pk)
+    spring = cast.school_year.terms.get(kind="spring")
+    assert (
+        client_for(cast.zhang).post(f"/schools/{cast.school.pk}/current-term/", {"term": spring.pk}).status_code == 403
+    )

@@ -1,0 +1,202 @@
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from aidsys import cn
+from aidsys.forms import DateInput
+from students import privacy
+from students.models import (
+    AccountKind,
+    BigExpense,
+    Health,
+    Housing,
+    Hukou,
+    IncomeSource,
+    Relation,
+    SpecialGroup,
+    SpecialGroupFlag,
+    Tier,
+    VisitMethod,
+)
+
+YES_NO = [("", _("Any")), ("yes", _("Yes")), ("no", _("No"))]
+KEEP_HINT = _("Shown masked. Leave empty to keep the stored value.")
+
+
+class RosterFilterForm(forms.Form):
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        max_length=30,
+        widget=forms.TextInput(attrs={"placeholder": _("name, initials (wxm) or last digits of the ID")}),
+    )
+    tier = forms.ChoiceField(label=_("tier"), required=False, choices=[("", _("Any")), *Tier.choices])
+    special_group = forms.ChoiceField(
+        label=_("special group"), required=False, choices=[("", _("Any")), *SpecialGroup.choices]
+    )
+    boarder = forms.ChoiceField(label=_("boarder"), required=False, choices=YES_NO)
+    hukou = forms.ChoiceField(label=_("hukou"), required=False, choices=[("", _("Any")), *Hukou.choices])
+    visit = forms.ChoiceField(label=_("home visit this school year"), required=False, choices=YES_NO)
+
+
+class WriteOnlyField(forms.CharField):
+    """A sensitive value: the form shows its mask as a hint and never the stored value itself."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("help_text", KEEP_HINT)
+        super().__init__(*args, **kwargs)
+
+
+class StudentForm(forms.Form):
+    student_number = forms.CharField(label=_("student number"), max_length=30, required=False)
+    hukou = forms.ChoiceField(label=_("hukou"), choices=Hukou.choices)
+    boarder = forms.BooleanField(label=_("boarder"), required=False)
+    guardian_name = forms.CharField(label=_("guardian's name"), max_length=50, required=False)
+    guardian_relation = forms.ChoiceField(
+        label=_("guardian's relation"), choices=[("", "—"), *Relation.choices], required=False
+    )
+    guardian_phone = WriteOnlyField(label=_("guardian's phone"), max_length=20)
+    account_kind = forms.ChoiceField(
+        label=_("payment account"), choices=[("", "—"), *AccountKind.choices], required=False
+    )
+    account_number = WriteOnlyField(label=_("account number"), max_length=30)
+    account_holder = forms.CharField(label=_("account holder"), max_length=50, required=False)
+    account_bank = forms.CharField(label=_("bank"), max_length=50, required=False)
+
+    def __init__(self, *args, student, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["guardian_phone"].widget.attrs["placeholder"] = privacy.masked_value(student, "guardian_phone")
+        self.fields["account_number"].widget.attrs["placeholder"] = privacy.masked_value(student, "account_number")
+
+    def clean_guardian_phone(self):
+        value = self.cleaned_data["guardian_phone"]
+        return cn.normalize_mobile(value) if value else ""
+
+    def clean_account_number(self):
+        value = "".join(self.cleaned_data["account_number"].split())
+        if value and not value.isdigit():
+            raise ValidationError(_("An account number has digits only."))
+        return value
+
+    def changes(self) -> dict:
+        """The data to save: a write-only field left empty keeps its stored value."""
+        data = dict(self.cleaned_data)
+        for name in ("guardian_phone", "account_number"):
+            if not data[name]:
+                del data[name]
+        return data
+
+
+class HouseholdForm(forms.Form):
+    township = forms.CharField(label=_("township"), max_length=50, required=False)
+    village = WriteOnlyField(label=_("village or community"), max_length=50)
+    address_detail = WriteOnlyField(label=_("address"), max_length=200)
+
+    def __init__(self, *args, household, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["village"].widget.attrs["placeholder"] = privacy.MASK if household.village else ""
+        self.fields["address_detail"].widget.attrs["placeholder"] = privacy.MASK if household.address_detail else ""
+
+    def changes(self) -> dict:
+        return {name: value for name, value in self.cleaned_data.items() if value or name == "township"}
+
+
+class MemberForm(forms.Form):
+    name = forms.CharField(label=_("name"), max_length=50)
+    relation = forms.ChoiceField(label=_("relation to the student"), choices=Relation.choices)
+    id_number = WriteOnlyField(label=_("ID number"), max_length=25)
+    age = forms.IntegerField(label=_("age"), min_value=0, max_value=120, required=False)
+    occupation = forms.CharField(label=_("occupation"), max_length=50, required=False)
+    health = forms.ChoiceField(label=_("health"), choices=Health.choices)
+    health_note = forms.CharField(label=_("illness or disability"), max_length=200, required=False)
+    annual_income = forms.DecimalField(
+        label=_("annual income (yuan)"),
+        min_value=0,
+        max_digits=10,
+        decimal_places=2,
+        required=False,
+        help_text=KEEP_HINT,
+    )
+
+    def __init__(self, *args, member=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if member is None:
+            self.fields["id_number"].help_text = ""
+            self.fields["annual_income"].help_text = ""
+        else:
+            self.fields["id_number"].widget.attrs["placeholder"] = cn.mask_id_number(member.id_number)
+            if member.annual_income is not None:
+                self.fields["annual_income"].widget.attrs["placeholder"] = privacy.MASK
+
+    def clean_id_number(self):
+        value = self.cleaned_data["id_number"]
+        return cn.normalize_id_number(value) if value else ""
+
+    def changes(self, member=None) -> dict:
+        data = dict(self.cleaned_data)
+        if member is not None:
+            for name in ("id_number", "annual_income"):
+                if data[name] in ("", None):
+                    del data[name]
+        return data
+
+
+class SpecialGroupForm(forms.Form):
+    group = forms.ChoiceField(label=_("special group"), choices=SpecialGroup.choices)
+    source = forms.ChoiceField(
+        label=_("source"),
+        choices=[
+            (SpecialGroupFlag.Source.HOME_VISIT, SpecialGroupFlag.Source.HOME_VISIT.label),
+            (SpecialGroupFlag.Source.SELF_DECLARED, SpecialGroupFlag.Source.SELF_DECLARED.label),
+        ],
+    )
+    note = forms.CharField(label=_("note"), max_length=200, required=False)
+
+
+class MultiplePhotoInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultiplePhotoField(forms.FileField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault(
+            "widget", MultiplePhotoInput(attrs={"accept": "image/*", "capture": "environment", "multiple": True})
+        )
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, list | tuple) else [data] if data else []
+        if len(files) > 9:
+            raise ValidationError(_("At most 9 photos a visit."))
+        return [super(MultiplePhotoField, self).clean(file, initial) for file in files]
+
+
+class HomeVisitForm(forms.Form):
+    visited_on = forms.DateField(label=_("date of the visit"), widget=DateInput())
+    method = forms.ChoiceField(label=_("method"), choices=VisitMethod.choices, widget=forms.RadioSelect)
+    people_met = forms.CharField(label=_("people met"), max_length=200)
+    housing = forms.ChoiceField(label=_("housing"), choices=Housing.choices, widget=forms.RadioSelect)
+    income_sources = forms.MultipleChoiceField(
+        label=_("income sources"), choices=IncomeSource.choices, widget=forms.CheckboxSelectMultiple, required=False
+    )
+    big_expenses = forms.MultipleChoiceField(
+        label=_("big expenses"), choices=BigExpense.choices, widget=forms.CheckboxSelectMultiple, required=False
+    )
+    health_disability = forms.CharField(
+        label=_("health and disability"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+    notes = forms.CharField(label=_("what the teacher saw"), widget=forms.Textarea(attrs={"rows": 4}), required=False)
+    suggested_tier = forms.ChoiceField(label=_("suggested tier"), choices=Tier.choices, widget=forms.RadioSelect)
+    photos = MultiplePhotoField(label=_("photos"), required=False)
+
+    def clean_visited_on(self):
+        value = self.cleaned_data["visited_on"]
+        if value > timezone.localdate():
+            raise ValidationError(_("A visit cannot be in the future."))
+        return value
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("reason"), max_length=500)

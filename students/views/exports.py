@@ -1,0 +1,3 @@
+"""exports: filled by its own work."""
+
+urlpatterns = []

@@ -1,0 +1,3 @@
+"""imports: filled by its own work."""
+
+urlpatterns = []

@@ -1,0 +1,289 @@
+"""The registry's screens: rosters, the student page, household, members, special groups, home visits."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from aidsys.models import School, SchoolClass, Term
+from aidsys.selectors import object_history
+from students import privacy, selectors, services
+from students.forms import (
+    HomeVisitForm,
+    HouseholdForm,
+    MemberForm,
+    ReasonForm,
+    RosterFilterForm,
+    SpecialGroupForm,
+    StudentForm,
+)
+from students.models import HomeVisitPhoto, SpecialGroupFlag
+
+
+def _school_year_of(school: School):
+    term = school.current_term or Term.current()
+    if term is None:
+        raise Http404
+    return term.school_year
+
+
+def _editable_student(request, pk):
+    student = selectors.student_for_page(user=request.user, pk=pk)
+    if not selectors.may_edit_student(request.user, student):
+        raise PermissionDenied
+    return student
+
+
+def _roster_page(request, *, template, school, school_class=None):
+    form = RosterFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    school_year = _school_year_of(school)
+    students = selectors.roster(
+        user=request.user, school_year=school_year, school_class=school_class, school=school, filters=filters
+    )
+    return render(
+        request,
+        template,
+        {
+            "school": school,
+            "school_class": school_class,
+            "school_year": school_year,
+            "form": form,
+            "students": students,
+            "filtered": bool(filters and any(filters.values())),
+        },
+    )
+
+
+@require_GET
+@login_required
+def class_roster(request, class_pk):
+    school_class = SchoolClass.objects.select_related("school__current_term").get_visible_or_404(
+        request.user, pk=class_pk
+    )
+    return _roster_page(
+        request, template="students/class_roster.html", school=school_class.school, school_class=school_class
+    )
+
+
+@require_GET
+@login_required
+def school_students(request, school_pk):
+    school = School.objects.select_related("current_term").get_visible_or_404(request.user, pk=school_pk)
+    return _roster_page(request, template="students/school_students.html", school=school)
+
+
+@require_GET
+@login_required
+def student_detail(request, pk):
+    student = selectors.student_for_page(user=request.user, pk=pk)
+    household = student.household
+    members = list(household.members.all())
+    school_year = _school_year_of(student.school)
+    history = list(object_history(user=request.user, obj=student)) + list(
+        object_history(user=request.user, obj=household)
+    )
+    return render(
+        request,
+        "students/student_detail.html",
+        {
+            "student": student,
+            "household": household,
+            "members": members,
+            "per_capita_income_masked": privacy.masked_value(student, "income"),
+            "siblings": [s for s in household.students.all() if s.pk != student.pk],
+            "visits": student.visits.all(),
+            "visited_this_year": any(v.school_year_id == school_year.pk for v in student.visits.all()),
+            "may_edit": selectors.may_edit_student(request.user, student),
+            "history": sorted(history, key=lambda event: event.pk, reverse=True),
+            "remove_form": ReasonForm(),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def student_edit(request, pk):
+    student = _editable_student(request, pk)
+    initial = {
+        name: getattr(student, name)
+        for name in StudentForm.base_fields
+        if name not in ("guardian_phone", "account_number")
+    }
+    form = StudentForm(request.POST or None, initial=initial, student=student)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.student_update(actor=request.user, student=student, data=form.changes())
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The student's details have been saved."))
+            return redirect(student)
+    return render(request, "students/_form_page.html", {"student": student, "form": form, "heading": _("Edit details")})
+
+
+@require_POST
+@login_required
+def student_reveal(request, pk, field):
+    student = selectors.student_for_page(user=request.user, pk=pk)
+    if field not in privacy.SENSITIVE_FIELDS:
+        raise Http404
+    value = services.sensitive_reveal(actor=request.user, student=student, field=field)
+    return render(request, "students/_revealed.html", {"value": value, "student": student, "field": field})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def household_edit(request, pk):
+    student = _editable_student(request, pk)
+    household = student.household
+    form = HouseholdForm(request.POST or None, initial={"township": household.township}, household=household)
+    if request.method == "POST" and form.is_valid():
+        services.household_update(actor=request.user, household=household, data=form.changes())
+        messages.success(request, _("The address has been saved."))
+        return redirect(student)
+    return render(request, "students/_form_page.html", {"student": student, "form": form, "heading": _("Edit address")})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def member_new(request, pk):
+    student = _editable_student(request, pk)
+    form = MemberForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.member_add(actor=request.user, household=student.household, **form.changes())
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The family member has been added."))
+            return redirect(student)
+    return render(
+        request, "students/member_form.html", {"student": student, "form": form, "heading": _("Add a family member")}
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def member_edit(request, pk, member_pk):
+    student = _editable_student(request, pk)
+    member = get_object_or_404(student.household.members, pk=member_pk)
+    initial = {
+        name: getattr(member, name) for name in MemberForm.base_fields if name not in ("id_number", "annual_income")
+    }
+    form = MemberForm(request.POST or None, initial=initial, member=member)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.member_update(actor=request.user, member=member, data=form.changes(member))
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The family member has been saved."))
+            return redirect(student)
+    return render(
+        request,
+        "students/member_form.html",
+        {
+            "student": student,
+            "member": member,
+            "form": form,
+            "remove_form": ReasonForm(),
+            "heading": _("Edit a family member"),
+        },
+    )
+
+
+@require_POST
+@login_required
+def member_remove(request, pk, member_pk):
+    student = _editable_student(request, pk)
+    member = get_object_or_404(student.household.members, pk=member_pk)
+    form = ReasonForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Say why the family member is removed."))
+        return redirect("students:member_edit", pk=pk, member_pk=member_pk)
+    services.member_remove(actor=request.user, member=member, reason=form.cleaned_data["reason"])
+    messages.success(request, _("The family member has been removed."))
+    return redirect(student)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def special_group_add(request, pk):
+    student = _editable_student(request, pk)
+    form = SpecialGroupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.special_group_set(actor=request.user, household=student.household, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The special group has been recorded."))
+            return redirect(student)
+    return render(
+        request,
+        "students/_form_page.html",
+        {"student": student, "form": form, "heading": _("Record a special group")},
+    )
+
+
+@require_POST
+@login_required
+def special_group_remove(request, pk, flag_pk):
+    student = _editable_student(request, pk)
+    flag = get_object_or_404(SpecialGroupFlag, pk=flag_pk, household=student.household)
+    form = ReasonForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Say why the special group is removed."))
+        return redirect(student)
+    try:
+        services.special_group_remove(actor=request.user, flag=flag, reason=form.cleaned_data["reason"])
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("The special group has been removed."))
+    return redirect(student)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def visit_new(request, pk):
+    student = _editable_student(request, pk)
+    form = HomeVisitForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        photos = data.pop("photos")
+        try:
+            services.home_visit_record(
+                actor=request.user,
+                student=student,
+                school_year=_school_year_of(student.school),
+                photos=photos,
+                **data,
+            )
+        except ValidationError as error:
+            form.add_error("photos" if photos else None, error)
+        else:
+            messages.success(request, _("The home visit has been recorded."))
+            return redirect(student)
+    return render(
+        request,
+        "students/visit_form.html",
+        {"student": student, "form": form, "heading": _("Record a home visit"), "multipart": True},
+    )
+
+
+@require_GET
+@login_required
+def visit_photo(request, photo_pk):
+    photo = get_object_or_404(
+        HomeVisitPhoto.objects.visible_to(request.user).filter(Q(pk=photo_pk)).select_related("visit")
+    )
+    response = FileResponse(photo.image.open("rb"), content_type="image/jpeg")
+    # A photo of a family's home is private: never kept by a shared cache.
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
