@@ -2,11 +2,13 @@
 
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
 from django.db import transaction
 from django.http import Http404
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
@@ -23,7 +25,8 @@ from aidsys.models import (
     User,
 )
 from aidsys.selectors import object_history
-from aidsys.services.audit import Action, audit_record
+from aidsys.services.org import school_year_create
+from aidsys.services.people import user_set_password
 from aidsys.services.writes import instance_create, instance_delete, instance_update
 
 # Groups are not how roles work here (memberships are); axes' lockout records are cleared with
@@ -42,11 +45,9 @@ class AuditedAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         if change:
-            # The form has set the new values on obj; compare against the stored row.
-            stored = type(obj)._default_manager.get(pk=obj.pk)
-            data = {name: getattr(obj, name) for name in form.changed_data if hasattr(stored, name)}
-            instance_update(actor=request.user, instance=stored, data=data)
-            obj.refresh_from_db()
+            # The form has already set the new values on obj; the service reads the stored row for "before".
+            data = {name: getattr(obj, name) for name in form.changed_data if hasattr(obj, name)}
+            instance_update(actor=request.user, instance=obj, data=data)
         else:
             instance_create(actor=request.user, instance=obj)
 
@@ -68,7 +69,7 @@ class AuditedAdmin(admin.ModelAdmin):
             "title": _("History of {object}").format(object=obj),
             "opts": self.opts,
             "object": obj,
-            "history": object_history(user=request.user, obj=obj),
+            "history": object_history(obj=obj),
         }
         return TemplateResponse(request, "admin/aidsys_history.html", context)
 
@@ -84,17 +85,18 @@ class UserAdmin(AuditedAdmin, DjangoUserAdmin):
     ]
     add_fieldsets = [(None, {"fields": ["username", "full_name", "password1", "password2"]})]
 
-    @transaction.atomic
     def user_change_password(self, request, id, form_url=""):
-        response = super().user_change_password(request, id, form_url)
-        if request.method == "POST" and response.status_code == 302:
-            audit_record(
-                actor=request.user,
-                action=Action.UPDATE,
-                target=User.objects.get(pk=id),
-                changes={"password": ["***", "***"]},
-            )
-        return response
+        """Django's page, but the new password is set by the audited service."""
+        user = self.get_object(request, id)
+        if request.method == "POST" and user is not None and self.has_change_permission(request, user):
+            form = self.change_password_form(user, request.POST)
+            if form.is_valid() and form.cleaned_data.get("password1"):
+                user_set_password(actor=request.user, user=user, password=form.cleaned_data["password1"])
+                if user.pk == request.user.pk:
+                    update_session_auth_hash(request, user)
+                messages.success(request, _("The password has been changed."))
+                return redirect("admin:aidsys_user_change", user.pk)
+        return super().user_change_password(request, id, form_url)
 
 
 @admin.register(Membership)
@@ -138,10 +140,43 @@ class TermInline(admin.TabularInline):
         return False
 
 
+class SchoolYearAddForm(forms.ModelForm):
+    """A school year is created with its two terms (school_year_create)."""
+
+    autumn_start = forms.DateField(label=_("Autumn term: first day"))
+    autumn_end = forms.DateField(label=_("Autumn term: last day"))
+    spring_start = forms.DateField(label=_("Spring term: first day"))
+    spring_end = forms.DateField(label=_("Spring term: last day"))
+
+    class Meta:
+        model = SchoolYear
+        fields = ["start_year"]
+
+
 @admin.register(SchoolYear)
 class SchoolYearAdmin(AuditedAdmin):
     list_display = ["__str__"]
     inlines = [TermInline]
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is None:
+            kwargs["form"] = SchoolYearAddForm
+        return super().get_form(request, obj, **kwargs)
+
+    def get_inlines(self, request, obj):
+        return self.inlines if obj is not None else []
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return super().save_model(request, obj, form, change)
+        data = form.cleaned_data
+        created = school_year_create(
+            actor=request.user,
+            start_year=data["start_year"],
+            autumn=(data["autumn_start"], data["autumn_end"]),
+            spring=(data["spring_start"], data["spring_end"]),
+        )
+        obj.pk = created.pk
 
 
 @admin.register(Term)

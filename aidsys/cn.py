@@ -126,6 +126,15 @@ _MOBILE_TRANSLATION = {**_FULL_WIDTH_DIGITS, **_HYPHENS, ord("＋"): "+"}
 _MOBILE_PATTERN = re.compile(r"1[3-9][0-9]{9}")
 
 
+def mask_account_number(number: str) -> str:
+    """A bank or card number with only its first 4 and last 4 digits shown."""
+    if not number:
+        return ""
+    if len(number) <= 8:
+        return "*" * len(number)
+    return number[:4] + "*" * (len(number) - 8) + number[-4:]
+
+
 def _mobile_digits(text: str) -> str:
     return _strip_spaces(text).translate(_MOBILE_TRANSLATION)
 

@@ -1,3 +1,4 @@
+import ipaddress
 import re
 import uuid
 
@@ -8,12 +9,36 @@ from aidsys.context import RequestContext, reset_request_context, set_request_co
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 
+def _canonical_ip(text: str) -> str | None:
+    try:
+        return str(ipaddress.ip_address(text.strip()))
+    except ValueError:
+        return None
+
+
 def client_ip(request) -> str | None:
+    """The client's address in canonical form. Behind a trusted proxy, the address that proxy saw:
+    the last X-Forwarded-For entry (earlier entries are whatever the client chose to send)."""
     if settings.TRUST_X_FORWARDED_FOR:
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        forwarded = [part for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
         if forwarded:
-            return forwarded.split(",")[0].strip() or None
-    return request.META.get("REMOTE_ADDR") or None
+            return _canonical_ip(forwarded[-1])
+    return _canonical_ip(request.META.get("REMOTE_ADDR", ""))
+
+
+class ChineseFirstMiddleware:
+    """The interface is Chinese unless the user picks English with the language switch.
+
+    Django would follow the browser's Accept-Language; a school computer set to English would
+    then show English to a teacher who never asked for it.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.META.pop("HTTP_ACCEPT_LANGUAGE", None)
+        return self.get_response(request)
 
 
 class RequestContextMiddleware:

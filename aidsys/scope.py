@@ -25,6 +25,7 @@ class Scope:
     school_ids: frozenset[int] = field(default_factory=frozenset)
     # The schools where the user is the aid office: the ones whose registry and rosters they manage.
     aid_office_school_ids: frozenset[int] = field(default_factory=frozenset)
+    principal_school_ids: frozenset[int] = field(default_factory=frozenset)
     class_ids: frozenset[int] = field(default_factory=frozenset)
     # Schools a class teacher belongs to: visible as a school, not as all of its classes.
     member_school_ids: frozenset[int] = field(default_factory=frozenset)
@@ -79,16 +80,11 @@ def _compute_scope(user) -> Scope:
         county_ids=frozenset(county_ids),
         school_ids=frozenset(school_ids),
         aid_office_school_ids=frozenset(m.school_id for m in memberships if m.role == Role.AID_OFFICE),
+        principal_school_ids=frozenset(m.school_id for m in memberships if m.role == Role.PRINCIPAL),
         class_ids=frozenset(class_ids),
         member_school_ids=frozenset(member_school_ids),
         member_county_ids=frozenset(member_county_ids),
     )
-
-
-def forget_scope(user) -> None:
-    """Drop the cached scope after the user's memberships or classes changed."""
-    if hasattr(user, "_aidsys_scope"):
-        del user._aidsys_scope
 
 
 def path_is_to_many(model, path: str) -> bool:
@@ -100,6 +96,21 @@ def path_is_to_many(model, path: str) -> bool:
             return True
         model = field_.related_model
     return False
+
+
+def resolve_unit(obj, path: str | None):
+    """Follow a scope path such as 'school__county' from obj to the id at its end.
+
+    A path through a to-many relation (a household's students) names no single unit: None.
+    """
+    if not path or path_is_to_many(type(obj), path):
+        return None
+    *steps, last = path.split("__")
+    for step in steps:
+        obj = getattr(obj, step, None)
+        if obj is None:
+            return None
+    return obj.pk if last == "pk" else getattr(obj, obj._meta.get_field(last).attname)
 
 
 class ScopedQuerySet(models.QuerySet):

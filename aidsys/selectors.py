@@ -1,6 +1,6 @@
 """Reads that span relations. Each starts from a scoped queryset."""
 
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 
 from aidsys.models import AuditEvent, Membership, Role, School, SchoolClass, User
 
@@ -33,7 +33,7 @@ def class_teachers_of(*, school: School):
     return User.objects.filter(pk__in=teacher_ids, is_active=True).order_by("full_name")
 
 
-def object_history(*, user, obj, limit: int = 50):
+def object_history(*, obj, limit: int = 50):
     """操作记录 of one object, newest first; the caller has already checked the object is in scope."""
     return AuditEvent.objects.for_object(obj).order_by("-pk")[:limit]
 
@@ -48,8 +48,10 @@ def audit_events(*, user, action: str = "", query: str = ""):
 
 
 def dashboard_classes(*, user):
+    """The user's classes in their school's current school year."""
     return (
         SchoolClass.objects.visible_to(user)
+        .filter(school_year=F("school__current_term__school_year"))
         .select_related("school", "class_teacher", "school_year")
         .order_by("-school_year__start_year", "school__code", "grade", "number")
     )

@@ -63,6 +63,12 @@ if not SECRET_KEY:
     SECRET_KEY = "embedded-only-not-secret-" + "x" * 40
 
 ALLOWED_HOSTS = env_list("AIDSYS_ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
+_LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]", "testserver"}
+if DEBUG and not set(ALLOWED_HOSTS) <= _LOOPBACK:
+    # DEBUG runs with a public secret key and shows tracebacks: never on a reachable host.
+    raise ImproperlyConfigured("AIDSYS_DEBUG is on: AIDSYS_ALLOWED_HOSTS may name only this machine (127.0.0.1)")
+# The demo (known passwords) loads only into the embedded set-up, never into production.
+AIDSYS_DEMO_ALLOWED = DEBUG
 CSRF_TRUSTED_ORIGINS = env_list("AIDSYS_CSRF_TRUSTED_ORIGINS", [])
 
 # Behind a reverse proxy, the client address comes from X-Forwarded-For only when the
@@ -98,6 +104,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "aidsys.middleware.RequestContextMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "aidsys.middleware.ChineseFirstMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -26,7 +26,6 @@ from aidsys.services.org import school_class_assign_teacher, school_set_current_
 from aidsys.services.people import user_set_password
 from aidsys.todo import todo_for
 
-SCHOOL_MANAGERS = (Role.AID_OFFICE,)
 CALENDAR_KEEPERS = (Role.COUNTY_STAFF,)
 AUDIT_READERS = (Role.AID_OFFICE, Role.PRINCIPAL, Role.COUNTY_STAFF)
 
@@ -58,18 +57,15 @@ def school_list(request):
     return render(request, "aidsys/school_list.html", {"schools": selectors.school_list(user=request.user)})
 
 
-@require_GET
-@login_required
-def school_detail(request, pk):
-    school = School.objects.select_related("county", "current_term__school_year").get_visible_or_404(
-        request.user, pk=pk
-    )
+def _school_page(request, school, term_form=None, status=200):
     manages = _manages_school(request.user, school)
+    scope = scope_for(request.user)
     classes = selectors.school_classes(user=request.user, school=school)
     # The current term decides which year's classes show first; ?year=all shows every year.
     show_all = request.GET.get("year") == "all" or school.current_term is None
     if not show_all:
         classes = classes.filter(school_year=school.current_term.school_year_id)
+    sees_staff = manages or school.pk in scope.principal_school_ids
     return render(
         request,
         "aidsys/school_detail.html",
@@ -77,12 +73,22 @@ def school_detail(request, pk):
             "school": school,
             "classes": classes,
             "show_all_years": show_all,
-            "staff": selectors.school_staff(school=school) if manages or has_role(request.user, Role.PRINCIPAL) else [],
+            "staff": selectors.school_staff(school=school) if sees_staff else [],
             "manages": manages,
-            "term_form": CurrentTermForm(initial={"term": school.current_term}),
-            "history": selectors.object_history(user=request.user, obj=school),
+            "term_form": term_form or CurrentTermForm(initial={"term": school.current_term}),
+            "history": selectors.object_history(obj=school),
         },
+        status=status,
     )
+
+
+@require_GET
+@login_required
+def school_detail(request, pk):
+    school = School.objects.select_related("county", "current_term__school_year").get_visible_or_404(
+        request.user, pk=pk
+    )
+    return _school_page(request, school)
 
 
 @require_POST
@@ -92,11 +98,10 @@ def school_current_term(request, pk):
     if not _manages_school(request.user, school):
         raise PermissionDenied
     form = CurrentTermForm(request.POST)
-    if form.is_valid():
-        school_set_current_term(actor=request.user, school=school, term=form.cleaned_data["term"])
-        messages.success(request, _("The current term is now {term}.").format(term=form.cleaned_data["term"]))
-    else:
-        messages.error(request, _("Choose a term from the list."))
+    if not form.is_valid():
+        return _school_page(request, school, term_form=form, status=400)
+    school_set_current_term(actor=request.user, school=school, term=form.cleaned_data["term"])
+    messages.success(request, _("The current term is now {term}.").format(term=form.cleaned_data["term"]))
     return redirect(school)
 
 
@@ -133,7 +138,7 @@ def class_detail(request, pk):
         {
             "school_class": school_class,
             "form": form,
-            "history": selectors.object_history(user=request.user, obj=school_class),
+            "history": selectors.object_history(obj=school_class),
         },
     )
 
@@ -180,8 +185,6 @@ def holiday_edit(request, pk):
     form = HolidayForm(request.POST or None, instance=holiday)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        # The form has already put the new values on the instance; the service compares with the stored row.
-        holiday.refresh_from_db()
         holiday_update(actor=request.user, holiday=holiday, day=data["date"], kind=data["kind"], name=data["name"])
         messages.success(request, _("The day has been saved."))
         return redirect("aidsys:holiday_list")
@@ -192,7 +195,7 @@ def holiday_edit(request, pk):
             "form": form,
             "holiday": holiday,
             "delete_form": ReasonForm(),
-            "history": selectors.object_history(user=request.user, obj=holiday),
+            "history": selectors.object_history(obj=holiday),
         },
     )
 
@@ -203,8 +206,13 @@ def holiday_remove(request, pk):
     holiday = get_object_or_404(Holiday, pk=pk)
     form = ReasonForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("Say why the day is removed."))
-        return redirect("aidsys:holiday_edit", pk=pk)
+        context = {
+            "form": HolidayForm(instance=holiday),
+            "holiday": holiday,
+            "delete_form": form,
+            "history": selectors.object_history(obj=holiday),
+        }
+        return render(request, "aidsys/holiday_form.html", context, status=400)
     holiday_delete(actor=request.user, holiday=holiday, reason=form.cleaned_data["reason"])
     messages.success(request, _("The day has been removed from the calendar."))
     return redirect("aidsys:holiday_list")

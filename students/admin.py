@@ -11,6 +11,9 @@ class StudentAdmin(AuditedAdmin):
     search_fields = ["name", "name_initials", "student_number"]
     list_select_related = ["school", "school_class"]
     raw_id_fields = ["household", "school_class"]
+    # Sensitive values are neither shown nor edited here: the student's page masks them and
+    # records every reveal.
+    exclude = ["id_number", "guardian_phone", "account_number"]
 
 
 @admin.register(Household)

@@ -161,6 +161,7 @@ def seed(context) -> None:
             if household is None or not sibling:
                 household = household_create(
                     actor=None,
+                    school=school_class.school,
                     township=township,
                     village=village,
                     address_detail=f"{village}{group}组",

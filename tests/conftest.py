@@ -121,3 +121,9 @@ def client_for(client):
         return client
 
     return sign_in
+
+
+@pytest.fixture(autouse=True)
+def media_in_a_temporary_folder(settings, tmp_path):
+    """Uploads (photos, import files) go to a folder of the test's own, never into the work tree."""
+    settings.MEDIA_ROOT = tmp_path / "media"

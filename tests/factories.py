@@ -17,7 +17,7 @@ def make_id_number(birth: date = date(2015, 3, 7), male: bool = True) -> str:
     """A valid 身份证号, different on every call."""
     n = next(_id_sequence)
     gender_digit = (n * 2 + (1 if male else 0)) % 10
-    first17 = f"4399{n // 1000 % 100:02d}{birth:%Y%m%d}{n % 1000:03d}"[:16] + str(gender_digit)
+    first17 = f"4399{n // 100 % 100:02d}{birth:%Y%m%d}{n % 100:02d}{gender_digit}"
     return first17 + cn.id_number_check_digit(first17)
 
 

@@ -1,5 +1,6 @@
 """Official holidays and adjusted working days for years the calendar package does not know."""
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -20,3 +21,16 @@ class Holiday(models.Model):
 
     def __str__(self):
         return f"{self.date:%Y-%m-%d} {self.name}"
+
+    def clean(self):
+        from aidsys.cn import calendar_package_years
+
+        first, last = calendar_package_years()
+        if self.date and first <= self.date.year <= last:
+            raise ValidationError(
+                {
+                    "date": _("{year} is already in the built-in official calendar; enter only later years.").format(
+                        year=self.date.year
+                    )
+                }
+            )

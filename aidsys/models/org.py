@@ -225,3 +225,17 @@ class SchoolClass(models.Model):
     def clean(self):
         if self.school_id and self.grade and self.stage not in (self.school.stages or []):
             raise ValidationError({"grade": _("This school does not serve that grade's stage.")})
+        if self.school_id and self.class_teacher_id:
+            from aidsys.models.people import Membership, Role
+
+            teaches_here = Membership.objects.active().filter(
+                user_id=self.class_teacher_id, role=Role.CLASS_TEACHER, school_id=self.school_id
+            )
+            if not teaches_here.exists():
+                raise ValidationError(
+                    {
+                        "class_teacher": _("{name} is not a class teacher of {school}.").format(
+                            name=self.class_teacher, school=self.school
+                        )
+                    }
+                )

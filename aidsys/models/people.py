@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from aidsys.cn import mask_mobile, validate_mobile
 from aidsys.scope import ScopedQuerySet
 
 
@@ -14,11 +15,12 @@ class User(AbstractUser):
     """A person who signs in. `full_name` is the Chinese name shown everywhere (王小红)."""
 
     full_name = models.CharField(_("full name"), max_length=50)
-    phone = models.CharField(_("mobile phone"), max_length=11, blank=True)
+    phone = models.CharField(_("mobile phone"), max_length=11, blank=True, validators=[validate_mobile])
 
     objects = UserManager()
     # Never copied into the audit trail: a hash is still a secret, a sign-in time is noise.
     audit_excluded_fields = ("password", "last_login")
+    audit_masked_fields = {"phone": mask_mobile}
 
     class Meta:
         verbose_name = _("user")
@@ -99,6 +101,11 @@ class Membership(models.Model):
     def __str__(self):
         return f"{self.user} · {self.label}"
 
+    def audit_units(self) -> tuple[int | None, int | None]:
+        if self.school_id:
+            return self.school_id, self.school.county_id
+        return None, self.county_id
+
     @property
     def unit(self):
         return self.school or self.county
@@ -123,3 +130,14 @@ class Membership(models.Model):
             raise ValidationError({"school": _("A county role is not tied to a school.")})
         if self.end and self.start and self.end < self.start:
             raise ValidationError({"end": _("The end date cannot come before the start date.")})
+        if self.user_id and self.start:
+            overlapping = Membership.objects.filter(
+                user=self.user, role=self.role, school=self.school, county=self.county
+            ).exclude(pk=self.pk)
+            overlapping = overlapping.filter(Q(end__isnull=True) | Q(end__gte=self.start))
+            if self.end:
+                overlapping = overlapping.filter(start__lte=self.end)
+            if overlapping.exists():
+                raise ValidationError(
+                    _("{user} already holds this role there in that period.").format(user=self.user)
+                )

@@ -11,7 +11,7 @@ from django.utils import timezone, translation
 
 from aidsys.context import current_request_context
 from aidsys.models import GENESIS_HASH, AuditChainHead, AuditEvent, Membership, Role
-from aidsys.scope import path_is_to_many
+from aidsys.scope import resolve_unit
 
 Action = AuditEvent.Action
 
@@ -27,32 +27,39 @@ def actor_role_label(actor) -> str:
     return "、".join(labels)
 
 
-def _unit_id(obj, path: str | None):
-    """Follow a scope path such as 'school__county' from obj to the id at its end.
-
-    A path through a to-many relation (a household's students) names no single unit: None.
-    """
-    if not path or path_is_to_many(type(obj), path):
-        return None
-    *steps, last = path.split("__")
-    for step in steps:
-        obj = getattr(obj, step, None)
-        if obj is None:
-            return None
-    return obj.pk if last == "pk" else getattr(obj, obj._meta.get_field(last).attname)
-
-
-def _units_of(target) -> tuple[int | None, int | None]:
+def _units_of(target, school=None) -> tuple[int | None, int | None]:
+    """The school and county an event belongs to, so that the trail itself can be scoped."""
+    if school is not None:
+        return school.pk, school.county_id
     if target is None:
         return None, None
+    if hasattr(target, "audit_units"):
+        return target.audit_units()
     paths = getattr(type(target), "scope_paths", {})
-    school_id = _unit_id(target, paths.get("school"))
-    county_id = _unit_id(target, paths.get("county"))
+    school_id = resolve_unit(target, paths.get("school"))
+    county_id = resolve_unit(target, paths.get("county"))
     if county_id is None and school_id is not None:
         from aidsys.models import School
 
         county_id = School.objects.filter(pk=school_id).values_list("county_id", flat=True).first()
     return school_id, county_id
+
+
+MASK = "****"
+
+
+def masked_changes(model, changes: dict) -> dict:
+    """Sensitive values never enter the append-only trail in full: the model names them and their mask."""
+    maskers = getattr(model, "audit_masked_fields", {}) if model is not None else {}
+    if not maskers:
+        return changes
+    masked = {}
+    for name, pair in changes.items():
+        if name in maskers:
+            mask = maskers[name] or (lambda value: MASK)
+            pair = [mask(value) if value not in (None, "") else value for value in pair]
+        masked[name] = pair
+    return masked
 
 
 def _json_safe(value):
@@ -72,7 +79,9 @@ def _snapshot(instance: models.Model, fields=None) -> dict:
         if field.primary_key or field.name in excluded or (fields is not None and field.name not in fields):
             continue
         value = field.value_from_object(instance)
-        if field.is_relation and value is not None:
+        if isinstance(field, models.FileField):
+            value = value.name or None
+        elif field.is_relation and value is not None:
             # Keep the related row's name too: the trail must read well after that row is gone.
             value = {"id": value, "label": str(getattr(instance, field.name))}
         data[field.name] = value
@@ -106,11 +115,12 @@ def _audit_record(
     reason: str = "",
     actor_name: str | None = None,
     object_repr: str | None = None,
+    school=None,
 ) -> AuditEvent:
     # Locking the chain head orders concurrent writers: each event links to the one before it.
     head, _ = AuditChainHead.objects.select_for_update().get_or_create(pk=1, defaults={"last_hash": GENESIS_HASH})
     context = current_request_context()
-    school_id, county_id = _units_of(target)
+    school_id, county_id = _units_of(target, school)
     event = AuditEvent(
         actor=actor,
         actor_name=actor_name or (actor.get_full_name() if actor else ""),
@@ -124,7 +134,7 @@ def _audit_record(
         object_repr=(object_repr if object_repr is not None else "" if target is None else str(target))[:200],
         school_id=school_id,
         county_id=county_id,
-        changes=_json_safe(changes or {}),
+        changes=_json_safe(masked_changes(type(target) if target is not None else None, changes or {})),
         reason=reason,
         prev_hash=head.last_hash,
     )
@@ -146,9 +156,18 @@ class ChainReport:
 
 
 def audit_chain_verify() -> ChainReport:
-    """Walk the chain from the first event; name the first link that does not hold."""
+    """Walk the chain from the first event to the head as it stood when the walk began.
+
+    Events appended while the walk runs are left for the next one. The first link that does
+    not hold is named; a head that no event reaches means events were cut from the end.
+    """
+    head = AuditChainHead.objects.filter(pk=1).first()
+    if head is None:
+        return ChainReport(0, None, "head")
     previous = GENESIS_HASH
     checked = 0
+    if head.last_hash == GENESIS_HASH:
+        return ChainReport(0) if not AuditEvent.objects.exists() else ChainReport(0, None, "tail")
     for event in AuditEvent.objects.order_by("pk").iterator(chunk_size=2000):
         if event.prev_hash != previous:
             return ChainReport(checked, event.pk, "link")
@@ -156,7 +175,6 @@ def audit_chain_verify() -> ChainReport:
             return ChainReport(checked, event.pk, "content")
         previous = event.hash
         checked += 1
-    head = AuditChainHead.objects.filter(pk=1).first()
-    if head is not None and head.last_hash != previous:
-        return ChainReport(checked, None, "tail")
-    return ChainReport(checked)
+        if event.hash == head.last_hash:
+            return ChainReport(checked)
+    return ChainReport(checked, None, "tail")

@@ -2,11 +2,9 @@
 
 from datetime import date
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils.translation import gettext as _
 
-from aidsys.models import County, Membership, Role, School, SchoolClass, SchoolYear, Term
+from aidsys.models import County, School, SchoolClass, SchoolYear, Term
 from aidsys.services.writes import instance_create, instance_update
 
 
@@ -33,20 +31,9 @@ def school_year_create(*, actor, start_year: int, autumn: tuple[date, date], spr
     return year
 
 
-def _check_class_teacher(school: School, teacher) -> None:
-    if teacher is None:
-        return
-    teaches_here = Membership.objects.active().filter(user=teacher, role=Role.CLASS_TEACHER, school=school)
-    if not teaches_here.exists():
-        raise ValidationError(
-            {"class_teacher": _("{name} is not a class teacher of {school}.").format(name=teacher, school=school)}
-        )
-
-
 def school_class_create(
     *, actor, school: School, school_year: SchoolYear, grade: int, number: int, class_teacher=None
 ) -> SchoolClass:
-    _check_class_teacher(school, class_teacher)
     return instance_create(
         actor=actor,
         instance=SchoolClass(
@@ -56,5 +43,4 @@ def school_class_create(
 
 
 def school_class_assign_teacher(*, actor, school_class: SchoolClass, class_teacher) -> dict:
-    _check_class_teacher(school_class.school, class_teacher)
     return instance_update(actor=actor, instance=school_class, data={"class_teacher": class_teacher})

@@ -2,10 +2,8 @@
 
 from datetime import date
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from aidsys.models import County, Membership, School, User
 from aidsys.services.audit import Action, audit_record
@@ -64,11 +62,6 @@ def membership_grant(
     start: date | None = None,
     end: date | None = None,
 ) -> Membership:
-    overlapping = Membership.objects.active(start or timezone.localdate()).filter(
-        user=user, role=role, school=school, county=county
-    )
-    if overlapping.exists():
-        raise ValidationError(_("{user} already holds this role there.").format(user=user))
     return instance_create(
         actor=actor,
         instance=Membership(

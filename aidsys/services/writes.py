@@ -6,7 +6,9 @@ from aidsys.services.audit import Action, audit_record, diff, snapshot
 
 
 @transaction.atomic
-def instance_create(*, actor, instance: models.Model, reason: str = "") -> models.Model:
+def instance_create(*, actor, instance: models.Model, reason: str = "", school=None) -> models.Model:
+    """Validate and insert. `school` names the event's school where the row cannot say it yet
+    (a household created before its first student)."""
     instance.full_clean()
     instance.save()
     audit_record(
@@ -15,6 +17,7 @@ def instance_create(*, actor, instance: models.Model, reason: str = "") -> model
         target=instance,
         changes=diff({}, snapshot(instance)),
         reason=reason,
+        school=school,
     )
     return instance
 
@@ -24,8 +27,11 @@ def instance_update(*, actor, instance: models.Model, data: dict, reason: str = 
     """Set `data` on the instance, validate, save the changed fields, record what changed.
 
     Returns the changes ({field: [before, after]}); nothing is saved or recorded when none.
+    The stored row is locked and read afresh, so "before" is what the database held, even when
+    a form already put new values on `instance` or another user changed the row meanwhile.
     """
-    before = snapshot(instance)
+    stored = type(instance)._default_manager.select_for_update().get(pk=instance.pk)
+    before = snapshot(stored)
     for name, value in data.items():
         setattr(instance, name, value)
     instance.full_clean()

@@ -24,6 +24,7 @@ class Household(models.Model):
         "school": "students__school",
         "class": "students__school_class",
     }
+    audit_masked_fields = {"village": None, "address_detail": None}
 
     class Meta:
         verbose_name = _("household")
@@ -31,6 +32,11 @@ class Household(models.Model):
 
     def __str__(self):
         return _("Household {number}").format(number=self.pk)
+
+    def audit_units(self) -> tuple[int | None, int | None]:
+        """A household belongs to the school of its (first) student."""
+        first = self.students.select_related("school").order_by("pk").first()
+        return (first.school_id, first.school.county_id) if first else (None, None)
 
     @property
     def full_address(self) -> str:
@@ -72,6 +78,8 @@ class HouseholdMember(models.Model):
     objects = ScopedQuerySet.as_manager()
     scope_paths = {level: f"household__{path}" for level, path in Household.scope_paths.items()}
 
+    audit_masked_fields = {"id_number": cn.mask_id_number, "annual_income": None, "health_note": None}
+
     class Meta:
         verbose_name = _("household member")
         verbose_name_plural = _("household members")
@@ -85,6 +93,9 @@ class HouseholdMember(models.Model):
 
     def __str__(self):
         return self.name
+
+    def audit_units(self) -> tuple[int | None, int | None]:
+        return self.household.audit_units()
 
     def clean(self):
         if self.id_number:
@@ -146,6 +157,9 @@ class SpecialGroupFlag(models.Model):
 
     def __str__(self):
         return str(self.get_group_display())
+
+    def audit_units(self) -> tuple[int | None, int | None]:
+        return self.household.audit_units()
 
     @property
     def from_official_list(self) -> bool:

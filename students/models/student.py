@@ -55,6 +55,13 @@ class Student(models.Model):
 
     objects = ScopedQuerySet.as_manager()
     scope_paths = {"county": "school__county", "school": "school", "class": "school_class"}
+    # Kept masked in the append-only audit trail (DESIGN.md §5); None: fully masked.
+    audit_masked_fields = {
+        "id_number": cn.mask_id_number,
+        "birth_date": None,
+        "guardian_phone": cn.mask_mobile,
+        "account_number": cn.mask_account_number,
+    }
 
     class Meta:
         verbose_name = _("student")

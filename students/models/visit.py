@@ -36,6 +36,7 @@ class HomeVisit(models.Model):
     objects = ScopedQuerySet.as_manager()
     scope_paths = {level: f"student__{path}" for level, path in Student.scope_paths.items()}
     audit_list_choices = {"income_sources": IncomeSource.choices, "big_expenses": BigExpense.choices}
+    audit_masked_fields = {"health_disability": None, "notes": None}
 
     class Meta:
         verbose_name = _("home visit")

@@ -84,9 +84,7 @@ def student_detail(request, pk):
     household = student.household
     members = list(household.members.all())
     school_year = _school_year_of(student.school)
-    history = list(object_history(user=request.user, obj=student)) + list(
-        object_history(user=request.user, obj=household)
-    )
+    history = list(object_history(obj=student)) + list(object_history(obj=household))
     return render(
         request,
         "students/student_detail.html",

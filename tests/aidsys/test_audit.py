@@ -2,6 +2,7 @@ import threading
 from io import StringIO
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.core.management import CommandError, call_command
 from django.db import connection, connections, transaction
 
@@ -9,7 +10,7 @@ from aidsys.models import GENESIS_HASH, AuditChainHead, AuditEvent, AuditTrailIs
 from aidsys.services.audit import Action, audit_chain_verify, audit_record
 from aidsys.services.org import school_set_current_term
 from aidsys.services.writes import instance_update
-from tests.factories import TermFactory
+from tests.factories import StudentFactory, TermFactory
 
 
 def _events(cast, n):
@@ -171,3 +172,110 @@ def test_concurrent_writers_still_form_one_chain(cast):
     assert not errors
     report = audit_chain_verify()
     assert report.ok and report.checked == AuditEvent.objects.count() >= 30
+
+
+# Each column the hash covers, with a different value of the right type for that column.
+TAMPERED_COLUMNS = {
+    "actor_id": lambda cast: cast.zhao.pk,
+    "actor_name": lambda cast: "别人",
+    "actor_role": lambda cast: "校长",
+    "created_at": lambda cast: "2020-01-01 00:00:00",
+    "request_id": lambda cast: "forged-request",
+    "ip": lambda cast: "10.9.9.9",
+    "action": lambda cast: "delete",
+    "content_type_id": lambda cast: ContentType.objects.get_for_model(cast.county).pk,
+    "object_id": lambda cast: "999",
+    "object_repr": lambda cast: "另一个对象",
+    "school_id": lambda cast: cast.other_school.pk,
+    "county_id": lambda cast: cast.other_county.pk,
+    "changes": lambda cast: '{"name": ["a", "b"]}',
+    "reason": lambda cast: "改过的理由",
+}
+
+
+@pytest.mark.parametrize("column", sorted(TAMPERED_COLUMNS))
+def test_verify_catches_a_change_to_any_hashed_column(cast, column):
+    events = _events(cast, 3)
+    _tamper(f"UPDATE aidsys_auditevent SET {column} = %s WHERE id = %s", [TAMPERED_COLUMNS[column](cast), events[1].pk])
+    report = audit_chain_verify()
+    assert (report.broken_event_id, report.problem) == (events[1].pk, "content")
+
+
+def test_verify_reports_a_missing_chain_head(cast):
+    _events(cast, 1)
+    AuditChainHead.objects.all().delete()
+    assert audit_chain_verify().problem == "head"
+
+
+def test_events_written_after_the_walk_began_are_left_for_the_next_walk(cast):
+    """The head is read first: an event appended later is not a broken tail."""
+    _events(cast, 2)
+    head = AuditChainHead.objects.get()
+    later = audit_record(actor=cast.li, action=Action.PRINT, target=cast.school)
+    AuditChainHead.objects.filter(pk=head.pk).update(last_hash=later.prev_hash)
+    assert audit_chain_verify().ok
+
+
+class TestSensitiveValuesInTheTrail:
+    def test_a_students_id_number_phone_and_account_are_kept_masked(self, cast):
+        from students.models import Student
+
+        student = StudentFactory(school_class=cast.class_1, guardian_phone="13812345678")
+        from students.services import student_update
+
+        student_update(
+            actor=cast.li, student=student, data={"account_kind": "bank_card", "account_number": "6222021234567890123"}
+        )
+        student_update(actor=cast.li, student=student, data={"guardian_phone": "13987654321"})
+        created = StudentFactory.build(school_class=cast.class_2)
+        from students.services import household_create, student_create
+
+        household = household_create(actor=cast.li, school=cast.school, village="枫树村", address_detail="3组12号")
+        fields = {f: getattr(created, f) for f in ("name", "gender", "id_number", "birth_date", "hukou")}
+        new = student_create(actor=cast.li, household=household, school=cast.school, school_class=cast.class_2, **fields)
+        trail = " ".join(str(event.changes) for event in AuditEvent.objects.all())
+        for secret in (new.id_number, "6222021234567890123", "13987654321", "13812345678", "3组12号", str(new.birth_date)):
+            assert secret not in trail
+        assert AuditEvent.objects.for_object(new).get().changes["id_number"] == [None, new.id_number[:4] + "*" * 10 + new.id_number[-4:]]
+        assert Student.objects.get(pk=new.pk).id_number == new.id_number
+
+    def test_a_changed_sensitive_value_is_still_recorded_as_a_change(self, cast):
+        from students.services import student_update
+
+        student = StudentFactory(school_class=cast.class_1, guardian_phone="13812345678")
+        changes = student_update(actor=cast.li, student=student, data={"guardian_phone": "13812340078"})
+        assert "guardian_phone" in changes
+        event = AuditEvent.objects.for_object(student).get(action=Action.UPDATE)
+        assert event.changes["guardian_phone"] == ["138****5678", "138****0078"]
+
+    def test_a_household_created_before_its_student_belongs_to_the_school(self, cast):
+        from students.services import household_create
+
+        household = household_create(actor=cast.li, school=cast.school, township="青山镇")
+        event = AuditEvent.objects.for_object(household).get()
+        assert (event.school, event.county) == (cast.school, cast.county)
+
+
+class TestClientAddress:
+    def test_behind_a_trusted_proxy_the_last_forwarded_hop_counts(self, cast, client_for, settings):
+        settings.TRUST_X_FORWARDED_FOR = True
+        spring = TermFactory(school_year=cast.school_year, kind="spring")
+        client_for(cast.li).post(
+            f"/schools/{cast.school.pk}/current-term/",
+            {"term": spring.pk},
+            REMOTE_ADDR="10.0.0.1",
+            HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.9",
+        )
+        assert AuditEvent.objects.for_object(cast.school).get().ip == "203.0.113.9"
+
+    def test_an_address_is_stored_in_canonical_form_and_rubbish_is_dropped(self, cast, client_for, settings):
+        settings.TRUST_X_FORWARDED_FOR = True
+        spring = TermFactory(school_year=cast.school_year, kind="spring")
+        client = client_for(cast.li)
+        client.post(
+            f"/schools/{cast.school.pk}/current-term/", {"term": spring.pk}, HTTP_X_FORWARDED_FOR="2001:DB8:0:0::1"
+        )
+        client.post(f"/schools/{cast.school.pk}/current-term/", {"term": cast.term.pk}, HTTP_X_FORWARDED_FOR="<script>")
+        ips = list(AuditEvent.objects.for_object(cast.school).order_by("pk").values_list("ip", flat=True))
+        assert ips == ["2001:db8::1", None]
+        assert audit_chain_verify().ok

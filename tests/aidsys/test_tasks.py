@@ -13,11 +13,6 @@ def test_the_nightly_verification_runs_in_process_by_default(cast):
     assert result == {"ok": True, "checked": 1, "broken_event_id": None, "problem": ""}
 
 
-def test_the_nightly_verification_is_scheduled():
-    schedule = celery_app.conf.beat_schedule
-    assert schedule["verify-audit-chain-nightly"]["task"] == audit_chain_verify_task.name
-
-
 @pytest.mark.redis
 @pytest.mark.django_db(transaction=True)
 def test_a_real_worker_runs_the_task_through_redis(cast):

@@ -1,5 +1,6 @@
 from django.apps import apps
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import translation
 from django.utils.module_loading import import_string, module_has_submodule
@@ -11,6 +12,8 @@ class Command(BaseCommand):
     help = "Load the demo county, schools, classes, users and students. Running it again changes nothing."
 
     def handle(self, *args, **options):
+        if not settings.AIDSYS_DEMO_ALLOWED:
+            raise CommandError("seed_demo loads accounts with a published password: only with AIDSYS_DEBUG on")
         with translation.override("zh-hans"), transaction.atomic():
             context = demo.seed()
             # Each later stage adds its own part, in INSTALLED_APPS order (the workflow's order).

@@ -5,7 +5,8 @@ from aidsys.services.audit import audit_chain_verify
 PROBLEMS = {
     "link": "its previous-hash does not match the event before it (an event was removed or reordered)",
     "content": "its content does not match its hash (the event was altered)",
-    "tail": "the chain head does not match the last event (events were removed from the end)",
+    "tail": "no event reaches the chain head (events were removed from the end)",
+    "head": "the chain head row is missing",
 }
 
 

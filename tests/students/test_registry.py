@@ -1,0 +1,320 @@
+import io
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from PIL import Image
+
+from aidsys.models import AuditEvent, User
+from students.models import HomeVisit, HouseholdMember, Identification, OfficialList, SpecialGroupFlag, Student
+from students.services import home_visit_record, special_group_remove, special_group_set_from_list
+from tests.factories import HouseholdFactory, StudentFactory
+
+Action = AuditEvent.Action
+
+
+def grant_reveal(user) -> User:
+    user.user_permissions.add(Permission.objects.get(codename="reveal_sensitive"))
+    return User.objects.get(pk=user.pk)  # a fresh object: Django caches permissions on the old one
+
+
+def jpeg(width=3000, height=2000, exif_gps=False) -> SimpleUploadedFile:
+    buffer = io.BytesIO()
+    image = Image.new("RGB", (width, height), "orange")
+    extra = {}
+    if exif_gps:
+        exif = Image.Exif()
+        exif[0x8825] = {1: "N", 2: (28.0, 12.0, 0.0)}  # GPSInfo
+        extra["exif"] = exif.tobytes()
+    image.save(buffer, format="JPEG", **extra)
+    return SimpleUploadedFile("IMG_0001.jpg", buffer.getvalue(), content_type="image/jpeg")
+
+
+@pytest.fixture
+def ming(cast):
+    student = StudentFactory(
+        school_class=cast.class_1, name="王小明", guardian_name="王大山", guardian_phone="13812345678", boarder=False
+    )
+    HouseholdMember.objects.create(household=student.household, name="王大山", relation="father", annual_income=12000)
+    HouseholdMember.objects.create(household=student.household, name="李秀英", relation="mother", annual_income=6000)
+    HouseholdMember.objects.create(household=student.household, name="王小明", relation="self", student=student)
+    return student
+
+
+class TestClassRoster:
+    def test_it_lists_the_class_with_masked_id_numbers(self, cast, ming, client_for):
+        html = client_for(cast.wang).get(f"/classes/{cast.class_1.pk}/roster/").content.decode()
+        assert "王小明" in html
+        assert ming.id_number not in html
+        assert ming.id_number[:4] + "**********" + ming.id_number[-4:] in html
+
+    @pytest.mark.parametrize(
+        ("query", "found"),
+        [("王小明", True), ("wxm", True), ("wangxiao", True), ("zw", False), ("李", False)],
+    )
+    def test_it_finds_a_student_by_name_or_pinyin(self, cast, ming, client_for, query, found):
+        StudentFactory(school_class=cast.class_1, name="张伟")
+        html = client_for(cast.wang).get(f"/classes/{cast.class_1.pk}/roster/", {"q": query}).content.decode()
+        assert ("王小明" in html) is found
+
+    def test_it_finds_a_student_by_the_last_digits_of_the_id_number(self, cast, ming, client_for):
+        other = StudentFactory(school_class=cast.class_1, name="张伟")
+        html = client_for(cast.wang).get(f"/classes/{cast.class_1.pk}/roster/", {"q": ming.id_number[-6:]})
+        assert "王小明" in html.content.decode() and other.name not in html.content.decode()
+
+    def test_the_filters_narrow_the_list(self, cast, ming, client_for):
+        boarder = StudentFactory(school_class=cast.class_1, name="赵住校", boarder=True, hukou="urban")
+        SpecialGroupFlag.objects.create(household=ming.household, group="single_parent", source="self_declared")
+        Identification.objects.create(
+            student=boarder, school_year=cast.school_year, tier="difficult", decided_on=date(2026, 10, 20)
+        )
+        HomeVisit.objects.create(
+            student=boarder, visitor=cast.wang, school_year=cast.school_year, visited_on=date(2026, 9, 20),
+            method="phone", people_met="母亲", housing="poor", suggested_tier="difficult",
+        )  # fmt: skip
+        client = client_for(cast.wang)
+        url = f"/classes/{cast.class_1.pk}/roster/"
+
+        def names(**filters):
+            page = client.get(url, filters).content.decode()
+            return {name for name in ("王小明", "赵住校") if f">{name}<" in page}
+
+        assert names(boarder="yes") == {"赵住校"}
+        assert names(boarder="no") == {"王小明"}
+        assert names(hukou="urban") == {"赵住校"}
+        assert names(special_group="single_parent") == {"王小明"}
+        assert names(tier="difficult") == {"赵住校"}
+        assert names(visit="yes") == {"赵住校"}
+        assert names(visit="no") == {"王小明"}
+
+    def test_it_issues_as_many_queries_for_200_students_as_for_10(self, cast, client_for):
+        client = client_for(cast.li)
+
+        def queries_for_roster():
+            with CaptureQueriesContext(connection) as captured:
+                assert client.get(f"/classes/{cast.class_1.pk}/roster/").status_code == 200
+            with CaptureQueriesContext(connection) as school_captured:
+                assert client.get(f"/schools/{cast.school.pk}/students/").status_code == 200
+            return len(captured), len(school_captured)
+
+        def add_students(n):
+            for _ in range(n):
+                student = StudentFactory(school_class=cast.class_1, household=HouseholdFactory())
+                SpecialGroupFlag.objects.create(household=student.household, group="orphan", source="home_visit")
+
+        add_students(10)
+        small = queries_for_roster()
+        add_students(190)
+        assert Student.objects.filter(school_class=cast.class_1).count() == 200
+        assert queries_for_roster() == small
+
+
+class TestStudentPage:
+    def test_it_shows_profile_household_and_masks_the_sensitive_values(self, cast, ming, client_for):
+        html = client_for(cast.wang).get(f"/students/{ming.pk}/").content.decode()
+        assert "王大山" in html and "李秀英" in html
+        for secret in (ming.id_number, "13812345678", "枫树村", "6000.00", "6,000.00"):
+            assert secret not in html
+        assert "138****5678" in html
+        assert "显示" not in html  # no reveal button without the permission
+        assert "本学年还没有家访记录" in html
+
+    def test_a_user_with_the_permission_reveals_one_field_and_it_is_recorded(self, cast, ming, client):
+        li = grant_reveal(cast.li)
+        client.force_login(li)
+        page = client.get(f"/students/{ming.pk}/").content.decode()
+        assert 'data-testid="reveal-sensitive-%d-id_number"' % ming.pk in page
+        response = client.post(f"/students/{ming.pk}/reveal/id_number/")
+        assert response.status_code == 200 and ming.id_number in response.content.decode()
+        event = AuditEvent.objects.get(action=Action.REVEAL_SENSITIVE)
+        assert (event.actor, event.target, event.changes) == (li, ming, {"field": [None, "id_number"]})
+        income = client.post(f"/students/{ming.pk}/reveal/income/").content.decode()
+        assert "6,000.00" in income  # (12000 + 6000 + 0) / 3
+
+    def test_without_the_permission_nothing_is_revealed_or_recorded(self, cast, ming, client_for):
+        response = client_for(cast.li).post(f"/students/{ming.pk}/reveal/id_number/")
+        assert response.status_code == 403
+        assert ming.id_number not in response.content.decode()
+        assert not AuditEvent.objects.filter(action=Action.REVEAL_SENSITIVE).exists()
+
+    def test_an_unknown_field_is_not_found(self, cast, ming, client):
+        client.force_login(grant_reveal(cast.li))
+        assert client.post(f"/students/{ming.pk}/reveal/password/").status_code == 404
+
+    def test_revealing_answers_only_post(self, cast, ming, client):
+        client.force_login(grant_reveal(cast.li))
+        assert client.get(f"/students/{ming.pk}/reveal/id_number/").status_code == 405
+
+    def test_a_class_teacher_opening_a_student_of_another_class_gets_404(self, cast, client_for):
+        other = StudentFactory(school_class=cast.class_2)
+        assert client_for(cast.wang).get(f"/students/{other.pk}/").status_code == 404
+
+    def test_the_principal_reads_but_does_not_edit(self, cast, ming, client_for):
+        client = client_for(cast.zhang)
+        assert client.get(f"/students/{ming.pk}/").status_code == 200
+        assert client.post(f"/students/{ming.pk}/edit/", {"hukou": "urban"}).status_code == 403
+
+
+class TestEditingDetails:
+    def test_an_empty_phone_keeps_the_stored_one_and_the_change_is_audited(self, cast, ming, client_for):
+        response = client_for(cast.wang).post(
+            f"/students/{ming.pk}/edit/",
+            {"hukou": "rural", "boarder": "on", "guardian_name": "王大山", "guardian_phone": "", "account_number": ""},
+        )
+        assert response.status_code == 302
+        ming.refresh_from_db()
+        assert (ming.guardian_phone, ming.boarder) == ("13812345678", True)
+        assert AuditEvent.objects.for_object(ming).get(action=Action.UPDATE).changes == {"boarder": [False, True]}
+
+    def test_the_form_never_shows_the_stored_phone(self, cast, ming, client_for):
+        html = client_for(cast.wang).get(f"/students/{ming.pk}/edit/").content.decode()
+        assert "13812345678" not in html and "138****5678" in html
+
+    def test_a_wrong_phone_is_refused_beside_the_field(self, cast, ming, client_for):
+        response = client_for(cast.wang).post(
+            f"/students/{ming.pk}/edit/", {"hukou": "rural", "guardian_phone": "1381234"}
+        )
+        html = response.content.decode()
+        assert 'id="id_guardian_phone_error_1"' in html and "手机号应为11位" in html
+        ming.refresh_from_db()
+        assert ming.guardian_phone == "13812345678"
+
+    def test_the_address_is_write_only_too(self, cast, ming, client_for):
+        client = client_for(cast.wang)
+        assert "枫树村" not in client.get(f"/students/{ming.pk}/household/").content.decode()
+        client.post(f"/students/{ming.pk}/household/", {"township": "白沙乡", "village": "", "address_detail": "5组"})
+        ming.household.refresh_from_db()
+        assert (ming.household.township, ming.household.village, ming.household.address_detail) == (
+            "白沙乡",
+            "枫树村",
+            "5组",
+        )
+
+
+class TestMembers:
+    def test_adding_a_member_changes_the_per_capita_income(self, cast, ming, client_for):
+        client_for(cast.wang).post(
+            f"/students/{ming.pk}/household/members/new/",
+            {"name": "王奶奶", "relation": "grandparent", "age": 70, "health": "chronic_illness", "annual_income": "0"},
+        )
+        assert ming.household.per_capita_income() == Decimal("4500.00")
+        assert AuditEvent.objects.filter(action=Action.CREATE, object_repr="王奶奶").exists()
+
+    def test_a_wrong_id_number_of_a_member_is_refused_in_chinese(self, cast, ming, client_for):
+        response = client_for(cast.wang).post(
+            f"/students/{ming.pk}/household/members/new/",
+            {"name": "王奶奶", "relation": "grandparent", "id_number": "430101195001011234", "health": "healthy"},
+        )
+        assert "校验位应为" in response.content.decode()
+        assert not HouseholdMember.objects.filter(name="王奶奶").exists()
+
+    def test_removing_a_member_needs_a_reason(self, cast, ming, client_for):
+        member = ming.household.members.get(name="李秀英")
+        client = client_for(cast.wang)
+        client.post(f"/students/{ming.pk}/household/members/{member.pk}/remove/", {"reason": ""})
+        assert HouseholdMember.objects.filter(pk=member.pk).exists()
+        client.post(f"/students/{ming.pk}/household/members/{member.pk}/remove/", {"reason": "已离婚，不在本户"})
+        assert not HouseholdMember.objects.filter(pk=member.pk).exists()
+
+    def test_a_member_of_another_household_is_not_found(self, cast, ming, client_for):
+        stranger = HouseholdMember.objects.create(household=HouseholdFactory(), name="外人", relation="father")
+        assert client_for(cast.wang).get(f"/students/{ming.pk}/household/members/{stranger.pk}/").status_code == 404
+
+
+class TestSpecialGroups:
+    def test_a_teacher_records_one_from_a_home_visit(self, cast, ming, client_for):
+        client_for(cast.wang).post(
+            f"/students/{ming.pk}/special-groups/",
+            {"group": "serious_illness", "source": "home_visit", "note": "父亲透析"},
+        )
+        flag = SpecialGroupFlag.objects.get(household=ming.household)
+        assert (flag.group, flag.source, flag.recorded_by) == ("serious_illness", "home_visit", cast.wang)
+
+    def test_a_flag_from_an_official_list_is_not_changed_by_hand(self, cast, ming, client_for):
+        official = OfficialList.objects.create(
+            kind="minimum_living", name="县民政局低保名单", list_date=date(2026, 10, 1), county=cast.county,
+            file_name="dibao.xlsx", uploaded_by=cast.zhao,
+        )  # fmt: skip
+        flag = special_group_set_from_list(
+            actor=cast.zhao, household=ming.household, group="minimum_living", official_list=official
+        )
+        with pytest.raises(ValidationError, match="县民政局低保名单"):
+            special_group_remove(actor=cast.wang, flag=flag, reason="不对")
+        response = client_for(cast.wang).post(
+            f"/students/{ming.pk}/special-groups/", {"group": "minimum_living", "source": "self_declared"}
+        )
+        assert "县民政局低保名单" in response.content.decode()
+        flag.refresh_from_db()
+        assert flag.source == "official_list"
+        html = client_for(cast.wang).get(f"/students/{ming.pk}/").content.decode()
+        assert "县民政局低保名单 2026-10-01" in html
+
+
+class TestHomeVisits:
+    def test_a_visit_with_photos_is_recorded_and_the_photos_made_small_and_private(self, cast, ming, client_for):
+        client = client_for(cast.wang)
+        response = client.post(
+            f"/students/{ming.pk}/visits/new/",
+            {
+                "visited_on": "2026-10-12",
+                "method": "in_person",
+                "people_met": "王大山（父亲）",
+                "housing": "poor",
+                "income_sources": ["wages", "farming"],
+                "big_expenses": ["medical"],
+                "notes": "房屋漏雨",
+                "suggested_tier": "difficult",
+                "photos": [jpeg(exif_gps=True), jpeg(800, 600)],
+            },
+        )
+        assert response.status_code == 302
+        visit = HomeVisit.objects.get()
+        assert (visit.visitor, visit.school_year, visit.income_sources) == (
+            cast.wang,
+            cast.school_year,
+            ["wages", "farming"],
+        )
+        photos = list(visit.photos.order_by("pk"))
+        assert [(p.width, p.height) for p in photos] == [(1600, 1067), (800, 600)]
+        stored = Image.open(photos[0].image.path)
+        assert not stored.getexif().get(0x8825)
+        assert client.get(f"/visits/photos/{photos[0].pk}/").status_code == 200
+        assert client_for(cast.outsider).get(f"/visits/photos/{photos[0].pk}/").status_code == 404
+        assert "房屋漏雨" not in str(AuditEvent.objects.for_object(visit).get().changes)
+
+    def test_a_file_that_is_not_a_photo_stops_the_whole_visit(self, cast, ming, client_for):
+        bad = SimpleUploadedFile("notes.jpg", b"%PDF-1.4 not an image", content_type="image/jpeg")
+        with pytest.raises(ValidationError, match="不是系统能读取的照片"):
+            home_visit_record(
+                actor=cast.wang, student=ming, school_year=cast.school_year, photos=[jpeg(), bad],
+                visited_on=date(2026, 10, 12), method="phone", people_met="母亲", housing="poor",
+                suggested_tier="difficult",
+            )  # fmt: skip
+        assert not HomeVisit.objects.exists()
+
+    def test_a_visit_in_the_future_is_refused_beside_the_date(self, cast, ming, client_for):
+        response = client_for(cast.wang).post(
+            f"/students/{ming.pk}/visits/new/",
+            {
+                "visited_on": "2099-01-01",
+                "method": "phone",
+                "people_met": "母亲",
+                "housing": "poor",
+                "suggested_tier": "difficult",
+            },
+        )
+        assert 'id="id_visited_on_error_1"' in response.content.decode()
+        assert not HomeVisit.objects.exists()
+
+    def test_the_student_page_shows_the_visit(self, cast, ming, client_for):
+        home_visit_record(
+            actor=cast.wang, student=ming, school_year=cast.school_year, visited_on=date(2026, 10, 12),
+            method="phone", people_met="李秀英（母亲）", housing="ordinary", suggested_tier="generally_difficult",
+        )  # fmt: skip
+        html = client_for(cast.li).get(f"/students/{ming.pk}/").content.decode()
+        assert "李秀英（母亲）" in html and "本学年还没有家访记录" not in html
