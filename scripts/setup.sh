@@ -74,7 +74,8 @@ if ! "$python" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))'; then
     exit 1
 fi
 if [[ ! -x $venv/bin/uv ]]; then
-    "$python" -m pip install -q --disable-pip-version-check uv
+    # The installer is pinned like everything else; it is not in requirements.lock because it installs that.
+    "$python" -m pip install -q --disable-pip-version-check "uv==0.13.9"
 fi
 
 lock_sum="$(sha256sum requirements.lock | cut -d' ' -f1)"

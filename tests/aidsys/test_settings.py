@@ -57,3 +57,22 @@ def test_pages_carry_a_content_security_policy_for_the_sites_own_origin(client, 
     assert "default-src 'self'" in policy
     assert "script-src 'self'" in policy
     assert "frame-ancestors 'none'" in policy
+
+
+def test_debug_refuses_to_serve_a_public_host_name():
+    result = manage("check", AIDSYS_DEBUG="true", AIDSYS_ALLOWED_HOSTS="aid.example.edu.cn")
+    assert result.returncode != 0
+    assert "AIDSYS_ALLOWED_HOSTS may name only this machine" in result.stderr
+
+
+def test_the_demo_with_its_published_password_is_refused_in_production():
+    result = manage("seed_demo", **PRODUCTION)
+    assert result.returncode != 0
+    assert "seed_demo loads accounts with a published password" in result.stderr
+
+
+def test_the_interface_is_chinese_even_for_an_english_browser_until_english_is_chosen(client, db):
+    page = client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert "登录" in page
+    client.post("/i18n/setlang/", {"language": "en", "next": "/accounts/login/"})
+    assert "Sign in" in client.get("/accounts/login/").content.decode()
