@@ -50,7 +50,9 @@ class WriteOnlyField(forms.CharField):
 
 
 class StudentForm(forms.Form):
-    student_number = forms.CharField(label=_("student number"), max_length=30, required=False)
+    WRITE_ONLY = ("student_number", "guardian_phone", "account_number")
+
+    student_number = WriteOnlyField(label=_("student number"), max_length=30)
     hukou = forms.ChoiceField(label=_("hukou"), choices=Hukou.choices)
     boarder = forms.BooleanField(label=_("boarder"), required=False)
     guardian_name = forms.CharField(label=_("guardian's name"), max_length=50, required=False)
@@ -67,8 +69,8 @@ class StudentForm(forms.Form):
 
     def __init__(self, *args, student, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["guardian_phone"].widget.attrs["placeholder"] = privacy.masked_value(student, "guardian_phone")
-        self.fields["account_number"].widget.attrs["placeholder"] = privacy.masked_value(student, "account_number")
+        for name in self.WRITE_ONLY:
+            self.fields[name].widget.attrs["placeholder"] = privacy.masked_value(student, name)
 
     def clean_guardian_phone(self):
         value = self.cleaned_data["guardian_phone"]
@@ -82,11 +84,7 @@ class StudentForm(forms.Form):
 
     def changes(self) -> dict:
         """The data to save: a write-only field left empty keeps its stored value."""
-        data = dict(self.cleaned_data)
-        for name in ("guardian_phone", "account_number"):
-            if not data[name]:
-                del data[name]
-        return data
+        return {name: value for name, value in self.cleaned_data.items() if value or name not in self.WRITE_ONLY}
 
 
 class HouseholdForm(forms.Form):

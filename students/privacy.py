@@ -32,9 +32,22 @@ def _income(student: Student) -> str:
     return "" if value is None else f"{value:,.2f}"
 
 
+def mask_student_number(number: str) -> str:
+    """The national 学籍号 is G followed by the 身份证号: it is masked like the ID number itself."""
+    if not number:
+        return ""
+    prefix = number[: len(number) - 18] if len(number) > 18 else ""
+    return prefix + cn.mask_id_number(number[len(prefix) :])
+
+
 # field name → (label, full value, masked value)
 SENSITIVE_FIELDS = {
     "id_number": (_("ID number"), lambda s: s.id_number, lambda s: cn.mask_id_number(s.id_number)),
+    "student_number": (
+        _("student number"),
+        lambda s: s.student_number,
+        lambda s: mask_student_number(s.student_number),
+    ),
     "guardian_phone": (
         _("guardian's phone"),
         lambda s: s.guardian_phone,

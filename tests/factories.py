@@ -112,6 +112,7 @@ class StudentFactory(factory.django.DjangoModelFactory):
     gender = Gender.MALE
     birth_date = date(2019, 10, 8)
     id_number = factory.LazyAttribute(lambda s: make_id_number(s.birth_date, s.gender == Gender.MALE))
+    student_number = factory.LazyAttribute(lambda s: f"G{s.id_number}")
     hukou = Hukou.RURAL
     status = EnrolmentStatus.ENROLLED
     school_class = factory.SubFactory(SchoolClassFactory)

@@ -17,7 +17,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from aidsys.models import AuditEvent, Holiday
 from tests import permission_expectations
 from tests.factories import StudentFactory
-from tests.permission_expectations import ROLES, SIGNED_IN, Expect, everyone, only
+from tests.permission_expectations import ROLES, Expect, everyone, only
 
 
 def iter_patterns(resolver=None, prefix="", namespace=""):
@@ -230,7 +230,9 @@ def _probes():
     return probes
 
 
-@pytest.mark.parametrize(("key", "kwargs", "statuses"), _probes(), ids=lambda value: value if isinstance(value, str) else "")
+@pytest.mark.parametrize(
+    ("key", "kwargs", "statuses"), _probes(), ids=lambda value: value if isinstance(value, str) else ""
+)
 def test_neighbours_outside_the_scope_are_not_found(key, kwargs, statuses, cast):
     users = cast.by_role()
     url = reverse(key, kwargs=kwargs(cast))

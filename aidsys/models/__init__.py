@@ -1,5 +1,6 @@
 from aidsys.models.audit import GENESIS_HASH, AuditChainHead, AuditEvent, AuditTrailIsAppendOnly
 from aidsys.models.calendar import Holiday
+from aidsys.models.jobs import Job
 from aidsys.models.org import County, Grade, School, SchoolClass, SchoolYear, Stage, Term, grade_stage
 from aidsys.models.people import SCHOOL_ROLES, Membership, MembershipQuerySet, Role, User
 
@@ -12,6 +13,7 @@ __all__ = [
     "County",
     "Grade",
     "Holiday",
+    "Job",
     "Membership",
     "MembershipQuerySet",
     "Role",

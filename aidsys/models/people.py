@@ -138,6 +138,4 @@ class Membership(models.Model):
             if self.end:
                 overlapping = overlapping.filter(start__lte=self.end)
             if overlapping.exists():
-                raise ValidationError(
-                    _("{user} already holds this role there in that period.").format(user=self.user)
-                )
+                raise ValidationError(_("{user} already holds this role there in that period.").format(user=self.user))

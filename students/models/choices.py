@@ -36,7 +36,7 @@ class Relation(models.TextChoices):
     MOTHER = "mother", _("Mother")
     GRANDPARENT = "grandparent", _("Grandparent")
     SIBLING = "sibling", _("Brother or sister")
-    SELF = "self", _("The student")
+    SELF = "self", _("Child at school")
     OTHER = "other", _("Other relative or guardian")
 
 

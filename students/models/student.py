@@ -58,6 +58,7 @@ class Student(models.Model):
     # Kept masked in the append-only audit trail (DESIGN.md §5); None: fully masked.
     audit_masked_fields = {
         "id_number": cn.mask_id_number,
+        "student_number": None,
         "birth_date": None,
         "guardian_phone": cn.mask_mobile,
         "account_number": cn.mask_account_number,

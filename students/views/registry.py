@@ -107,11 +107,7 @@ def student_detail(request, pk):
 @login_required
 def student_edit(request, pk):
     student = _editable_student(request, pk)
-    initial = {
-        name: getattr(student, name)
-        for name in StudentForm.base_fields
-        if name not in ("guardian_phone", "account_number")
-    }
+    initial = {name: getattr(student, name) for name in StudentForm.base_fields if name not in StudentForm.WRITE_ONLY}
     form = StudentForm(request.POST or None, initial=initial, student=student)
     if request.method == "POST" and form.is_valid():
         try:

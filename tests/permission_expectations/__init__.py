@@ -14,8 +14,8 @@ SIGNED_IN = ROLES[1:]
 class Expect:
     statuses: dict[str, int]
     method: str = "get"
-    kwargs: Callable = lambda cast: {}  # noqa: E731
-    data: Callable = lambda cast: {}  # noqa: E731
+    kwargs: Callable = lambda cast: {}
+    data: Callable = lambda cast: {}
     url: Callable | None = None  # for patterns that have no name
     extra: dict = field(default_factory=dict)
 
