@@ -18,5 +18,7 @@ class StudentAdmin(AuditedAdmin):
 
 @admin.register(Household)
 class HouseholdAdmin(AuditedAdmin):
-    list_display = ["__str__", "township", "village"]
-    search_fields = ["township", "village"]
+    # The village and the address are sensitive: the admin lists the township only.
+    list_display = ["__str__", "township"]
+    search_fields = ["township"]
+    exclude = ["village", "address_detail"]

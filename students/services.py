@@ -27,9 +27,7 @@ PHOTO_QUALITY = 80
 PHOTO_MAX_UPLOAD_BYTES = 15 * 1024 * 1024
 
 
-def household_create(
-    *, actor, school, township: str = "", village: str = "", address_detail: str = ""
-) -> Household:
+def household_create(*, actor, school, township: str = "", village: str = "", address_detail: str = "") -> Household:
     """A new household, for a student of `school` (whose trail the creation event joins)."""
     return instance_create(
         actor=actor,

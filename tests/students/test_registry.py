@@ -318,3 +318,18 @@ class TestHomeVisits:
         )  # fmt: skip
         html = client_for(cast.li).get(f"/students/{ming.pk}/").content.decode()
         assert "李秀英（母亲）" in html and "本学年还没有家访记录" not in html
+
+
+class TestTodo:
+    def test_a_class_teacher_sees_the_students_still_to_visit(self, cast, ming, client_for):
+        StudentFactory(school_class=cast.class_1, name="张伟")
+        StudentFactory(school_class=cast.class_2, name="李小红")
+        home_visit_record(
+            actor=cast.wang, student=ming, school_year=cast.school_year, visited_on=date(2026, 10, 12),
+            method="phone", people_met="母亲", housing="ordinary", suggested_tier="not_difficult",
+        )  # fmt: skip
+        html = client_for(cast.wang).get("/").content.decode()
+        assert "一年级(1)班：本学年未家访的学生" in html
+        assert f'href="/classes/{cast.class_1.pk}/roster/?visit=no"' in html
+        assert '<span class="badge text-bg-primary rounded-pill">1</span>' in html
+        assert "暂无待办" in client_for(cast.li).get("/").content.decode()
