@@ -98,15 +98,19 @@ def diff(before: dict, after: dict) -> dict:
     return changed
 
 
-def audit_record(*, action: str, **kwargs) -> AuditEvent:
-    # What the trail stores is data, not interface: role names and labels are kept in the
-    # project's language whatever language the actor's screen is in.
-    with translation.override(settings.LANGUAGE_CODE):
-        return _audit_record(action=action, **kwargs)
+@dataclass(frozen=True)
+class PendingEvent:
+    """One event of a batch (`audit_record_many`): what happened to which row."""
+
+    action: str
+    target: models.Model | None = None
+    changes: dict | None = None
+    reason: str = ""
+    school: object = None
+    object_repr: str | None = None
 
 
-@transaction.atomic
-def _audit_record(
+def audit_record(
     *,
     actor,
     action: str,
@@ -117,31 +121,63 @@ def _audit_record(
     object_repr: str | None = None,
     school=None,
 ) -> AuditEvent:
+    """Append one event to the chain, in the caller's transaction."""
+    pending = PendingEvent(action, target, changes, reason, school, object_repr)
+    return audit_record_many(actor=actor, events=[pending], actor_name=actor_name)[0]
+
+
+def audit_record_many(*, actor, events: list[PendingEvent], actor_name: str | None = None) -> list[AuditEvent]:
+    """Append several events of one actor with one lock of the chain head and one insert.
+
+    Each event is still a link of its own, hashed after the one before it: a batch (a roster
+    import of thousands of rows) is as traceable as the same writes made one by one.
+    """
+    # What the trail stores is data, not interface: role names and labels are kept in the
+    # project's language whatever language the actor's screen is in.
+    with translation.override(settings.LANGUAGE_CODE):
+        return _audit_record_many(actor=actor, events=events, actor_name=actor_name)
+
+
+@transaction.atomic
+def _audit_record_many(*, actor, events: list[PendingEvent], actor_name: str | None) -> list[AuditEvent]:
     # Locking the chain head orders concurrent writers: each event links to the one before it.
     head, _ = AuditChainHead.objects.select_for_update().get_or_create(pk=1, defaults={"last_hash": GENESIS_HASH})
     context = current_request_context()
-    school_id, county_id = _units_of(target, school)
-    event = AuditEvent(
-        actor=actor,
-        actor_name=actor_name or (actor.get_full_name() if actor else ""),
-        actor_role=actor_role_label(actor),
-        created_at=timezone.now(),
-        request_id=context.request_id,
-        ip=context.ip,
-        action=action,
-        content_type=ContentType.objects.get_for_model(target, for_concrete_model=False) if target else None,
-        object_id=str(target.pk) if target is not None else "",
-        object_repr=(object_repr if object_repr is not None else "" if target is None else str(target))[:200],
-        school_id=school_id,
-        county_id=county_id,
-        changes=_json_safe(masked_changes(type(target) if target is not None else None, changes or {})),
-        reason=reason,
-        prev_hash=head.last_hash,
-    )
-    event.hash = event.compute_hash()
-    event.save()
-    AuditChainHead.objects.filter(pk=head.pk).update(last_hash=event.hash)
-    return event
+    name = actor_name or (actor.get_full_name() if actor else "")
+    role = actor_role_label(actor)
+    now = timezone.now()
+    previous = head.last_hash
+    rows = []
+    for pending in events:
+        target = pending.target
+        school_id, county_id = _units_of(target, pending.school)
+        object_repr = pending.object_repr
+        if object_repr is None:
+            object_repr = "" if target is None else str(target)
+        event = AuditEvent(
+            actor=actor,
+            actor_name=name,
+            actor_role=role,
+            created_at=now,
+            request_id=context.request_id,
+            ip=context.ip,
+            action=pending.action,
+            content_type=ContentType.objects.get_for_model(target, for_concrete_model=False) if target else None,
+            object_id=str(target.pk) if target is not None else "",
+            object_repr=object_repr[:200],
+            school_id=school_id,
+            county_id=county_id,
+            changes=_json_safe(masked_changes(type(target) if target is not None else None, pending.changes or {})),
+            reason=pending.reason,
+            prev_hash=previous,
+        )
+        event.hash = event.compute_hash()
+        previous = event.hash
+        rows.append(event)
+    # bulk_create keeps the list's order in the primary keys, which is the order verify walks.
+    created = AuditEvent.objects.bulk_create(rows, batch_size=500)
+    AuditChainHead.objects.filter(pk=head.pk).update(last_hash=previous)
+    return created
 
 
 @dataclass(frozen=True)

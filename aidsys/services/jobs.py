@@ -76,6 +76,9 @@ class JobProgress:
             return
         self._reported = done
         self.job.done = done
+        self._write(done)
+
+    def _write(self, done: int) -> None:
         if self._side is None or not connection.in_atomic_block:
             Job.objects.filter(pk=self.job.pk).update(done=done)
             return

@@ -2,7 +2,7 @@
 
 from django.db import models, transaction
 
-from aidsys.services.audit import Action, audit_record, diff, snapshot
+from aidsys.services.audit import Action, PendingEvent, audit_record, audit_record_many, diff, snapshot
 
 
 @transaction.atomic
@@ -20,6 +20,29 @@ def instance_create(*, actor, instance: models.Model, reason: str = "", school=N
         school=school,
     )
     return instance
+
+
+@transaction.atomic
+def instances_create(*, actor, instances: list[models.Model], school=None, reason: str = "") -> list[models.Model]:
+    """Validate and insert many rows of one model in one statement, each with its own audit event.
+
+    For bulk work whose caller has already checked what needs the database: uniqueness within
+    the batch and against stored rows, and that the related rows exist (they are in hand). The
+    database's constraints still stand behind those checks. A model's `fill_derived()` (what its
+    save() would compute) is called, since bulk inserts do not call save().
+    """
+    if not instances:
+        return []
+    model = type(instances[0])
+    relations = [field.name for field in model._meta.concrete_fields if field.is_relation]
+    for instance in instances:
+        if hasattr(instance, "fill_derived"):
+            instance.fill_derived()
+        instance.full_clean(exclude=relations, validate_unique=False)
+    created = model._default_manager.bulk_create(instances, batch_size=500)
+    events = [PendingEvent(Action.CREATE, row, diff({}, snapshot(row)), reason, school) for row in created]
+    audit_record_many(actor=actor, events=events)
+    return created
 
 
 @transaction.atomic

@@ -74,8 +74,7 @@ class Student(models.Model):
         return self.name
 
     def save(self, *args, update_fields=None, **kwargs):
-        self.name_pinyin = cn.pinyin_sort_key(self.name)
-        self.name_initials = cn.pinyin_initials(self.name)
+        self.fill_derived()
         if update_fields is not None and "name" in update_fields:
             update_fields = {*update_fields, "name_pinyin", "name_initials"}
         super().save(*args, update_fields=update_fields, **kwargs)
@@ -106,6 +105,11 @@ class Student(models.Model):
             errors["account_kind"] = _("Say what kind of account the number belongs to.")
         if errors:
             raise ValidationError(errors)
+
+    def fill_derived(self) -> None:
+        """What save() computes; bulk inserts call it themselves."""
+        self.name_pinyin = cn.pinyin_sort_key(self.name)
+        self.name_initials = cn.pinyin_initials(self.name)
 
     @property
     def on_roll(self) -> bool:

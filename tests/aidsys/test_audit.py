@@ -3,6 +3,7 @@ from io import StringIO
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.db import connection, connections, transaction
 
@@ -292,3 +293,38 @@ class TestClientAddress:
         ips = list(AuditEvent.objects.for_object(cast.school).order_by("pk").values_list("ip", flat=True))
         assert ips == ["2001:db8::1", None]
         assert audit_chain_verify().ok
+
+
+class TestBatches:
+    def test_a_batch_gives_every_row_its_own_linked_masked_event(self, cast, django_assert_max_num_queries):
+        from aidsys.services.writes import instances_create
+        from students.models import Household, Student
+
+        households = instances_create(
+            actor=cast.li, instances=[Household(village=f"{n}组") for n in range(30)], school=cast.school
+        )
+        built = [StudentFactory.build(school_class=cast.class_1) for _ in range(30)]
+        students = [
+            Student(
+                name=s.name, gender=s.gender, id_number=s.id_number, birth_date=s.birth_date, hukou=s.hukou,
+                school=cast.school, school_class=cast.class_1, household=h,
+            )
+            for s, h in zip(built, households, strict=True)
+        ]  # fmt: skip
+        with django_assert_max_num_queries(12):
+            instances_create(actor=cast.li, instances=students, school=cast.school)
+        events = list(AuditEvent.objects.filter(action=Action.CREATE, content_type__model="student").order_by("pk"))
+        assert [e.object_id for e in events] == [str(s.pk) for s in students]
+        assert all(e.school == cast.school and e.actor_role == "资助专干（青山县实验小学）" for e in events)
+        assert students[0].id_number not in str(events[0].changes)
+        assert Student.objects.get(pk=students[0].pk).name_initials == students[0].name_initials != ""
+        report = audit_chain_verify()
+        assert report.ok and report.checked == AuditEvent.objects.count() == 60
+
+    def test_a_bad_row_stops_the_whole_batch(self, cast):
+        from aidsys.services.writes import instances_create
+        from students.models import Household
+
+        with pytest.raises(ValidationError):
+            instances_create(actor=cast.li, instances=[Household(village="1组"), Household(village="x" * 60)])
+        assert not Household.objects.exists() and not AuditEvent.objects.exists()
