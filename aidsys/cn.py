@@ -436,9 +436,17 @@ def _name_parts(name: str) -> list[tuple[str, bool]]:
 
 def pinyin_sort_key(name: str) -> str:
     """Full pinyin without tones or spaces, for sorting: 曾小明 → "zengxiaoming"."""
-    return "".join(text for text, _is_syllable in _name_parts(name))
+    return pinyin_key_and_initials(name)[0]
+
+
+def pinyin_key_and_initials(name: str) -> tuple[str, str]:
+    """Both at once (one reading of the name), for code that stores both."""
+    parts = _name_parts(name)
+    key = "".join(text for text, _is_syllable in parts)
+    initials = "".join(text[0] if is_syllable else text for text, is_syllable in parts)
+    return key, initials
 
 
 def pinyin_initials(name: str) -> str:
     """First letter of each syllable: 王小明 → "wxm"; other characters pass through lower-cased."""
-    return "".join(text[0] if is_syllable else text for text, is_syllable in _name_parts(name))
+    return pinyin_key_and_initials(name)[1]

@@ -1,7 +1,9 @@
 from django.contrib import admin
+from django.urls import path
 
 from aidsys.admin import AuditedAdmin
 from students.models import Household, Student
+from students.views.imports import admin_roster_import
 
 
 @admin.register(Student)
@@ -14,6 +16,15 @@ class StudentAdmin(AuditedAdmin):
     # Sensitive values are neither shown nor edited here: the student's page masks them and
     # records every reveal.
     exclude = ["id_number", "guardian_phone", "account_number"]
+    # The change list links to the roster import, which runs the aid office's import for any school.
+    change_list_template = "students/import_admin_change_list.html"
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.roster_import_view)
+        return [path("import/", view, name="students_student_import"), *super().get_urls()]
+
+    def roster_import_view(self, request):
+        return admin_roster_import(request, model_admin=self)
 
 
 @admin.register(Household)

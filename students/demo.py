@@ -1,13 +1,18 @@
 """Demo students with their households: 28 a class, the same people on every run."""
 
+import io
 import random
 from datetime import date, timedelta
 from decimal import Decimal
+
+import openpyxl
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from aidsys import cn
 from aidsys.demo import school_prefix
 from aidsys.models import SchoolClass, User
 from aidsys.services.people import user_grant_permission
+from students.matching import official_list_upload
 from students.models import (
     BigExpense,
     EnrolmentStatus,
@@ -16,6 +21,7 @@ from students.models import (
     Housing,
     Hukou,
     IncomeSource,
+    OfficialList,
     Relation,
     SpecialGroup,
     SpecialGroupFlag,
@@ -131,6 +137,36 @@ def _visit(student, teacher, school_year, family: dict) -> None:
     )
 
 
+DEMO_LIST_NAME = "青山县民政局低保名单（演示）"
+
+
+def _official_list(context) -> None:
+    """A county 低保 list naming the poorest demo families, matched as county staff would."""
+    if OfficialList.objects.filter(name=DEMO_LIST_NAME).exists():
+        return
+    poorest = sorted(
+        Student.objects.filter(school__in=context.schools).prefetch_related("household__members"),
+        key=lambda student: (student.household.per_capita_income() or 0, student.pk),
+    )[:20]
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["序号", "姓名", "身份证号", "保障类别"])
+    for number, student in enumerate(poorest, start=1):
+        sheet.append([number, student.name, student.id_number, "城乡低保"])
+    sheet.append([len(poorest) + 1, "赵某某", f"{AREA_CODE}19800101001X", "城乡低保"])  # a row naming no student
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    outcome = official_list_upload(
+        actor=User.objects.get(username="county"),
+        upload=SimpleUploadedFile("低保名单.xlsx", buffer.getvalue()),
+        kind=OfficialList.Kind.MINIMUM_LIVING,
+        name=DEMO_LIST_NAME,
+        list_date=date(2026, 10, 1),
+        unit=context.county,
+    )
+    context.lines.append(f"official list: {outcome.matched_rows} of {outcome.rows} rows matched")
+
+
 def seed(context) -> None:
     classes = SchoolClass.objects.filter(school__in=context.schools, school_year=context.school_year).select_related(
         "school"
@@ -201,5 +237,6 @@ def seed(context) -> None:
         user_grant_permission(
             actor=None, user=aid_office, permission="students.reveal_sensitive", reason="演示：资助专干可查看敏感信息"
         )
+    _official_list(context)
     total = Student.objects.filter(school__in=context.schools).count()
     context.lines.append(f"students: {total} in {classes.count()} classes ({created} new this run)")

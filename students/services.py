@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from aidsys.services.audit import Action, audit_record
-from aidsys.services.writes import instance_create, instance_delete, instance_update
+from aidsys.services.writes import instance_create, instance_delete, instance_update, instances_create
 from students import privacy
 from students.models import (
     HomeVisit,
@@ -42,6 +42,18 @@ def household_update(*, actor, household: Household, data: dict) -> dict:
 
 def student_create(*, actor, household: Household, **fields) -> Student:
     return instance_create(actor=actor, instance=Student(household=household, **fields))
+
+
+def households_create(*, actor, school, households: list[dict]) -> list[Household]:
+    """Many new households at once (a roster import), each with its own audit event."""
+    return instances_create(actor=actor, instances=[Household(**fields) for fields in households], school=school)
+
+
+def students_create(*, actor, school, students: list[dict]) -> list[Student]:
+    """Many new students at once, for a caller that has checked their uniqueness (the roster import)."""
+    return instances_create(
+        actor=actor, instances=[Student(school=school, **fields) for fields in students], school=school
+    )
 
 
 def student_update(*, actor, student: Student, data: dict, reason: str = "") -> dict:

@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from aidsys.scope import ScopedQuerySet
@@ -219,8 +220,15 @@ class SchoolClass(models.Model):
 
     @property
     def name(self) -> str:
-        """三年级(2)班, 高一(3)班: the name written on the classroom door."""
-        return _("{grade}({number}) class").format(grade=self.get_grade_display(), number=self.number)
+        """三年级(2)班, 高一(3)班: the name written on the classroom door.
+
+        Kept per language on the instance: a roster import names one class thousands of times.
+        """
+        key = (get_language(), self.grade, self.number)
+        names = self.__dict__.setdefault("_names", {})
+        if key not in names:
+            names[key] = _("{grade}({number}) class").format(grade=self.get_grade_display(), number=self.number)
+        return names[key]
 
     def clean(self):
         if self.school_id and self.grade and self.stage not in (self.school.stages or []):

@@ -1,5 +1,6 @@
 """Generic audited writes that the named services build on: create, update, delete one row."""
 
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 
 from aidsys.services.audit import Action, PendingEvent, audit_record, audit_record_many, diff, snapshot
@@ -22,6 +23,14 @@ def instance_create(*, actor, instance: models.Model, reason: str = "", school=N
     return instance
 
 
+class InvalidBatchRow(ValidationError):
+    """A row of a batch that does not validate; `index` is its place in the batch."""
+
+    def __init__(self, error: ValidationError, index: int):
+        super().__init__(error.error_dict if hasattr(error, "error_dict") else error.error_list)
+        self.index = index
+
+
 @transaction.atomic
 def instances_create(*, actor, instances: list[models.Model], school=None, reason: str = "") -> list[models.Model]:
     """Validate and insert many rows of one model in one statement, each with its own audit event.
@@ -35,10 +44,13 @@ def instances_create(*, actor, instances: list[models.Model], school=None, reaso
         return []
     model = type(instances[0])
     relations = [field.name for field in model._meta.concrete_fields if field.is_relation]
-    for instance in instances:
+    for index, instance in enumerate(instances):
         if hasattr(instance, "fill_derived"):
             instance.fill_derived()
-        instance.full_clean(exclude=relations, validate_unique=False)
+        try:
+            instance.full_clean(exclude=relations, validate_unique=False)
+        except ValidationError as error:
+            raise InvalidBatchRow(error, index) from error
     created = model._default_manager.bulk_create(instances, batch_size=500)
     events = [PendingEvent(Action.CREATE, row, diff({}, snapshot(row)), reason, school) for row in created]
     audit_record_many(actor=actor, events=events)

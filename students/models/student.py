@@ -108,8 +108,7 @@ class Student(models.Model):
 
     def fill_derived(self) -> None:
         """What save() computes; bulk inserts call it themselves."""
-        self.name_pinyin = cn.pinyin_sort_key(self.name)
-        self.name_initials = cn.pinyin_initials(self.name)
+        self.name_pinyin, self.name_initials = cn.pinyin_key_and_initials(self.name)
 
     @property
     def on_roll(self) -> bool:

@@ -1,3 +1,112 @@
-"""exports: filled by its own work."""
+"""Registry export to Excel: a class (its teacher, the school, the county) or a whole school (not a class teacher).
 
-urlpatterns = []
+The form asks for full data only of users who may reveal sensitive data; a request for full
+data from anybody else is refused (403), not quietly turned into a masked file.
+"""
+
+from urllib.parse import quote
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.urls import path
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods
+
+from aidsys.models import School, SchoolClass
+from students import exports, privacy
+
+
+class ExportForm(forms.Form):
+    full_data = forms.BooleanField(
+        label=gettext_lazy("Export full information"),
+        required=False,
+        help_text=gettext_lazy(
+            "ID numbers, phone numbers, addresses and incomes in full. The export is recorded with your reason."
+        ),
+    )
+    reason = forms.CharField(
+        label=gettext_lazy("reason"),
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, allow_full: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.allow_full = allow_full
+        if not allow_full:
+            del self.fields["full_data"]
+            del self.fields["reason"]
+
+    def asks_full_data(self) -> bool:
+        field = ExportForm.base_fields["full_data"]
+        return field.clean(field.widget.value_from_datadict(self.data, self.files, self.add_prefix("full_data")))
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("full_data") and not (cleaned.get("reason") or "").strip():
+            self.add_error("reason", _("Say why the export needs full data."))
+        return cleaned
+
+
+def content_disposition(name: str, ascii_name: str) -> str:
+    """RFC 6266 with an RFC 5987 UTF-8 name and a plain ASCII one for clients that know no better."""
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name, safe='')}"
+
+
+def _export_page(request, *, school, school_class=None):
+    data = request.POST if request.method == "POST" else None
+    form = ExportForm(data, allow_full=privacy.may_reveal(request.user))
+    if request.method == "POST":
+        if not form.allow_full and form.asks_full_data():
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                export = exports.registry_export(
+                    actor=request.user,
+                    school=school,
+                    school_class=school_class,
+                    full=form.cleaned_data.get("full_data", False),
+                    reason=form.cleaned_data.get("reason", ""),
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                response = HttpResponse(export.content, content_type=exports.MEDIA_TYPE)
+                response["Content-Disposition"] = content_disposition(export.name, export.ascii_name)
+                # A roster with family data is never kept by a shared cache.
+                response["Cache-Control"] = "private, no-store"
+                return response
+    return render(
+        request,
+        "students/export_form.html",
+        {"form": form, "school": school, "school_class": school_class, "columns": exports.column_headers()},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def export_class(request, class_pk):
+    school_class = SchoolClass.objects.select_related("school", "school_year").get_visible_or_404(
+        request.user, pk=class_pk
+    )
+    return _export_page(request, school=school_class.school, school_class=school_class)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def export_school(request, school_pk):
+    school = School.objects.get_visible_or_404(request.user, pk=school_pk)
+    if not exports.may_export_school(request.user, school):
+        raise PermissionDenied
+    return _export_page(request, school=school)
+
+
+urlpatterns = [
+    path("classes/<int:class_pk>/export/", export_class, name="export_class"),
+    path("schools/<int:school_pk>/export/", export_school, name="export_school"),
+]

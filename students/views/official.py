@@ -1,3 +1,151 @@
-"""official: filled by its own work."""
+"""Official lists (数据比对): upload a list from another agency, see what it matched and the 应助尽助 gaps.
 
-urlpatterns = []
+The aid office uploads for its school, county staff for their county; the principal reads the
+lists of the school. A class teacher has no part in it (403); a list out of scope is 404.
+"""
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+from django.views.decorators.http import require_GET, require_http_methods
+
+from aidsys import cn
+from aidsys.forms import DateInput
+from aidsys.models import Role
+from aidsys.roles import role_required
+from students import matching
+from students.models import OfficialList
+
+UPLOADERS = (Role.AID_OFFICE, Role.COUNTY_STAFF)
+READERS = (Role.AID_OFFICE, Role.PRINCIPAL, Role.COUNTY_STAFF)
+PAGE_SIZE = 100
+
+
+class OfficialListForm(forms.Form):
+    unit = forms.ChoiceField(label=gettext_lazy("match against"))
+    kind = forms.ChoiceField(label=gettext_lazy("kind of list"), choices=OfficialList.Kind.choices)
+    name = forms.CharField(
+        label=gettext_lazy("list name"),
+        max_length=100,
+        help_text=gettext_lazy("As the issuing agency names it, e.g. 民政局低保名单."),
+    )
+    list_date = forms.DateField(label=gettext_lazy("list date"), widget=DateInput())
+    file = forms.FileField(
+        label=gettext_lazy("file"),
+        help_text=gettext_lazy(
+            "An Excel workbook (.xlsx) or CSV file with a 身份证号 column; 姓名 is optional. A list of monitored "
+            "households may give each row's 监测对象类别."
+        ),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}),
+    )
+
+    def __init__(self, *args, units, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].choices = units
+        if len(units) == 1:
+            self.fields["unit"].initial = units[0][0]
+
+    def clean_list_date(self):
+        value = self.cleaned_data["list_date"]
+        if value > timezone.localdate():
+            raise ValidationError(_("A list cannot be dated in the future."))
+        return value
+
+
+@require_GET
+@role_required(*READERS)
+def official_lists(request):
+    lists = matching.official_lists(user=request.user)
+    return render(
+        request,
+        "students/official_list.html",
+        {
+            "page": Paginator(lists, 50).get_page(request.GET.get("page")),
+            "may_upload": bool(matching.upload_units(request.user)),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(*UPLOADERS)
+def official_list_upload(request):
+    form = OfficialListForm(request.POST or None, request.FILES or None, units=matching.upload_units(request.user))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            outcome = matching.official_list_upload(
+                actor=request.user,
+                upload=data["file"],
+                kind=data["kind"],
+                name=data["name"],
+                list_date=data["list_date"],
+                unit=matching.unit_from_choice(request.user, data["unit"]),
+            )
+        except ValidationError as error:
+            form.add_error("file", error)
+        else:
+            messages.success(
+                request,
+                _("The list has been matched: {matched} of {rows} rows name a student or a family member.").format(
+                    matched=outcome.matched_rows, rows=outcome.rows
+                ),
+            )
+            if outcome.rejected:
+                messages.warning(
+                    request,
+                    ngettext(
+                        "{count} row could not be read and was left out; it is listed below.",
+                        "{count} rows could not be read and were left out; they are listed below.",
+                        len(outcome.rejected),
+                    ).format(count=len(outcome.rejected)),
+                )
+            return redirect("students:official_list_detail", pk=outcome.official_list.pk)
+    return render(request, "students/official_upload.html", {"form": form})
+
+
+@require_GET
+@role_required(*READERS)
+def official_list_detail(request, pk):
+    official_list = matching.official_list_for_page(user=request.user, pk=pk)
+    matched_page = Paginator(matching.matched_entries(user=request.user, official_list=official_list), PAGE_SIZE)
+    matched_page = matched_page.get_page(request.GET.get("matched_page"))
+    unmatched_page = Paginator(matching.unmatched_entries(official_list=official_list), PAGE_SIZE)
+    unmatched_page = unmatched_page.get_page(request.GET.get("unmatched_page"))
+    unmatched = [(entry, cn.mask_id_number(entry.id_number)) for entry in unmatched_page]
+    school_year = matching.school_year_for(official_list)
+    gaps_page = None
+    if school_year is not None:
+        gaps = matching.aid_gaps(
+            user=request.user,
+            school_year=school_year,
+            school=official_list.school,
+            county=None if official_list.school_id else official_list.county,
+        )
+        gaps_page = Paginator(gaps, PAGE_SIZE).get_page(request.GET.get("gaps_page"))
+    return render(
+        request,
+        "students/official_detail.html",
+        {
+            "official_list": official_list,
+            "matched_page": matched_page,
+            "matched": matching.matched_rows(matched_page, user=request.user),
+            "unmatched_page": unmatched_page,
+            "unmatched": unmatched,
+            "rejected": matching.rejected_rows(official_list=official_list),
+            "school_year": school_year,
+            "gaps_page": gaps_page,
+        },
+    )
+
+
+urlpatterns = [
+    path("official-lists/", official_lists, name="official_lists"),
+    path("official-lists/upload/", official_list_upload, name="official_list_upload"),
+    path("official-lists/<int:pk>/", official_list_detail, name="official_list_detail"),
+]

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from aidsys.models import School, SchoolClass, Term
 from aidsys.selectors import object_history
-from students import privacy, selectors, services
+from students import exports, privacy, selectors, services
 from students.forms import (
     HomeVisitForm,
     HouseholdForm,
@@ -55,6 +55,7 @@ def _roster_page(request, *, template, school, school_class=None):
             "form": form,
             "students": students,
             "filtered": bool(filters and any(filters.values())),
+            "may_export_school": exports.may_export_school(request.user, school),
         },
     )
 

@@ -333,3 +333,18 @@ class TestTodo:
         assert f'href="/classes/{cast.class_1.pk}/roster/?visit=no"' in html
         assert '<span class="badge text-bg-primary rounded-pill">1</span>' in html
         assert "暂无待办" in client_for(cast.li).get("/").content.decode()
+
+
+class TestLinks:
+    def test_the_roster_pages_offer_the_export_to_those_who_may(self, cast, client_for):
+        assert (
+            f"/classes/{cast.class_1.pk}/export/"
+            in client_for(cast.wang).get(f"/classes/{cast.class_1.pk}/roster/").content.decode()
+        )
+        school_page = f"/schools/{cast.school.pk}/students/"
+        assert f"/schools/{cast.school.pk}/export/" in client_for(cast.li).get(school_page).content.decode()
+        assert f"/schools/{cast.school.pk}/export/" not in client_for(cast.wang).get(school_page).content.decode()
+
+    def test_the_menu_lists_official_lists_for_the_aid_office_not_the_class_teacher(self, cast, client_for):
+        assert "部门名单" in client_for(cast.li).get("/").content.decode()
+        assert "部门名单" not in client_for(cast.wang).get("/").content.decode()
