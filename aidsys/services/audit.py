@@ -62,6 +62,20 @@ def masked_changes(model, changes: dict) -> dict:
     return masked
 
 
+_ENCODER = DjangoJSONEncoder()
+
+
+def _plain(value):
+    """A field's value as JSON would give it back (a date as text, a Decimal as text), without a round trip."""
+    if value is None or isinstance(value, str | bool | int | float):
+        return value
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    if isinstance(value, dict):
+        return {str(key): _plain(item) for key, item in value.items()}
+    return _ENCODER.default(value)
+
+
 def _json_safe(value):
     return json.loads(json.dumps(value, cls=DjangoJSONEncoder, ensure_ascii=False))
 
@@ -84,8 +98,8 @@ def _snapshot(instance: models.Model, fields=None) -> dict:
         elif field.is_relation and value is not None:
             # Keep the related row's name too: the trail must read well after that row is gone.
             value = {"id": value, "label": str(getattr(instance, field.name))}
-        data[field.name] = value
-    return _json_safe(data)
+        data[field.name] = _plain(value)
+    return data
 
 
 def diff(before: dict, after: dict) -> dict:
