@@ -595,7 +595,9 @@ class TestBackgroundImport:
         stored = imports.upload_find(school=cast.school, user=cast.li, token=token)
         job = imports.roster_job_create(plan=plan_for(cast, content), upload=stored, owner=cast.li)
         # Between the confirmation and the task, 王小明 is registered by hand: the plan is no longer the one confirmed.
-        StudentFactory(school_class=cast.class_1, id_number=plan_for(cast, content).new[0].fields["id_number"])
+        StudentFactory(
+            school_class=cast.class_1, name="王小明", id_number=plan_for(cast, content).new[0].fields["id_number"]
+        )
         tasks.roster_import(job.pk)
         job.refresh_from_db()
         assert job.status == "failed" and job.finished_at is not None
