@@ -23,6 +23,8 @@ def test_a_class_teacher_enters_a_home_visit_on_a_375px_phone(cast, live_server,
     page.get_by_role("link", name="青山县实验小学 · 一年级(1)班").click()
     page.get_by_role("link", name="王小明").click()
     page.get_by_role("link", name="记录家访").click()
+    page.wait_for_url(live_server.url + f"/students/{student.pk}/visits/new/")
+    page.wait_for_load_state("load")  # measured with the stylesheets applied
 
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
     page.get_by_label("家访日期").fill("2026-10-12")
