@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from aidsys.models import School, SchoolClass, Term
 from aidsys.selectors import object_history
-from students import exports, privacy, selectors, services
+from students import exports, imports, privacy, selectors, services
 from students.forms import (
     HomeVisitForm,
     HouseholdForm,
@@ -56,6 +56,7 @@ def _roster_page(request, *, template, school, school_class=None):
             "students": students,
             "filtered": bool(filters and any(filters.values())),
             "may_export_school": exports.may_export_school(request.user, school),
+            "may_import": imports.may_import(request.user, school),
         },
     )
 

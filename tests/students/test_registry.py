@@ -345,6 +345,13 @@ class TestLinks:
         assert f"/schools/{cast.school.pk}/export/" in client_for(cast.li).get(school_page).content.decode()
         assert f"/schools/{cast.school.pk}/export/" not in client_for(cast.wang).get(school_page).content.decode()
 
+    def test_the_school_list_offers_the_import_to_the_aid_office_only(self, cast, client_for):
+        school_page = f"/schools/{cast.school.pk}/students/"
+        import_url = f"/schools/{cast.school.pk}/students/import/"
+        assert import_url in client_for(cast.li).get(school_page).content.decode()
+        assert import_url in client_for(cast.zhao).get(school_page).content.decode()
+        assert import_url not in client_for(cast.zhang).get(school_page).content.decode()
+
     def test_the_menu_lists_official_lists_for_the_aid_office_not_the_class_teacher(self, cast, client_for):
         assert "部门名单" in client_for(cast.li).get("/").content.decode()
         assert "部门名单" not in client_for(cast.wang).get("/").content.decode()
