@@ -6,6 +6,11 @@ from django.db import models, transaction
 from aidsys.services.audit import Action, PendingEvent, audit_record, audit_record_many, diff, snapshot
 
 
+def created_values(instance: models.Model) -> dict:
+    """What a creation event records: the fields that were given a value (a blank field says nothing)."""
+    return {name: [None, value] for name, value in snapshot(instance).items() if value not in (None, "", [], {})}
+
+
 @transaction.atomic
 def instance_create(*, actor, instance: models.Model, reason: str = "", school=None) -> models.Model:
     """Validate and insert. `school` names the event's school where the row cannot say it yet
@@ -16,7 +21,7 @@ def instance_create(*, actor, instance: models.Model, reason: str = "", school=N
         actor=actor,
         action=Action.CREATE,
         target=instance,
-        changes=diff({}, snapshot(instance)),
+        changes=created_values(instance),
         reason=reason,
         school=school,
     )
@@ -52,7 +57,7 @@ def instances_create(*, actor, instances: list[models.Model], school=None, reaso
         except ValidationError as error:
             raise InvalidBatchRow(error, index) from error
     created = model._default_manager.bulk_create(instances, batch_size=500)
-    events = [PendingEvent(Action.CREATE, row, diff({}, snapshot(row)), reason, school) for row in created]
+    events = [PendingEvent(Action.CREATE, row, created_values(row), reason, school) for row in created]
     audit_record_many(actor=actor, events=events)
     return created
 

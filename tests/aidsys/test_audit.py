@@ -262,6 +262,12 @@ class TestSensitiveValuesInTheTrail:
         event = AuditEvent.objects.for_object(student).get(action=Action.UPDATE)
         assert event.changes["guardian_phone"] == ["138****5678", "138****0078"]
 
+    def test_a_creation_event_lists_the_given_values_not_the_blank_ones(self, cast):
+        from students.services import household_create
+
+        household = household_create(actor=cast.li, school=cast.school, township="青山镇")
+        assert AuditEvent.objects.for_object(household).get().changes == {"township": [None, "青山镇"]}
+
     def test_a_household_created_before_its_student_belongs_to_the_school(self, cast):
         from students.services import household_create
 
