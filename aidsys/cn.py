@@ -4,6 +4,7 @@ Pure functions, except the working-day helpers, which read `Holiday` rows for th
 `chinese_calendar` package does not know.
 """
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -47,6 +48,7 @@ def id_number_check_digit(first17: str) -> str:
     return _ID_CHECK_CHARACTERS[total % 11]
 
 
+@functools.lru_cache(maxsize=4096)
 def normalize_id_number(text: str) -> str:
     """Return the 18-character ID number, or raise ValidationError saying what is wrong with it."""
     number = _strip_spaces(text).translate(_ID_TRANSLATION)

@@ -1,3 +1,4 @@
+import itertools
 import threading
 from io import StringIO
 
@@ -326,6 +327,27 @@ class TestBatches:
         assert Student.objects.get(pk=students[0].pk).name_initials == students[0].name_initials != ""
         report = audit_chain_verify()
         assert report.ok and report.checked == AuditEvent.objects.count() == 60
+
+    def test_a_batch_returns_the_stored_events_in_chain_order(self, cast):
+        from aidsys.context import RequestContext, reset_request_context, set_request_context
+        from aidsys.services.audit import PendingEvent, audit_record_many
+
+        pending = [
+            PendingEvent(Action.UPDATE, cast.school, {"name": [f"旧{n}", f"新{n}"]}, f"第{n}次") for n in range(5)
+        ]
+        token = set_request_context(RequestContext(request_id="r-1", ip="192.0.2.7"))
+        try:
+            returned = audit_record_many(actor=cast.li, events=pending)
+        finally:
+            reset_request_context(token)
+        stored = list(AuditEvent.objects.filter(pk__in=[e.pk for e in returned]).order_by("pk"))
+        assert [e.pk for e in returned] == [e.pk for e in stored] == sorted(e.pk for e in returned)
+        assert [e.reason for e in stored] == [f"第{n}次" for n in range(5)]
+        assert [e.changes for e in stored] == [{"name": [f"旧{n}", f"新{n}"]} for n in range(5)]
+        assert [e.hash for e in stored] == [e.hash for e in returned]
+        assert stored[0].ip == "192.0.2.7" and stored[0].created_at == returned[0].created_at
+        assert all(later.prev_hash == earlier.hash for earlier, later in itertools.pairwise(stored))
+        assert audit_chain_verify().ok
 
     def test_a_bad_row_stops_the_whole_batch(self, cast):
         from aidsys.services.writes import instances_create
