@@ -6,7 +6,7 @@ each naming its row (as the spreadsheet numbers it), column, value and reason. `
 writes a plan without errors through the registry's services, in one transaction. The aid
 office's page, the admin and `manage.py import_students` all use both.
 
-The file is read with openpyxl (read-only) and csv (`students.resources.file_rows`), not through
+The file is read by the project's spreadsheet reader (`aidsys.spreadsheets`), not through
 django-import-export's import: that loop saves models itself and reports errors in its own terms,
 where here every cell's error must say row, column and reason in Chinese, and every write must go
 through the audited services. Columns, header synonyms and cell words come from
@@ -19,6 +19,7 @@ import re
 import secrets
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
+from itertools import chain
 from pathlib import PurePosixPath
 
 from django.conf import settings
@@ -40,6 +41,7 @@ from aidsys.scope import scope_for
 from aidsys.services.audit import Action, audit_record
 from aidsys.services.jobs import JobProgress, job_create, job_fail, job_finish, job_set_total
 from aidsys.services.writes import InvalidBatchRow
+from aidsys.spreadsheets import XLSX, FileUnreadable, cell_text, check_file, file_rows, find_header, read_header
 from students import services
 from students.models import Household, Student
 from students.resources import (
@@ -48,24 +50,18 @@ from students.resources import (
     COLUMNS,
     ETHNICITY_WORDS,
     GENDER_WORDS,
+    HEADER_ALIASES,
     HUKOU_WORDS,
     RELATION_WORDS,
     STATUS_WORDS,
-    XLSX,
-    FileUnreadable,
     WordsWidget,
-    cell_text,
-    check_file,
     chinese_number,
-    file_rows,
     normalize_word,
     parse_grade,
 )
 
 ROSTER_JOB = "students.roster_import"
 UPLOAD_FOLDER = "imports"
-# Rows where the header is looked for: some exports put a title line or two above it.
-HEADER_SEARCH_ROWS = 10
 # Lookups by 身份证号 go in chunks that every database accepts as query parameters.
 LOOKUP_CHUNK = 500
 # A background import reports its progress every so many rows.
@@ -212,42 +208,20 @@ def _column_order(plan: RosterPlan, header: str) -> int:
     return -1
 
 
-def _header_map(values) -> dict:
-    found = {}
-    for index, value in enumerate(values or ()):
-        text = cell_text(value)
-        word = normalize_word(text).strip("*")
-        key = next((c.key for c in COLUMNS if word in c.names), None)
-        if key is None and "(" in word:
-            # 身份证号(必填), 乡镇(街道): a note in brackets after the name.
-            word = word.split("(")[0]
-            key = next((c.key for c in COLUMNS if word in c.names), None)
-        if key is not None:
-            found.setdefault(key, []).append((index, text.strip()))
-    return found
-
-
 def _read(plan: RosterPlan, rows, *, letters: bool) -> list:
     """Find the header, then parse every data row; returns [(row number, values by key)]."""
-    buffered = []
-    header_row, mapping = None, {}
-    for number, values in rows:
-        buffered.append((number, values))
-        candidate = _header_map(values)
-        if "id_number" in candidate and "name" in candidate:
-            header_row, mapping = number, candidate
-            break
-        if len(buffered) >= HEADER_SEARCH_ROWS:
-            break
-    if not buffered:
+    first = next(rows, None)
+    if first is None:
         plan.errors.append(RowError(None, reason=_("The file is empty.")))
         return []
-    if header_row is None:
-        mapping = _header_map(buffered[0][1])
-    header_row = header_row or 1
-    for key, found in mapping.items():
+    # Without a header naming 身份证号 and 姓名, the first row is taken for one: its missing columns are the errors.
+    header = find_header(chain([first], rows), HEADER_ALIASES, required=("id_number", "name"))
+    header = header or read_header(*first, HEADER_ALIASES)
+    header_row = header.row
+    for key, indexes in header.columns.items():
         columns = [
-            SheetColumn(key, header, index, get_column_letter(index + 1) if letters else "") for index, header in found
+            SheetColumn(key, header.texts[index], index, get_column_letter(index + 1) if letters else "")
+            for index in indexes
         ]
         plan.columns[key] = columns[0]
         if len(columns) > 1:
@@ -263,7 +237,7 @@ def _read(plan: RosterPlan, rows, *, letters: bool) -> list:
     parsed = []
     for number, values in rows:
         cells = {key: (values[c.index] if c.index < len(values) else None) for key, c in plan.columns.items()}
-        if all(cell_text(value).strip() == "" for value in cells.values()):
+        if all(cell_text(value) == "" for value in cells.values()):
             continue
         plan.rows += 1
         parsed.append((number, _parse_row(plan, number, cells)))
@@ -309,7 +283,7 @@ _REASONS = {
 def _error(plan, number, key, value, reason) -> RowError:
     column = plan.columns[key]
     mask = SENSITIVE_COLUMNS.get(key)
-    shown = cell_text(value).strip()
+    shown = cell_text(value)
     return RowError(number, column.header, column.letter, mask(shown) if mask and shown else shown, str(reason))
 
 
@@ -318,7 +292,7 @@ class _Row:
 
     def __init__(self, plan: RosterPlan, number: int, cells: dict):
         self.plan, self.number, self.cells = plan, number, cells
-        self.texts = {key: cell_text(value).strip() for key, value in cells.items()}
+        self.texts = {key: cell_text(value) for key, value in cells.items()}
         self.values = {}
         self.failed = False
 

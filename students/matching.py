@@ -11,12 +11,7 @@ never imports them (DESIGN.md §6: data flows one way).
 
 from __future__ import annotations
 
-import csv
-import io
-import re
-import unicodedata
-import zipfile
-from collections.abc import Callable, Generator, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import date
 
@@ -27,14 +22,13 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.http import Http404
 from django.utils import translation
 from django.utils.translation import gettext as _
-from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
-from openpyxl.utils.exceptions import InvalidFileException
 
-from aidsys import cn
+from aidsys import cn, spreadsheets
 from aidsys.models import AuditEvent, County, School, SchoolYear, Term
 from aidsys.scope import scope_for
 from aidsys.services.audit import Action, audit_record, diff, snapshot
+from aidsys.spreadsheets import cell_text
 from students import services
 from students.models import (
     ON_ROLL,
@@ -61,38 +55,20 @@ KIND_GROUP = {
     Kind.ORPHAN: SpecialGroup.ORPHAN,
 }
 
-# Headers as other agencies' systems write them, compared after `_normalize_header`.
-ID_HEADERS = ("身份证号", "身份证号码", "证件号码", "公民身份号码", "公民身份证号码", "身份证件号码")
-NAME_HEADERS = ("姓名", "成员姓名", "人员姓名")
-CATEGORY_HEADERS = ("监测对象类别", "监测对象类型", "监测类别", "监测类型")
+# Headers as other agencies' systems write them, compared after `spreadsheets.normalize_header`.
+HEADER_ALIASES = {
+    "id": ("身份证号", "身份证号码", "证件号码", "公民身份号码", "公民身份证号码", "身份证件号码"),
+    "name": ("姓名", "成员姓名", "人员姓名"),
+    "category": ("监测对象类别", "监测对象类型", "监测类别", "监测类型"),
+}
 # Words in a 监测对象类别 value that name the sub-group (脱贫不稳定户, 边缘易致贫户, 突发严重困难户).
 MONITORED_CATEGORIES = (
     ("不稳定", SpecialGroup.UNSTABLE_ALLEVIATED),
     ("边缘", SpecialGroup.MARGINAL_AT_RISK),
     ("突发", SpecialGroup.SUDDEN_SEVERE_HARDSHIP),
 )
-# A title or a note may stand above the header row.
-HEADER_SEARCH_ROWS = 10
-MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 # Bound to SQLite's limit on query parameters, with room for the scope's own.
 ID_CHUNK = 500
-
-_BRACKETED = re.compile(r"\(.*?\)")
-
-
-def _normalize_header(value) -> str:
-    """身份证号码（必填） → 身份证号码: full-width forms folded, spaces, stars and bracketed notes dropped."""
-    text = unicodedata.normalize("NFKC", str(value or ""))
-    text = "".join(text.split()).replace("*", "")
-    return _BRACKETED.sub("", text)
-
-
-def _cell_text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
 
 
 @dataclass(frozen=True)
@@ -124,57 +100,8 @@ class ParsedList:
 # Reading the file
 
 
-def _xlsx_rows(upload) -> Iterator[tuple]:
-    try:
-        workbook = load_workbook(upload, read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError):
-        raise ValidationError(
-            _("The file could not be read as an Excel workbook (.xlsx). Save it as .xlsx or .csv and try again."),
-            code="unreadable",
-        ) from None
-    try:
-        yield from workbook.worksheets[0].iter_rows(values_only=True)
-    finally:
-        workbook.close()
-
-
-def _csv_rows(upload) -> Iterator[list]:
-    data = upload.read()
-    # Excel in China saves CSV in GBK unless told otherwise; GB 18030 reads GBK too.
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise ValidationError(_("The CSV file is neither UTF-8 nor GBK text."), code="encoding")
-    yield from csv.reader(io.StringIO(text, newline=""))
-
-
-def _file_rows(upload) -> Generator[tuple]:
-    name = (upload.name or "").lower()
-    if upload.size is not None and upload.size > MAX_UPLOAD_BYTES:
-        raise ValidationError(_("The file may be at most 20 MB."), code="size")
-    if name.endswith(".xlsx"):
-        return _xlsx_rows(upload)
-    if name.endswith(".csv"):
-        return _csv_rows(upload)
-    raise ValidationError(_("Upload the list as an Excel workbook (.xlsx) or a CSV file."), code="extension")
-
-
-def _find_columns(header: Iterable) -> dict[str, int]:
-    columns = {}
-    for index, value in enumerate(header):
-        text = _normalize_header(value)
-        for key, names in (("id", ID_HEADERS), ("name", NAME_HEADERS), ("category", CATEGORY_HEADERS)):
-            if text in names and key not in columns:
-                columns[key] = index
-    return columns
-
-
 def _monitored_group(value: str) -> str | None:
-    text = _normalize_header(value)
+    text = spreadsheets.normalize_header(value, notes=False)
     if not text:
         return SpecialGroup.UNSTABLE_ALLEVIATED
     for word, group in MONITORED_CATEGORIES:
@@ -186,45 +113,39 @@ def _monitored_group(value: str) -> str | None:
 def official_list_read(upload, *, kind: str) -> ParsedList:
     """The rows of an uploaded list, and the rows that could not be read.
 
-    Raises ValidationError for the file as a whole: unreadable, no 身份证号 column, no rows.
+    Raises ValidationError for the file as a whole: too large, not a spreadsheet, unreadable, no
+    身份证号 column, no rows.
     """
-    rows = _file_rows(upload)
+    file_kind, content = spreadsheets.read_upload(upload)
+    return _parse(file_kind, content, kind)
+
+
+def _parse(file_kind: str, content: bytes, kind: str) -> ParsedList:
+    rows = spreadsheets.file_rows(file_kind, content)
     try:
-        return _parse_rows(rows, kind)
+        header = spreadsheets.find_header(rows, HEADER_ALIASES, required=("id",))
+        if header is None:
+            raise ValidationError(
+                _(
+                    "No ID number column was found in the first {count} rows. Name it 身份证号, 身份证号码, "
+                    "证件号码 or 公民身份号码."
+                ).format(count=spreadsheets.HEADER_SEARCH_ROWS),
+                code="no_id_column",
+            )
+        columns = {key: header.index(key) for key in header.columns}
+        parsed = ParsedList()
+        with translation.override(settings.LANGUAGE_CODE):
+            for number, values in rows:
+                _read_row(parsed, number, list(values), columns, header.texts, kind)
     finally:
         rows.close()
-
-
-def _parse_rows(rows: Iterator[tuple], kind: str) -> ParsedList:
-    header_texts = None
-    columns: dict[str, int] = {}
-    header_row = 0
-    for header_row, values in enumerate(rows, start=1):
-        columns = _find_columns(values)
-        if "id" in columns:
-            header_texts = [_cell_text(value) for value in values]
-            break
-        if header_row >= HEADER_SEARCH_ROWS:
-            break
-    if header_texts is None:
-        raise ValidationError(
-            _(
-                "No ID number column was found in the first {count} rows. Name it 身份证号, 身份证号码, "
-                "证件号码 or 公民身份号码."
-            ).format(count=HEADER_SEARCH_ROWS),
-            code="no_id_column",
-        )
-    parsed = ParsedList()
-    with translation.override(settings.LANGUAGE_CODE):
-        for number, values in enumerate(rows, start=header_row + 1):
-            _read_row(parsed, number, list(values), columns, header_texts, kind)
     if not parsed.rows and not parsed.rejected:
         raise ValidationError(_("The list has a header but no rows."), code="empty")
     return parsed
 
 
 def _read_row(parsed: ParsedList, number: int, values: list, columns: dict, headers: list, kind: str) -> None:
-    if not any(_cell_text(value) for value in values):
+    if not any(cell_text(value) for value in values):
         return
 
     def cell(key):
@@ -244,7 +165,7 @@ def _read_row(parsed: ParsedList, number: int, values: list, columns: dict, head
         )
 
     raw_id = cell("id")
-    id_text = _cell_text(raw_id)
+    id_text = cell_text(raw_id)
     if not id_text:
         reject("id", "", _("The ID number is empty."))
         return
@@ -261,7 +182,7 @@ def _read_row(parsed: ParsedList, number: int, values: list, columns: dict, head
         return
     group = KIND_GROUP[kind]
     if kind == Kind.MONITORED and "category" in columns:
-        category = _cell_text(cell("category"))
+        category = cell_text(cell("category"))
         group = _monitored_group(category)
         if group is None:
             reject(
@@ -273,7 +194,7 @@ def _read_row(parsed: ParsedList, number: int, values: list, columns: dict, head
                 ).format(value=category),
             )
             return
-    parsed.rows.append(ListRow(row=number, id_number=id_number, name=_cell_text(cell("name"))[:50], group=group))
+    parsed.rows.append(ListRow(row=number, id_number=id_number, name=cell_text(cell("name"))[:50], group=group))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,27 +1,18 @@
-"""The 学籍 roster format: its columns, their Chinese headers, the words its cells use, its files.
+"""The 学籍 roster format: its columns, their Chinese headers and the words its cells use.
 
 The headers and cell words (男/女, 农村/城镇, 汉族, 一年级, 是/否) are the 学籍 system's data
 format, fixed whatever language the interface speaks, so they are data here, not translations.
 `StudentResource` lists the columns for django-import-export: exports write them, and
-`students.imports` reads files (`file_rows`: .xlsx or .csv, checked by content, at most
-AIDSYS_IMPORT_MAX_MB) with the same columns, header synonyms and words. Imports do
-not go through the resource's own import (`import_data`): the roster import validates every
-row with its own Chinese reasons and writes through the registry's audited services.
+`students.imports` reads files (through `aidsys.spreadsheets`) with the same columns, header
+synonyms and words. Imports do not go through the resource's own import (`import_data`): the
+roster import validates every row with its own Chinese reasons and writes through the
+registry's audited services.
 """
 
-import csv
-import io
 import re
 import unicodedata
-import zipfile
 from dataclasses import dataclass
-from datetime import date, datetime
-from pathlib import PurePosixPath
 
-import openpyxl
-from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.utils.translation import gettext as _
 from import_export import resources, widgets
 from import_export.fields import Field
 
@@ -44,8 +35,8 @@ class RosterColumn:
     required: bool = False
 
     @property
-    def names(self) -> set[str]:
-        return {normalize_word(name) for name in (self.header, *self.synonyms)}
+    def names(self) -> tuple[str, ...]:
+        return (self.header, *self.synonyms)
 
 
 COLUMNS = (
@@ -70,6 +61,8 @@ COLUMNS = (
     RosterColumn("address_detail", "详细地址", ("家庭住址", "家庭地址", "现住址")),
 )
 COLUMN_BY_KEY = {column.key: column for column in COLUMNS}
+# What `aidsys.spreadsheets.find_header` looks for: each column's key and the headers naming it.
+HEADER_ALIASES = {column.key: column.names for column in COLUMNS}
 
 # The words a cell may hold, normalised with normalize_word; the first word of each value is
 # the one exports write.
@@ -190,120 +183,6 @@ def parse_grade(text: str, stages) -> int | None:
     if "primary" not in stages and len(secondary) == 1:
         return {"junior": 30, "senior": 40, "vocational": 50}[secondary[0]] + number
     return absolute
-
-
-# ---------------------------------------------------------------------------------------------
-# Reading a file: .xlsx or .csv, checked by content as well as by name
-
-XLSX, CSV = "xlsx", "csv"
-MB = 1024 * 1024
-
-
-def max_upload_mb() -> float:
-    return getattr(settings, "AIDSYS_IMPORT_MAX_MB", 20)
-
-
-def size_error(size: int) -> ValidationError | None:
-    """The error for a file of `size` bytes over the limit, else None."""
-    limit = max_upload_mb()
-    if size <= limit * MB:
-        return None
-    return ValidationError(
-        _("The file is {size:.1f} MB; at most {limit:g} MB can be imported.").format(size=size / MB, limit=limit)
-    )
-
-
-def check_file(name: str, content: bytes) -> str:
-    """XLSX or CSV, by the name and by the content; ValidationError saying why not."""
-    error = size_error(len(content))
-    if error is not None:
-        raise error
-    suffix = PurePosixPath(name).suffix.lower()
-    if suffix == ".xlsx":
-        if not _is_workbook(content):
-            raise ValidationError(
-                _("“{name}” is not an Excel workbook; an old .xls file must first be saved as .xlsx.").format(name=name)
-            )
-        return XLSX
-    if suffix == ".csv":
-        if b"\x00" in content or _decode(content) is None:
-            raise ValidationError(_("“{name}” is not a text file in UTF-8 or GB18030.").format(name=name))
-        return CSV
-    raise ValidationError(_("Only .xlsx and .csv files can be imported; “{name}” is neither.").format(name=name))
-
-
-def _is_workbook(content: bytes) -> bool:
-    try:
-        with zipfile.ZipFile(io.BytesIO(content)) as archive:
-            return "xl/workbook.xml" in archive.namelist()
-    except zipfile.BadZipFile:
-        return False
-
-
-def _decode(content: bytes) -> str | None:
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return content.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    return None
-
-
-class FileUnreadable(Exception):
-    pass
-
-
-def _guarded(rows):
-    """The rows of a file; whatever reading a damaged file raises becomes FileUnreadable."""
-    iterator = iter(rows)
-    while True:
-        try:
-            item = next(iterator)
-        except StopIteration:
-            return
-        except Exception as error:  # openpyxl and csv fail in many ways on a damaged file
-            raise FileUnreadable from error
-        yield item
-
-
-def file_rows(kind: str, content: bytes):
-    """(row number, cell values) for each row of a checked file; a damaged one raises FileUnreadable."""
-    return _guarded(_xlsx_rows(content) if kind == XLSX else _csv_rows(content))
-
-
-def _xlsx_rows(content: bytes):
-    workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    try:
-        sheet = workbook.worksheets[0]
-        # Some exporters write a wrong sheet size; read what is there instead.
-        sheet.reset_dimensions()
-        yield from enumerate(sheet.iter_rows(values_only=True), start=1)
-    finally:
-        workbook.close()
-
-
-def _csv_rows(content: bytes):
-    text = _decode(content) or ""
-    try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",\t;")
-    except csv.Error:
-        dialect = csv.excel
-    yield from enumerate(csv.reader(io.StringIO(text, newline=""), dialect), start=1)
-
-
-def cell_text(value) -> str:
-    """A cell as text, whatever type the spreadsheet gave it (2.0 → "2", a date → "2019-10-08")."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "1" if value else "0"
-    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
-        return str(int(value))
-    if isinstance(value, datetime):
-        return value.date().isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value)
 
 
 class WordsWidget(widgets.Widget):

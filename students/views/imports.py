@@ -22,9 +22,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
+from aidsys import spreadsheets
 from aidsys.models import Job, School
 from students import imports, tasks
-from students.resources import COLUMNS, size_error
+from students.resources import COLUMNS
 
 
 class RosterUploadForm(forms.Form):
@@ -36,11 +37,7 @@ class RosterUploadForm(forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        error = size_error(upload.size)
-        if error is not None:
-            raise error
-        self.content = upload.read()
-        imports.check_file(upload.name, self.content)
+        _kind, self.content = spreadsheets.read_upload(upload)
         return upload
 
 

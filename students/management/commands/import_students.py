@@ -8,8 +8,8 @@ from django.utils.translation import gettext as _
 
 from aidsys.context import RequestContext, reset_request_context, set_request_context
 from aidsys.models import School
+from aidsys.spreadsheets import size_error
 from students.imports import RosterNotApplied, roster_apply, roster_plan
-from students.resources import size_error
 
 ACTOR_NAME = "import_students"
 

@@ -1,0 +1,244 @@
+"""Reading uploaded spreadsheets: .xlsx workbooks and .csv text, told apart by their content.
+
+Every app that takes a file (the roster import, official lists, later imports) reads it here,
+with the same rules: at most AIDSYS_IMPORT_MAX_MB; a workbook is a zip with xl/workbook.xml
+whatever the file is called, anything else must be text in UTF-8 (with or without a BOM) or
+GB 18030 (what Excel in China saves, a superset of GBK); a workbook is read with openpyxl in
+read-only mode, one row at a time. Cells come back as text through `cell_text`, and the header
+row is found among the first rows by `find_header`, however the other system spells it
+(full-width brackets, spaces, a star or a note in brackets).
+
+Whatever goes wrong is a ValidationError whose message the user can act on.
+"""
+
+import csv
+import io
+import re
+import unicodedata
+import zipfile
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+import openpyxl
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+XLSX, CSV = "xlsx", "csv"
+MB = 1024 * 1024
+# A title or a note may stand above the header row.
+HEADER_SEARCH_ROWS = 10
+ENCODINGS = ("utf-8-sig", "gb18030")
+
+_ZIP = b"PK\x03\x04"
+# An old .xls (and .doc) file: an OLE2 compound document.
+_OLE2 = b"\xd0\xcf\x11\xe0"
+# Files that are text-like at their start but are no spreadsheet: PDF, RTF, PNG, JPEG, GIF.
+_NOT_SPREADSHEETS = (b"%PDF", b"{\\rtf", b"\x89PNG", b"\xff\xd8\xff", b"GIF8")
+# What a sniffer looks at to tell the delimiter of a CSV file.
+_SNIFF_CHARS = 4096
+
+
+class FileUnreadable(ValidationError):
+    """The file looked like a spreadsheet but reading it failed part way (a damaged workbook)."""
+
+    def __init__(self):
+        super().__init__(_("The file cannot be read: it may be damaged."), code="unreadable")
+
+
+def max_upload_mb() -> float:
+    return getattr(settings, "AIDSYS_IMPORT_MAX_MB", 20)
+
+
+def size_error(size: int) -> ValidationError | None:
+    """The error for a file of `size` bytes over the limit, else None."""
+    limit = max_upload_mb()
+    if size <= limit * MB:
+        return None
+    return ValidationError(
+        _("The file is {size:.1f} MB; at most {limit:g} MB can be imported.").format(size=size / MB, limit=limit),
+        code="size",
+    )
+
+
+def check_file(name: str, content: bytes) -> str:
+    """XLSX or CSV, told by the content (the name only appears in the message); ValidationError saying why not."""
+    error = size_error(len(content))
+    if error is not None:
+        raise error
+    if content.startswith((_ZIP, _OLE2)):
+        if content.startswith(_ZIP) and _is_workbook(content):
+            return XLSX
+        raise ValidationError(
+            _("“{name}” is not an Excel workbook; an old .xls file must first be saved as .xlsx.").format(name=name),
+            code="not_workbook",
+        )
+    if content.startswith(_NOT_SPREADSHEETS) or b"\x00" in content:
+        raise ValidationError(
+            _("Only .xlsx and .csv files can be imported; “{name}” is neither.").format(name=name), code="kind"
+        )
+    if decode(content) is None:
+        raise ValidationError(_("“{name}” is not a text file in UTF-8 or GB18030.").format(name=name), code="encoding")
+    return CSV
+
+
+def read_upload(upload) -> tuple[str, bytes]:
+    """(kind, content) of an uploaded file; its size is checked before it is read."""
+    error = size_error(upload.size or 0)
+    if error is not None:
+        raise error
+    upload.seek(0)
+    content = upload.read()
+    return check_file(upload.name or "", content), content
+
+
+def _is_workbook(content: bytes) -> bool:
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            return "xl/workbook.xml" in archive.namelist()
+    except zipfile.BadZipFile:
+        return False
+
+
+def decode(content: bytes) -> str | None:
+    """The text of a CSV file, or None when it is neither UTF-8 nor GB 18030."""
+    for encoding in ENCODINGS:
+        try:
+            return content.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return None
+
+
+def file_rows(kind: str, content: bytes) -> Iterator[tuple[int, tuple | list]]:
+    """(row number as the spreadsheet shows it, cell values) for each row of a checked file.
+
+    A damaged file raises FileUnreadable when the reading reaches the damage.
+    """
+    rows = _xlsx_rows(content) if kind == XLSX else _csv_rows(content)
+    try:
+        while True:
+            try:
+                item = next(rows)
+            except StopIteration:
+                return
+            except Exception as error:  # openpyxl and csv fail in many ways on a damaged file
+                raise FileUnreadable from error
+            yield item
+    finally:
+        rows.close()
+
+
+def _xlsx_rows(content: bytes):
+    workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    try:
+        sheet = workbook.worksheets[0]
+        # Some exporters write a wrong sheet size; read what is there instead.
+        sheet.reset_dimensions()
+        yield from enumerate(sheet.iter_rows(values_only=True), start=1)
+    finally:
+        workbook.close()
+
+
+def _csv_rows(content: bytes):
+    text = decode(content) or ""
+    try:
+        dialect = csv.Sniffer().sniff(text[:_SNIFF_CHARS], delimiters=",\t;")
+    except csv.Error:
+        dialect = csv.excel
+    yield from enumerate(csv.reader(io.StringIO(text, newline=""), dialect), start=1)
+
+
+# Full-width digits and the spaces other than " " that Chinese text and Excel use.
+_CELL_CHARACTERS = str.maketrans(
+    {**{chr(0xFF10 + digit): str(digit) for digit in range(10)}, "\u3000": " ", "\xa0": " "}
+)
+
+
+def cell_text(value) -> str:
+    """A cell as trimmed text, whatever type the spreadsheet gave it.
+
+    2.0 → "2"; a 身份证号 that Excel kept as a number, 4.39901201910080E+17 → "439901201910080000"
+    (its 15 digits, which the ID check then refuses); a date → "2019-10-08"; TRUE → "1";
+    full-width digits (１２３) → 123 and full-width spaces → spaces.
+    """
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, float) and value.is_integer():
+        # repr gives the shortest digits that make this float: what the spreadsheet meant.
+        return str(int(Decimal(repr(value))))
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value).translate(_CELL_CHARACTERS).strip()
+
+
+_NOTE = re.compile(r"[(\[【].*?[)\]】]")
+
+
+def normalize_header(value, *, notes: bool = True) -> str:
+    """A header as it is compared: 身份证号码（必填） → 身份证号码(必填), or 身份证号码 with notes=False.
+
+    Full-width forms folded (NFKC), no spaces, no stars, lower case; `notes=False` also drops
+    what stands in brackets.
+    """
+    text = unicodedata.normalize("NFKC", cell_text(value))
+    text = "".join(text.split()).replace("*", "").lower()
+    return text if notes else _NOTE.sub("", text)
+
+
+@dataclass(frozen=True)
+class Header:
+    row: int  # as the spreadsheet numbers it
+    texts: list[str]  # every cell of the row, as text
+    columns: dict[str, list[int]]  # key → the indexes of the cells naming it, left to right
+
+    def index(self, key: str) -> int | None:
+        found = self.columns.get(key)
+        return found[0] if found else None
+
+
+def read_header(row: int, values: Iterable, aliases: Mapping[str, Iterable[str]]) -> Header:
+    """Which cells of this row name which key; `aliases` gives each key the headers that name it.
+
+    A cell names the first key with an alias equal to it, compared with `normalize_header`, or
+    else equal to it without its note in brackets (身份证号(必填)), so that an alias that is
+    itself written with brackets (乡镇(街道)) still counts as a whole.
+    """
+    wanted = {key: {normalize_header(alias) for alias in names} for key, names in aliases.items()}
+    texts = [cell_text(value) for value in values or ()]
+    columns: dict[str, list[int]] = {}
+    for index, text in enumerate(texts):
+        for candidate in dict.fromkeys((normalize_header(text), normalize_header(text, notes=False))):
+            key = next((key for key, names in wanted.items() if candidate and candidate in names), None)
+            if key is not None:
+                columns.setdefault(key, []).append(index)
+                break
+    return Header(row=row, texts=texts, columns=columns)
+
+
+def find_header(
+    rows: Iterator[tuple[int, Iterable]],
+    aliases: Mapping[str, Iterable[str]],
+    *,
+    required: Iterable[str],
+    search_rows: int = HEADER_SEARCH_ROWS,
+) -> Header | None:
+    """The first of the first `search_rows` rows that names every `required` key, or None.
+
+    `rows` is an iterator of (row number, values), as `file_rows` gives: it is left at the first
+    row after the header, so that the caller reads the data rows from it.
+    """
+    required = tuple(required)
+    for seen, (number, values) in enumerate(rows, start=1):
+        header = read_header(number, values, aliases)
+        if all(key in header.columns for key in required):
+            return header
+        if seen >= search_rows:
+            break
+    return None

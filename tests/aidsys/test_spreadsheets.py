@@ -1,0 +1,154 @@
+"""The spreadsheet reader: kinds told by content, the size limit, encodings, cells, and finding the header."""
+
+import io
+import zipfile
+from datetime import date, datetime
+
+import openpyxl
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import translation
+
+from aidsys import spreadsheets
+from aidsys.spreadsheets import CSV, XLSX, FileUnreadable, cell_text, check_file, file_rows, find_header
+
+ALIASES = {"id": ("身份证号", "身份证号码"), "name": ("姓名",), "township": ("乡镇", "乡(镇)")}
+
+
+def workbook(rows) -> bytes:
+    book = openpyxl.Workbook()
+    for row in rows:
+        book.active.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def read(name: str, content: bytes) -> list[tuple[int, list[str]]]:
+    kind = check_file(name, content)
+    return [(number, [cell_text(value) for value in values]) for number, values in file_rows(kind, content)]
+
+
+class UnreadUpload:
+    """An upload that fails the test if it is read."""
+
+    def __init__(self, name: str, size: int):
+        self.name, self.size = name, size
+
+    def seek(self, offset: int) -> None:
+        pytest.fail("the file must not be read")
+
+    read = seek
+
+
+def chinese_error(call) -> str:
+    with translation.override("zh-hans"), pytest.raises(ValidationError) as caught:
+        call()
+    return caught.value.messages[0]
+
+
+class TestReadingRows:
+    def test_a_workbook_gives_its_rows_numbered_as_excel_numbers_them(self):
+        content = workbook([["姓名", "年级"], ["王小明", 1.0], ["李小红", 2]])
+        assert check_file("名单.xlsx", content) == XLSX
+        assert read("名单.xlsx", content) == [(1, ["姓名", "年级"]), (2, ["王小明", "1"]), (3, ["李小红", "2"])]
+
+    @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030"])
+    def test_a_csv_is_read_in_utf8_with_or_without_bom_and_in_gb18030(self, encoding):
+        content = "姓名,班级\n王小明,一年级(1)班\n".encode(encoding)
+        assert check_file("名单.csv", content) == CSV
+        assert read("名单.csv", content) == [(1, ["姓名", "班级"]), (2, ["王小明", "一年级(1)班"])]
+
+    def test_a_tab_separated_file_is_read_too(self):
+        assert read("名单.csv", "姓名\t班级\n王小明\t2\n".encode())[1] == (2, ["王小明", "2"])
+
+    def test_a_renamed_file_is_recognised_by_its_content(self):
+        book = workbook([["身份证号"], ["439901201910080013"]])
+        assert check_file("低保名单.csv", book) == XLSX
+        assert check_file("低保名单", book) == XLSX
+        assert check_file("低保名单.xlsx", "身份证号\n439901201910080013\n".encode("gb18030")) == CSV
+        assert read("低保名单.txt", book)[1] == (2, ["439901201910080013"])
+
+    def test_files_that_are_no_spreadsheet_are_refused_in_chinese(self):
+        assert "不是 Excel 工作簿" in chinese_error(lambda: check_file("名单.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"))
+        assert "不是 Excel 工作簿" in chinese_error(lambda: check_file("名单.xlsx", b"PK\x03\x04 no workbook"))
+        assert "“报告.pdf”两者都不是" in chinese_error(lambda: check_file("报告.pdf", b"%PDF-1.4"))
+        assert "只能导入" in chinese_error(lambda: check_file("名单.csv", b"\x01\x00\x02\x00"))
+        assert "不是 UTF-8 或 GB18030" in chinese_error(lambda: check_file("名单.csv", b"\xff\xfe\x80\x81"))
+
+    def test_an_oversize_file_is_refused_before_it_is_read(self, settings):
+        settings.AIDSYS_IMPORT_MAX_MB = 0.001
+        upload = UnreadUpload("名单.csv", size=2000)
+        message = chinese_error(lambda: spreadsheets.read_upload(upload))
+        assert message == "文件大小为 0.0 MB，最多只能导入 0.001 MB。"
+        assert "最多只能导入" in chinese_error(lambda: check_file("名单.csv", b"x" * 2000))
+
+    def test_an_upload_within_the_limit_gives_its_kind_and_content(self):
+        content = "姓名\n王小明\n".encode()
+        assert spreadsheets.read_upload(SimpleUploadedFile("名单.csv", content)) == (CSV, content)
+
+    def test_a_damaged_workbook_is_unreadable_with_a_chinese_message(self):
+        damaged = io.BytesIO()
+        whole = io.BytesIO(workbook([["姓名"], ["王小明"]] * 50))
+        with zipfile.ZipFile(whole) as source, zipfile.ZipFile(damaged, "w") as target:
+            for item in source.infolist():
+                data = source.read(item)
+                target.writestr(item, data[: len(data) // 2] if item.filename.endswith("sheet1.xml") else data)
+        kind = check_file("名单.xlsx", damaged.getvalue())
+        with translation.override("zh-hans"), pytest.raises(FileUnreadable) as caught:
+            list(file_rows(kind, damaged.getvalue()))
+        assert caught.value.messages == ["无法读取该文件，文件可能已损坏。"]
+        assert isinstance(caught.value, ValidationError)
+
+
+class TestCellText:
+    @pytest.mark.parametrize(
+        ("value", "text"),
+        [
+            (None, ""),
+            (1.0, "1"),
+            (2, "2"),
+            (2.5, "2.5"),
+            (True, "1"),
+            # Excel keeps 15 digits of a number: the ID number's last digits are lost, and shown lost.
+            (439901201910080013.0, "439901201910080000"),
+            (datetime(2019, 10, 8, 0, 0), "2019-10-08"),
+            (date(2019, 10, 8), "2019-10-08"),
+            ("４３９９０１２０１９１００８００１３", "439901201910080013"),
+            ("\u3000王小明\u3000", "王小明"),
+            (" 青山镇\xa0", "青山镇"),
+        ],
+    )
+    def test_a_cell_becomes_trimmed_text(self, value, text):
+        assert cell_text(value) == text
+
+
+class TestFindingTheHeader:
+    def test_the_header_is_found_below_title_rows(self):
+        rows = iter(
+            [(1, ["2026年10月低保名单"]), (2, [None, None]), (3, ["序号", "身份证号", "姓名"]), (4, [1, "x", "王"])]
+        )
+        header = find_header(rows, ALIASES, required=("id",))
+        assert (header.row, header.index("id"), header.index("name"), header.index("township")) == (3, 1, 2, None)
+        assert header.texts == ["序号", "身份证号", "姓名"]
+        assert next(rows) == (4, [1, "x", "王"])
+
+    def test_headers_are_compared_without_spaces_stars_full_width_forms_or_notes(self):
+        values = ["* 身 份 证 号 码（必填）", "\u3000姓名\u3000", "乡(镇)"]
+        header = find_header(iter([(1, values)]), ALIASES, required=("id", "name"))
+        assert header.columns == {"id": [0], "name": [1], "township": [2]}
+        assert header.texts[1] == "姓名"
+
+    def test_every_column_naming_a_key_is_kept_in_order(self):
+        header = find_header(iter([(1, ["身份证号", "姓名", "身份证号码"])]), ALIASES, required=("id",))
+        assert header.columns["id"] == [0, 2]
+
+    def test_no_header_in_the_first_rows_is_none(self):
+        rows = [(number, ["说明"]) for number in range(1, 4)] + [(4, ["身份证号"])]
+        assert find_header(iter(rows), ALIASES, required=("id",), search_rows=3) is None
+        assert find_header(iter(rows), ALIASES, required=("id",), search_rows=4).row == 4
+
+    def test_every_required_key_must_be_in_the_same_row(self):
+        rows = iter([(1, ["身份证号"]), (2, ["身份证号", "姓名"])])
+        assert find_header(rows, ALIASES, required=("id", "name")).row == 2
