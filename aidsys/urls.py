@@ -28,6 +28,8 @@ account_patterns = [
 urlpatterns = [
     path("", include((core_patterns, "aidsys"))),
     path("", include("students.urls")),
+    path("", include("applications.urls")),
+    path("", include("reviews.urls")),
     path("accounts/", include(account_patterns)),
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),

@@ -2,8 +2,10 @@
 
 import itertools
 from datetime import date
+from decimal import Decimal
 
 import factory
+from django.utils import timezone
 
 from aidsys import cn
 from aidsys.models import County, Membership, Role, School, SchoolClass, SchoolYear, Stage, Term, User
@@ -119,3 +121,59 @@ class StudentFactory(factory.django.DjangoModelFactory):
     school_class = factory.SubFactory(SchoolClassFactory)
     school = factory.SelfAttribute("school_class.school")
     household = factory.SubFactory(HouseholdFactory)
+
+
+class AidProgramFactory(factory.django.DjangoModelFactory):
+    """义务教育家庭经济困难学生生活补助 by default: primary and junior, paid per term, cards."""
+
+    class Meta:
+        model = "applications.AidProgram"
+
+    county = factory.SubFactory(CountyFactory)
+    code = factory.Sequence(lambda n: f"P{n:03d}")
+    name = factory.Sequence(lambda n: f"测试资助项目{n}")
+    stages = factory.LazyFunction(lambda: [Stage.PRIMARY, Stage.JUNIOR])
+    pay_period = "term"
+    payment_methods = factory.LazyFunction(lambda: ["aid_card", "bank_card"])
+
+
+class ProgramStandardFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "applications.ProgramStandard"
+
+    program = factory.SubFactory(AidProgramFactory)
+    school_year = factory.SubFactory(SchoolYearFactory)
+    tier = ""
+    boarding = "any"
+    amount_per_year = Decimal("1250.00")
+
+
+class QuotaFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "applications.Quota"
+
+    program = factory.SubFactory(AidProgramFactory)
+    term = factory.SubFactory(TermFactory)
+    school = factory.SubFactory(SchoolFactory)
+    tier = ""
+    awards = 10
+    amount = None
+
+
+class ApplicationFactory(factory.django.DjangoModelFactory):
+    """An application as filed; set `status` and the review fields for later stages."""
+
+    class Meta:
+        model = "applications.Application"
+
+    student = factory.SubFactory(StudentFactory)
+    program = factory.SubFactory(AidProgramFactory)
+    term = factory.SubFactory(TermFactory)
+    school = factory.SelfAttribute("student.school")
+    school_class = factory.SelfAttribute("student.school_class")
+    status = "draft"
+    requested_tier = "difficult"
+    statement = "父亲务工收入不稳定，母亲长期患病。"
+    pledge_signed = True
+    filed_by = factory.SubFactory(UserFactory)
+    filed_at = factory.LazyFunction(timezone.now)

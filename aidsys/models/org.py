@@ -61,6 +61,11 @@ class County(models.Model):
     name = models.CharField(_("name"), max_length=50)
     # How many working days a public notice runs in this county (DESIGN.md §4: 5 by default).
     notice_working_days = models.PositiveSmallIntegerField(_("notice period (working days)"), default=5)
+    # The per-capita annual household income under which a family counts as in hardship when
+    # applications are ranked; local practice sets it near the rural low-income line.
+    income_threshold = models.DecimalField(
+        _("hardship income line (yuan per person and year)"), max_digits=10, decimal_places=2, default=6000
+    )
 
     objects = ScopedQuerySet.as_manager()
     scope_paths = {"county": "pk", "member_county": "pk"}
