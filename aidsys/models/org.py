@@ -232,7 +232,9 @@ class SchoolClass(models.Model):
         key = (get_language(), self.grade, self.number)
         names = self.__dict__.setdefault("_names", {})
         if key not in names:
-            names[key] = _("{grade}({number}) class").format(grade=self.get_grade_display(), number=self.number)
+            # Grade(...).label, not get_grade_display(): Django rebuilds the choices dict on every call.
+            grade = Grade(self.grade).label if self.grade in Grade.values else self.grade
+            names[key] = _("{grade}({number}) class").format(grade=grade, number=self.number)
         return names[key]
 
     def clean(self):
