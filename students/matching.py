@@ -3,7 +3,9 @@
 A list is evidence from another agency, not our data: a row that cannot be read is reported
 with its row, column and reason and does not stop the others. A match sets the special group
 on the household through `services.special_group_set_from_list`, the one way an official list
-sets a flag.
+sets a flag. A county's list (50,000 students to look through) or a long one is checked in the
+request and matched by a background task (`official_list_job_create`, `official_list_job_run`).
+The lists are read back through `students.selectors`.
 
 Later stages say which students have approved aid through `register_aid_lookup`; this module
 never imports them (DESIGN.md §6: data flows one way).
@@ -11,25 +13,33 @@ never imports them (DESIGN.md §6: data flows one way).
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
 from datetime import date
+from pathlib import PurePosixPath
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q
-from django.http import Http404
+from django.db.models import Exists, OuterRef, Prefetch
 from django.utils import translation
+from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 from openpyxl.utils import get_column_letter
 
 from aidsys import cn, spreadsheets
-from aidsys.models import AuditEvent, County, School, SchoolYear, Term
+from aidsys.context import current_request_context
+from aidsys.models import County, Job, School, SchoolYear
 from aidsys.scope import scope_for
 from aidsys.services.audit import Action, audit_record, diff, snapshot
+from aidsys.services.jobs import JobProgress, job_create, job_fail, job_finish, job_set_total
 from aidsys.spreadsheets import cell_text
 from students import services
+from students.imports import UPLOAD_FOLDER, Upload, async_rows
 from students.models import (
     ON_ROLL,
     Household,
@@ -69,6 +79,10 @@ MONITORED_CATEGORIES = (
 )
 # Bound to SQLite's limit on query parameters, with room for the scope's own.
 ID_CHUNK = 500
+OFFICIAL_LIST_JOB = "students.official_list_match"
+# Entries are inserted in batches of this many; a background match reports its progress every so many writes.
+ENTRY_BATCH = 1000
+PROGRESS_EVERY = 200
 
 
 @dataclass(frozen=True)
@@ -219,6 +233,20 @@ class UploadOutcome:
     def unmatched_rows(self) -> int:
         return self.rows - self.matched_rows
 
+    def summary(self) -> str:
+        return _("The list has been matched: {matched} of {rows} rows name a student or a family member.").format(
+            matched=self.matched_rows, rows=self.rows
+        )
+
+    def as_result(self) -> dict:
+        """What a job keeps of the outcome: ids and counts."""
+        return {
+            "official_list": self.official_list.pk,
+            "rows": self.rows,
+            "matched_rows": self.matched_rows,
+            "rejected_rows": len(self.rejected),
+        }
+
 
 def upload_units(user) -> list[tuple[str, str]]:
     """Where the user may upload a list: "school:<id>" for the aid office, "county:<id>" for county staff."""
@@ -290,6 +318,30 @@ def _group_for(kind: str, row_group: str, match: Match) -> str:
     return SpecialGroup.CHILD_OF_DISABLED
 
 
+@dataclass(frozen=True)
+class CheckedList:
+    """A list file read and checked, not yet recorded."""
+
+    file_name: str
+    content: bytes
+    parsed: ParsedList
+
+    @property
+    def rows(self) -> int:
+        return len({row.row for row in self.parsed.rows}) + len(self.parsed.rejected)
+
+
+def official_list_check(*, actor, upload, kind: str, unit: School | County) -> CheckedList:
+    """What can be told at once: the uploader's right, the file, its header and rows. Nothing is written.
+
+    Raises PermissionDenied, or ValidationError for the file as a whole.
+    """
+    if not _may_upload_for(actor, unit):
+        raise PermissionDenied
+    file_kind, content = spreadsheets.read_upload(upload)
+    return CheckedList(file_name=upload.name or "", content=content, parsed=_parse(file_kind, content, kind))
+
+
 def official_list_upload(
     *, actor, upload, kind: str, name: str, list_date: date, unit: School | County
 ) -> UploadOutcome:
@@ -297,68 +349,102 @@ def official_list_upload(
 
     Rows that cannot be read are reported and left out; the rest are recorded in one transaction.
     """
+    checked = official_list_check(actor=actor, upload=upload, kind=kind, unit=unit)
+    return official_list_record(actor=actor, checked=checked, kind=kind, name=name, list_date=list_date, unit=unit)
+
+
+def official_list_record(
+    *, actor, checked: CheckedList, kind: str, name: str, list_date: date, unit: School | County, job: Job | None = None
+) -> UploadOutcome:
+    """Record a checked list with its rows and flag the households it names, in one transaction.
+
+    With a `job`, its progress is reported as entries and flags are written, and the job is
+    finished in the same transaction: a list is recorded exactly when its job is done.
+    """
     if not _may_upload_for(actor, unit):
         raise PermissionDenied
-    parsed = official_list_read(upload, kind=kind)
-    return _record_list(
-        actor=actor, parsed=parsed, kind=kind, name=name, list_date=list_date, unit=unit, file_name=upload.name
-    )
-
-
-@transaction.atomic
-def _record_list(*, actor, parsed: ParsedList, kind, name, list_date, unit, file_name) -> UploadOutcome:
+    parsed = checked.parsed
     matches = _find_matches(actor=actor, unit=unit, id_numbers=sorted({row.id_number for row in parsed.rows}))
-    school = unit if isinstance(unit, School) else None
-    official_list = OfficialList(
-        kind=kind,
-        name=name,
-        list_date=list_date,
-        county=unit.county if school else unit,
-        school=school,
-        file_name=(file_name or "")[-200:],
-        uploaded_by=actor,
-    )
+    entries, flags = _entries_and_flags(parsed, kind, matches)
+    if job is not None:
+        job_set_total(job=job, total=len(entries) + len(flags))
+    progress = JobProgress(job, every=PROGRESS_EVERY) if job is not None else nullcontext(_no_progress)
+    with progress as report, transaction.atomic():
+        official_list = OfficialList(
+            kind=kind,
+            name=name,
+            list_date=list_date,
+            county=unit if isinstance(unit, County) else unit.county,
+            school=unit if isinstance(unit, School) else None,
+            file_name=checked.file_name[-200:],
+            uploaded_by=actor,
+        )
+        outcome = UploadOutcome(
+            official_list=official_list,
+            rows=len({row.row for row in parsed.rows}),
+            matched_rows=len({row.row for row in parsed.rows if row.id_number in matches}),
+            rejected=parsed.rejected,
+        )
+        _official_list_create(actor=actor, outcome=outcome)
+        for start in range(0, len(entries), ENTRY_BATCH):
+            batch = entries[start : start + ENTRY_BATCH]
+            for entry in batch:
+                entry.official_list = official_list
+            OfficialListEntry.objects.bulk_create(batch)
+            report(start + len(batch))
+        # In the order of the households, as every upload locks them: two at once cannot deadlock.
+        for done, ((_household_id, group), household) in enumerate(sorted(flags.items()), start=len(entries) + 1):
+            services.special_group_set_from_list(
+                actor=actor, household=household, group=group, official_list=official_list
+            )
+            report(done)
+        if job is not None:
+            job_finish(job=job, result=outcome.as_result(), message=outcome.summary())
+    return outcome
+
+
+def _no_progress(done: int) -> None:
+    pass
+
+
+def _entries_and_flags(
+    parsed: ParsedList, kind: str, matches: dict[str, list[Match]]
+) -> tuple[list[OfficialListEntry], dict[tuple[int, str], Household]]:
+    """An entry for each row and household it reaches (one for a row that reaches none), and the flags to set."""
+    entries: list[OfficialListEntry] = []
+    flags: dict[tuple[int, str], Household] = {}
+    for row in parsed.rows:
+        row_matches = matches.get(row.id_number)
+        if not row_matches:
+            entries.append(_entry(row, row.group))
+            continue
+        for match in row_matches:
+            group = _group_for(kind, row.group, match)
+            entries.append(_entry(row, group, match))
+            household = match.student.household if match.student else match.member.household
+            flags.setdefault((match.household_id, group), household)
+    return entries, flags
+
+
+def _official_list_create(*, actor, outcome: UploadOutcome) -> None:
+    official_list = outcome.official_list
     official_list.full_clean()
     official_list.save()
-    row_numbers = {row.row for row in parsed.rows}
-    matched_rows = {row.row for row in parsed.rows if row.id_number in matches}
     audit_record(
         actor=actor,
         action=Action.CREATE,
         target=official_list,
         changes={
             **diff({}, snapshot(official_list)),
-            "rows": [None, len(row_numbers)],
-            "matched_rows": [None, len(matched_rows)],
-            "rejected_rows": [None, [asdict(rejection) for rejection in parsed.rejected]],
+            "rows": [None, outcome.rows],
+            "matched_rows": [None, outcome.matched_rows],
+            "rejected_rows": [None, [asdict(rejection) for rejection in outcome.rejected]],
         },
     )
-    entries = []
-    flags: dict[tuple[int, str], Household] = {}
-    for row in parsed.rows:
-        row_matches = matches.get(row.id_number)
-        if not row_matches:
-            entries.append(_entry(official_list, row, row.group))
-            continue
-        for match in row_matches:
-            group = _group_for(kind, row.group, match)
-            entries.append(_entry(official_list, row, group, match))
-            household = match.student.household if match.student else match.member.household
-            flags.setdefault((match.household_id, group), household)
-    OfficialListEntry.objects.bulk_create(entries)
-    for (_household_id, group), household in sorted(flags.items(), key=lambda item: item[0]):
-        services.special_group_set_from_list(actor=actor, household=household, group=group, official_list=official_list)
-    return UploadOutcome(
-        official_list=official_list,
-        rows=len(row_numbers),
-        matched_rows=len(matched_rows),
-        rejected=parsed.rejected,
-    )
 
 
-def _entry(official_list, row: ListRow, group: str, match: Match | None = None) -> OfficialListEntry:
+def _entry(row: ListRow, group: str, match: Match | None = None) -> OfficialListEntry:
     return OfficialListEntry(
-        official_list=official_list,
         row_number=row.row,
         id_number=row.id_number,
         name=row.name,
@@ -369,96 +455,75 @@ def _entry(official_list, row: ListRow, group: str, match: Match | None = None) 
 
 
 # ---------------------------------------------------------------------------------------------
-# Reading lists back
+# Matching in the background: a county's list, or any long one
 
 
-_MATCHED = Q(entries__matched_student__isnull=False) | Q(entries__matched_member__isnull=False)
+def in_background(*, checked: CheckedList, unit: School | County) -> bool:
+    """A county's list (tens of thousands of students to look through) or a long one is matched by a task."""
+    return isinstance(unit, County) or checked.rows > async_rows()
 
 
-def official_lists(*, user):
-    """The lists in the user's scope, newest first, with how many rows they have and how many matched."""
-    return (
-        OfficialList.objects.visible_to(user)
-        .select_related("county", "school", "uploaded_by")
-        .annotate(
-            row_count=Count("entries__row_number", distinct=True),
-            matched_count=Count("entries__row_number", filter=_MATCHED, distinct=True),
-        )
-        .order_by("-uploaded_at", "-pk")
+def official_list_job_create(
+    *, actor, checked: CheckedList, kind: str, name: str, list_date: date, unit: School | County
+) -> Job:
+    """A background match of a checked list. The file is kept until the task has read it; the job holds ids only."""
+    if not _may_upload_for(actor, unit):
+        raise PermissionDenied
+    token = secrets.token_hex(16)
+    safe_name = get_valid_filename(PurePosixPath(checked.file_name).name) or "list"
+    # Under the roster uploads' folder, so that a file a task never took is purged with theirs.
+    path = default_storage.save(
+        f"{UPLOAD_FOLDER}/official-{actor.pk}-{token}/{safe_name}", ContentFile(checked.content)
+    )
+    context = current_request_context()
+    return job_create(
+        kind=OFFICIAL_LIST_JOB,
+        owner=actor,
+        school=unit if isinstance(unit, School) else None,
+        params={
+            "upload": path,
+            "file_name": checked.file_name,
+            "unit": f"{'school' if isinstance(unit, School) else 'county'}:{unit.pk}",
+            "kind": kind,
+            "name": name,
+            "list_date": list_date.isoformat(),
+            "request_id": context.request_id,
+            "ip": context.ip,
+        },
     )
 
 
-def official_list_for_page(*, user, pk: int) -> OfficialList:
-    official_list = official_lists(user=user).filter(pk=pk).first()
-    if official_list is None:
-        raise Http404
-    return official_list
-
-
-def _visible_students(user):
-    return Student.objects.visible_to(user).filter(status__in=ON_ROLL).select_related("school_class")
-
-
-def matched_entries(*, user, official_list: OfficialList):
-    """The list's matched rows, with the students each reaches that the user may see."""
-    return (
-        official_list.entries.filter(Q(matched_student__isnull=False) | Q(matched_member__isnull=False))
-        .select_related("matched_student__school_class", "matched_student__household", "matched_member__household")
-        .prefetch_related(
-            "matched_student__household__special_groups",
-            "matched_member__household__special_groups",
-            Prefetch("matched_member__household__students", queryset=_visible_students(user), to_attr="visible"),
-        )
-        .order_by("row_number", "pk")
-    )
-
-
-@dataclass(frozen=True)
-class MatchedRow:
-    entry: OfficialListEntry
-    students: list[Student]
-    member: HouseholdMember | None
-    # The flag for this group now comes from another (newer) list: that list's name and date.
-    superseded_by: SpecialGroupFlag | None
-
-
-def matched_rows(entries: Iterable[OfficialListEntry], *, user) -> list[MatchedRow]:
-    """Rows for the result page from `matched_entries` (one page of them)."""
-    entries = list(entries)
-    student_ids = [entry.matched_student_id for entry in entries if entry.matched_student_id]
-    visible_ids = set(Student.objects.visible_to(user).filter(pk__in=student_ids).values_list("pk", flat=True))
-    rows = []
-    for entry in entries:
-        if entry.matched_student is not None:
-            household = entry.matched_student.household
-            students = [entry.matched_student] if entry.matched_student_id in visible_ids else []
-        else:
-            household = entry.matched_member.household
-            students = household.visible
-        flag = next((f for f in household.special_groups.all() if f.group == entry.group), None)
-        superseded = flag if flag is not None and flag.official_list_id != entry.official_list_id else None
-        rows.append(MatchedRow(entry=entry, students=students, member=entry.matched_member, superseded_by=superseded))
-    return rows
-
-
-def unmatched_entries(*, official_list: OfficialList):
-    return official_list.entries.filter(matched_student__isnull=True, matched_member__isnull=True).order_by(
-        "row_number", "pk"
-    )
-
-
-def rejected_rows(*, official_list: OfficialList) -> list[dict]:
-    """The rows that could not be read, as the upload's audit event recorded them."""
-    event = AuditEvent.objects.for_object(official_list).filter(action=Action.CREATE).order_by("pk").first()
-    if event is None:
-        return []
-    return (event.changes.get("rejected_rows") or [None, []])[1] or []
-
-
-def school_year_for(official_list: OfficialList) -> SchoolYear | None:
-    """The school year the list's gaps are counted in: the school's current one, else today's."""
-    term = (official_list.school.current_term if official_list.school else None) or Term.current()
-    return term.school_year if term else None
+def official_list_job_run(*, job: Job) -> None:
+    """Read the kept file again and record the list; the job ends done with the list's id, or failed saying why."""
+    params = job.params
+    upload = Upload(params["upload"], params["file_name"])
+    with translation.override(settings.LANGUAGE_CODE):
+        try:
+            content = upload.read()
+        except FileNotFoundError:
+            job_fail(job=job, message=_("The uploaded file is gone; nothing was matched. Please upload it again."))
+            return
+        try:
+            unit = unit_from_choice(job.owner, params["unit"])
+            file_kind = spreadsheets.check_file(upload.name, content)
+            checked = CheckedList(upload.name, content, _parse(file_kind, content, params["kind"]))
+            official_list_record(
+                actor=job.owner,
+                checked=checked,
+                kind=params["kind"],
+                name=params["name"],
+                list_date=date.fromisoformat(params["list_date"]),
+                unit=unit,
+                job=job,
+            )
+        except PermissionDenied:
+            job_fail(
+                job=job, message=_("You may no longer match lists for this school or county; nothing was matched.")
+            )
+        except ValidationError as error:
+            job_fail(job=job, message=" ".join(error.messages))
+        finally:
+            upload.delete()
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,11 +1,24 @@
-"""Reads of the registry. Each starts from `Student.objects.visible_to(user)`."""
+"""Reads of the registry. Each starts from the user's scope (`Student.objects.visible_to(user)`)."""
 
 import re
+from collections.abc import Iterable
+from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.http import Http404
 
+from aidsys.models import AuditEvent, SchoolYear, Term
 from aidsys.scope import scope_for
-from students.models import ON_ROLL, HomeVisit, Identification, SpecialGroupFlag, Student
+from students.models import (
+    ON_ROLL,
+    HomeVisit,
+    HouseholdMember,
+    Identification,
+    OfficialList,
+    OfficialListEntry,
+    SpecialGroupFlag,
+    Student,
+)
 
 _ID_TAIL = re.compile(r"^[0-9]{3,5}[0-9Xx]$")
 _LETTERS = re.compile(r"^[A-Za-z]+$")
@@ -79,3 +92,95 @@ def may_edit_student(user, student: Student) -> bool:
     """The class teacher of the student's class and the school's aid office keep the registry up to date."""
     scope = scope_for(user)
     return scope.manages_school(student.school_id) or student.school_class_id in scope.class_ids
+
+
+# ---------------------------------------------------------------------------------------------
+# Official lists
+
+_MATCHED = Q(entries__matched_student__isnull=False) | Q(entries__matched_member__isnull=False)
+
+
+def official_lists(*, user):
+    """The lists in the user's scope, newest first, with how many rows they have and how many matched."""
+    return (
+        OfficialList.objects.visible_to(user)
+        .select_related("county", "school", "uploaded_by")
+        .annotate(
+            row_count=Count("entries__row_number", distinct=True),
+            matched_count=Count("entries__row_number", filter=_MATCHED, distinct=True),
+        )
+        .order_by("-uploaded_at", "-pk")
+    )
+
+
+def official_list_for_page(*, user, pk: int) -> OfficialList:
+    official_list = official_lists(user=user).filter(pk=pk).first()
+    if official_list is None:
+        raise Http404
+    return official_list
+
+
+def _visible_students(user):
+    return Student.objects.visible_to(user).filter(status__in=ON_ROLL).select_related("school_class")
+
+
+def matched_entries(*, user, official_list: OfficialList):
+    """The list's matched rows, with the students each reaches that the user may see."""
+    return (
+        official_list.entries.filter(Q(matched_student__isnull=False) | Q(matched_member__isnull=False))
+        .select_related("matched_student__school_class", "matched_student__household", "matched_member__household")
+        .prefetch_related(
+            "matched_student__household__special_groups",
+            "matched_member__household__special_groups",
+            Prefetch("matched_member__household__students", queryset=_visible_students(user), to_attr="visible"),
+        )
+        .order_by("row_number", "pk")
+    )
+
+
+@dataclass(frozen=True)
+class MatchedRow:
+    entry: OfficialListEntry
+    students: list[Student]
+    member: HouseholdMember | None
+    # The flag for this group now comes from another (newer) list: that list's name and date.
+    superseded_by: SpecialGroupFlag | None
+
+
+def matched_rows(entries: Iterable[OfficialListEntry], *, user) -> list[MatchedRow]:
+    """Rows for the result page from `matched_entries` (one page of them)."""
+    entries = list(entries)
+    student_ids = [entry.matched_student_id for entry in entries if entry.matched_student_id]
+    visible_ids = set(Student.objects.visible_to(user).filter(pk__in=student_ids).values_list("pk", flat=True))
+    rows = []
+    for entry in entries:
+        if entry.matched_student is not None:
+            household = entry.matched_student.household
+            students = [entry.matched_student] if entry.matched_student_id in visible_ids else []
+        else:
+            household = entry.matched_member.household
+            students = household.visible
+        flag = next((f for f in household.special_groups.all() if f.group == entry.group), None)
+        superseded = flag if flag is not None and flag.official_list_id != entry.official_list_id else None
+        rows.append(MatchedRow(entry=entry, students=students, member=entry.matched_member, superseded_by=superseded))
+    return rows
+
+
+def unmatched_entries(*, official_list: OfficialList):
+    return official_list.entries.filter(matched_student__isnull=True, matched_member__isnull=True).order_by(
+        "row_number", "pk"
+    )
+
+
+def rejected_rows(*, official_list: OfficialList) -> list[dict]:
+    """The rows that could not be read, as the upload's audit event recorded them."""
+    event = AuditEvent.objects.for_object(official_list).filter(action=AuditEvent.Action.CREATE).order_by("pk").first()
+    if event is None:
+        return []
+    return (event.changes.get("rejected_rows") or [None, []])[1] or []
+
+
+def school_year_for(official_list: OfficialList) -> SchoolYear | None:
+    """The school year the list's gaps are counted in: the school's current one, else today's."""
+    term = (official_list.school.current_term if official_list.school else None) or Term.current()
+    return term.school_year if term else None

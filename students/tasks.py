@@ -8,6 +8,7 @@ from django.utils.translation import gettext
 from aidsys.context import RequestContext, reset_request_context, set_request_context
 from aidsys.services.jobs import job_fail, job_start
 from students.imports import roster_job_run, upload_purge
+from students.matching import official_list_job_run
 
 
 @shared_task(name="students.tasks.roster_import")
@@ -27,7 +28,24 @@ def roster_import(job_id: int) -> None:
         reset_request_context(token)
 
 
+@shared_task(name="students.tasks.official_list_match")
+def official_list_match(job_id: int) -> None:
+    """Match an uploaded official list. A job already started or over is left alone (a second delivery)."""
+    job = job_start(job_id=job_id)
+    if job is None:
+        return
+    # The audit events join the request that uploaded the list.
+    token = set_request_context(RequestContext(request_id=job.params.get("request_id", ""), ip=job.params.get("ip")))
+    try:
+        official_list_job_run(job=job)
+    except Exception:
+        job_fail(job=job, message=gettext("The matching stopped on an unexpected error; nothing was recorded."))
+        raise
+    finally:
+        reset_request_context(token)
+
+
 @shared_task(name="students.tasks.roster_uploads_purge")
 def roster_uploads_purge(max_age_hours: int = 24) -> int:
-    """Roster files uploaded for a preview that nobody confirmed hold students' data: they do not stay."""
+    """Uploads left behind hold students' data: roster previews nobody confirmed, lists no task took."""
     return upload_purge(older_than=timedelta(hours=max_age_hours))

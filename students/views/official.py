@@ -1,15 +1,20 @@
 """Official lists (数据比对): upload a list from another agency, see what it matched and the 应助尽助 gaps.
 
 The aid office uploads for its school, county staff for their county; the principal reads the
-lists of the school. A class teacher has no part in it (403); a list out of scope is 404.
+lists of the school. A class teacher has no part in it (403); a list out of scope is 404. A
+county's list, or a long one, is matched by a background job whose page shows its progress and
+then links to the result.
 """
+
+from functools import partial
 
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.shortcuts import redirect, render
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -17,9 +22,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from aidsys import cn
 from aidsys.forms import DateInput
-from aidsys.models import Role
+from aidsys.models import Job, Role
 from aidsys.roles import role_required
-from students import matching
+from students import matching, selectors, tasks
 from students.models import OfficialList
 
 UPLOADERS = (Role.AID_OFFICE, Role.COUNTY_STAFF)
@@ -61,7 +66,7 @@ class OfficialListForm(forms.Form):
 @require_GET
 @role_required(*READERS)
 def official_lists(request):
-    lists = matching.official_lists(user=request.user)
+    lists = selectors.official_lists(user=request.user)
     return render(
         request,
         "students/official_list.html",
@@ -78,24 +83,22 @@ def official_list_upload(request):
     form = OfficialListForm(request.POST or None, request.FILES or None, units=matching.upload_units(request.user))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        unit = matching.unit_from_choice(request.user, data["unit"])
+        details = {"kind": data["kind"], "name": data["name"], "list_date": data["list_date"], "unit": unit}
         try:
-            outcome = matching.official_list_upload(
-                actor=request.user,
-                upload=data["file"],
-                kind=data["kind"],
-                name=data["name"],
-                list_date=data["list_date"],
-                unit=matching.unit_from_choice(request.user, data["unit"]),
+            # Read and checked here, whatever runs the matching: a bad file is said at once.
+            checked = matching.official_list_check(
+                actor=request.user, upload=data["file"], kind=data["kind"], unit=unit
             )
         except ValidationError as error:
             form.add_error("file", error)
         else:
-            messages.success(
-                request,
-                _("The list has been matched: {matched} of {rows} rows name a student or a family member.").format(
-                    matched=outcome.matched_rows, rows=outcome.rows
-                ),
-            )
+            if matching.in_background(checked=checked, unit=unit):
+                job = matching.official_list_job_create(actor=request.user, checked=checked, **details)
+                transaction.on_commit(partial(tasks.official_list_match.delay, job.pk))
+                return redirect("students:official_list_job", pk=job.pk)
+            outcome = matching.official_list_record(actor=request.user, checked=checked, **details)
+            messages.success(request, outcome.summary())
             if outcome.rejected:
                 messages.warning(
                     request,
@@ -112,13 +115,13 @@ def official_list_upload(request):
 @require_GET
 @role_required(*READERS)
 def official_list_detail(request, pk):
-    official_list = matching.official_list_for_page(user=request.user, pk=pk)
-    matched_page = Paginator(matching.matched_entries(user=request.user, official_list=official_list), PAGE_SIZE)
+    official_list = selectors.official_list_for_page(user=request.user, pk=pk)
+    matched_page = Paginator(selectors.matched_entries(user=request.user, official_list=official_list), PAGE_SIZE)
     matched_page = matched_page.get_page(request.GET.get("matched_page"))
-    unmatched_page = Paginator(matching.unmatched_entries(official_list=official_list), PAGE_SIZE)
+    unmatched_page = Paginator(selectors.unmatched_entries(official_list=official_list), PAGE_SIZE)
     unmatched_page = unmatched_page.get_page(request.GET.get("unmatched_page"))
     unmatched = [(entry, cn.mask_id_number(entry.id_number)) for entry in unmatched_page]
-    school_year = matching.school_year_for(official_list)
+    school_year = selectors.school_year_for(official_list)
     gaps_page = None
     if school_year is not None:
         gaps = matching.aid_gaps(
@@ -134,12 +137,37 @@ def official_list_detail(request, pk):
         {
             "official_list": official_list,
             "matched_page": matched_page,
-            "matched": matching.matched_rows(matched_page, user=request.user),
+            "matched": selectors.matched_rows(matched_page, user=request.user),
             "unmatched_page": unmatched_page,
             "unmatched": unmatched,
-            "rejected": matching.rejected_rows(official_list=official_list),
+            "rejected": selectors.rejected_rows(official_list=official_list),
             "school_year": school_year,
             "gaps_page": gaps_page,
+        },
+    )
+
+
+def _job(request, pk) -> Job:
+    jobs = Job.objects.select_related("school", "owner")
+    return jobs.get_visible_or_404(request.user, pk=pk, kind=matching.OFFICIAL_LIST_JOB)
+
+
+@require_GET
+@role_required(*READERS)
+def official_list_job(request, pk):
+    return render(request, "students/official_job.html", {"job": _job(request, pk)})
+
+
+@require_GET
+@role_required(*READERS)
+def official_list_job_status(request, pk):
+    return render(
+        request,
+        "aidsys/_job_progress.html",
+        {
+            "job": _job(request, pk),
+            "status_url": reverse("students:official_list_job_status", args=[pk]),
+            "result_template": "students/official_job_result.html",
         },
     )
 
@@ -148,4 +176,6 @@ urlpatterns = [
     path("official-lists/", official_lists, name="official_lists"),
     path("official-lists/upload/", official_list_upload, name="official_list_upload"),
     path("official-lists/<int:pk>/", official_list_detail, name="official_list_detail"),
+    path("official-lists/jobs/<int:pk>/", official_list_job, name="official_list_job"),
+    path("official-lists/jobs/<int:pk>/status/", official_list_job_status, name="official_list_job_status"),
 ]

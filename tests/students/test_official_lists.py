@@ -1,4 +1,5 @@
-"""Official-list matching (数据比对): who a list's rows reach, what they flag, what they cannot, and the gaps."""
+"""Official-list matching (数据比对): who a list's rows reach, what they flag, what they cannot, the gaps,
+and the background job for a county's list."""
 
 import io
 from datetime import date
@@ -9,8 +10,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import Workbook
 
 from aidsys import cn
-from aidsys.models import AuditEvent
-from students import matching, services
+from aidsys.models import AuditEvent, Job, Membership, Role
+from aidsys.services.jobs import JobProgress, job_create, job_start
+from students import imports, matching, selectors, services, tasks
 from students.models import (
     HouseholdMember,
     OfficialList,
@@ -19,7 +21,7 @@ from students.models import (
     SpecialGroup,
     SpecialGroupFlag,
 )
-from tests.factories import HouseholdFactory, SchoolClassFactory, StudentFactory, make_id_number
+from tests.factories import HouseholdFactory, MembershipFactory, SchoolClassFactory, StudentFactory, make_id_number
 
 Action = AuditEvent.Action
 Kind = OfficialList.Kind
@@ -54,6 +56,13 @@ def flags_of(student):
 @pytest.fixture
 def pupil(cast):
     return StudentFactory(school_class=cast.class_1, name="王小明")
+
+
+def sibling_pupil(cast, name="赵小刚"):
+    """A student of 第二小学, the county's other school."""
+    return StudentFactory(
+        school_class=SchoolClassFactory(school=cast.sibling_school, school_year=cast.school_year), name=name
+    )
 
 
 class TestMatchingAList:
@@ -122,7 +131,7 @@ class TestMatchingAList:
             cast.li, [["身份证号", "姓名"], [stranger, "陌生人"], [pupil.id_number, "王小明"]], unit=cast.school
         )
         assert (outcome.rows, outcome.matched_rows, outcome.unmatched_rows) == (2, 1, 1)
-        [unmatched] = matching.unmatched_entries(official_list=outcome.official_list)
+        [unmatched] = selectors.unmatched_entries(official_list=outcome.official_list)
         assert (unmatched.row_number, unmatched.id_number, unmatched.name) == (2, stranger, "陌生人")
 
     def test_invalid_rows_are_reported_with_row_and_column_and_do_not_stop_the_others(self, cast, pupil):
@@ -145,7 +154,7 @@ class TestMatchingAList:
         ]
         assert "身份证号应为18位" in outcome.rejected[1].reason
         assert all(bad_check_digit not in r.value for r in outcome.rejected)
-        assert matching.rejected_rows(official_list=outcome.official_list)[0]["row"] == 3
+        assert selectors.rejected_rows(official_list=outcome.official_list)[0]["row"] == 3
 
     def test_an_id_kept_as_a_number_by_excel_is_rejected_with_a_hint(self, cast, pupil):
         # Excel turns 439901201910080013 into 439901201910080000: the check digit no longer fits.
@@ -413,3 +422,226 @@ class TestResultPages:
         client = client_for(cast.li)
         assert client.post("/official-lists/").status_code == 405
         assert client.post(f"/official-lists/{result[0].pk}/").status_code == 405
+
+
+def entries_of(official_list) -> set[tuple]:
+    return set(
+        official_list.entries.values_list("row_number", "id_number", "group", "matched_student", "matched_member")
+    )
+
+
+def counts() -> tuple[int, ...]:
+    return (
+        OfficialList.objects.count(),
+        OfficialListEntry.objects.count(),
+        SpecialGroupFlag.objects.count(),
+        AuditEvent.objects.count(),
+    )
+
+
+class TestCountyMatchingJob:
+    url = "/official-lists/upload/"
+
+    @pytest.fixture
+    def county_rows(self, cast, pupil):
+        father = member(pupil)
+        at_sibling = sibling_pupil(cast)
+        elsewhere = StudentFactory(school_class=cast.other_class)
+        return [
+            ["姓名", "身份证号"],
+            ["王小明", pupil.id_number],
+            ["王大山", father.id_number],
+            ["赵小刚", at_sibling.id_number],
+            ["外县学生", elsewhere.id_number],
+            ["陌生人", make_id_number(date(1970, 1, 1))],
+            ["坏", "12"],
+        ]
+
+    def post(self, client, rows, unit, capture, *, execute=True):
+        fields = {
+            "unit": unit,
+            "kind": Kind.MINIMUM_LIVING,
+            "name": "全县低保名单",
+            "list_date": "2026-10-01",
+            "file": xlsx(rows),
+        }
+        with capture(execute=execute):
+            return client.post(self.url, fields)
+
+    def test_a_county_upload_is_matched_by_a_job_with_the_same_matches(
+        self, cast, client_for, county_rows, django_capture_on_commit_callbacks
+    ):
+        in_request = upload(cast.zhao, county_rows, unit=cast.county, name="同一名单（请求内）")
+        client = client_for(cast.zhao)
+        response = self.post(client, county_rows, f"county:{cast.county.pk}", django_capture_on_commit_callbacks)
+        job = Job.objects.get()
+        assert response.status_code == 302 and response["Location"] == f"/official-lists/jobs/{job.pk}/"
+        assert (job.kind, job.status, job.owner, job.school) == (matching.OFFICIAL_LIST_JOB, "done", cast.zhao, None)
+        by_job = OfficialList.objects.get(pk=job.result["official_list"])
+        assert (by_job.name, by_job.county, by_job.school, by_job.uploaded_by) == (
+            "全县低保名单",
+            cast.county,
+            None,
+            cast.zhao,
+        )
+        assert entries_of(by_job) == entries_of(in_request.official_list)
+        assert (job.result["rows"], job.result["matched_rows"], job.result["rejected_rows"]) == (5, 3, 1)
+        assert job.total == job.done == by_job.entries.count() + 2  # the entries, and two households flagged
+        assert SpecialGroupFlag.objects.filter(official_list=by_job).count() == 2
+        event = AuditEvent.objects.for_object(by_job).get()
+        assert (event.action, event.actor, event.changes["matched_rows"]) == (Action.CREATE, cast.zhao, [None, 3])
+
+    def test_the_job_page_shows_the_outcome_and_links_to_the_result(
+        self, cast, client_for, county_rows, django_capture_on_commit_callbacks
+    ):
+        client = client_for(cast.zhao)
+        self.post(client, county_rows, f"county:{cast.county.pk}", django_capture_on_commit_callbacks)
+        job = Job.objects.get()
+        page = client.get(f"/official-lists/jobs/{job.pk}/").content.decode()
+        assert 'data-status="done"' in page and "hx-trigger" not in page
+        assert f'href="/official-lists/{job.result["official_list"]}/"' in page
+        assert 'data-testid="match-counts"' in page
+
+    def test_with_a_worker_the_page_polls_until_the_task_has_run(
+        self, cast, client_for, county_rows, django_capture_on_commit_callbacks, settings
+    ):
+        client = client_for(cast.zhao)
+        response = self.post(
+            client, county_rows, f"county:{cast.county.pk}", django_capture_on_commit_callbacks, execute=False
+        )
+        job = Job.objects.get()
+        assert response["Location"] == f"/official-lists/jobs/{job.pk}/"
+        assert job.status == "queued" and not OfficialList.objects.exists()
+        assert set(job.params) >= {"upload", "unit", "kind", "name", "list_date"}
+        stored = settings.MEDIA_ROOT / job.params["upload"]
+        assert stored.exists()
+        waiting = client.get(f"/official-lists/jobs/{job.pk}/status/").content.decode()
+        assert f'hx-get="/official-lists/jobs/{job.pk}/status/"' in waiting and 'data-status="queued"' in waiting
+        assert "<html" not in waiting
+        tasks.official_list_match(job.pk)  # what a worker does with the queued task
+        job.refresh_from_db()
+        assert job.status == "done" and not stored.exists()
+        # The task's audit events join the request that uploaded the list.
+        event = AuditEvent.objects.for_object(OfficialList.objects.get()).get()
+        assert job.params["request_id"] and (event.actor, event.request_id) == (cast.zhao, job.params["request_id"])
+        done = client.get(f"/official-lists/jobs/{job.pk}/status/").content.decode()
+        assert "hx-trigger" not in done and f'href="/official-lists/{job.result["official_list"]}/"' in done
+
+    def test_running_the_task_again_changes_nothing(
+        self, cast, client_for, county_rows, django_capture_on_commit_callbacks
+    ):
+        self.post(client_for(cast.zhao), county_rows, f"county:{cast.county.pk}", django_capture_on_commit_callbacks)
+        job = Job.objects.get()
+        before = counts()
+        tasks.official_list_match(job.pk)
+        # A second delivery while the first still runs (acks_late after a lost connection) is left alone too.
+        Job.objects.filter(pk=job.pk).update(status=Job.Status.RUNNING)
+        tasks.official_list_match(job.pk)
+        assert counts() == before
+
+    def test_a_task_whose_file_is_gone_fails_and_records_nothing(
+        self, cast, client_for, county_rows, django_capture_on_commit_callbacks, settings
+    ):
+        self.post(
+            client_for(cast.zhao),
+            county_rows,
+            f"county:{cast.county.pk}",
+            django_capture_on_commit_callbacks,
+            execute=False,
+        )
+        job = Job.objects.get()
+        (settings.MEDIA_ROOT / job.params["upload"]).unlink()
+        tasks.official_list_match(job.pk)
+        job.refresh_from_db()
+        assert job.status == "failed" and job.message and job.finished_at is not None
+        assert not OfficialList.objects.exists()
+
+    def test_an_uploader_who_lost_the_county_meanwhile_gets_a_failed_job(
+        self, cast, client_for, county_rows, django_capture_on_commit_callbacks
+    ):
+        client = client_for(cast.zhao)
+        self.post(client, county_rows, f"county:{cast.county.pk}", django_capture_on_commit_callbacks, execute=False)
+        Membership.objects.filter(user=cast.zhao).delete()
+        tasks.official_list_match(Job.objects.get().pk)
+        assert Job.objects.get().status == "failed" and not OfficialList.objects.exists()
+
+    def test_a_bad_file_for_the_county_is_refused_at_once(self, cast, client_for, django_capture_on_commit_callbacks):
+        client = client_for(cast.zhao)
+        response = self.post(
+            client,
+            [["姓名", "住址"], ["王小明", "枫树村"]],
+            f"county:{cast.county.pk}",
+            django_capture_on_commit_callbacks,
+        )
+        assert response.status_code == 200 and response.context["form"].errors["file"]
+        assert not Job.objects.exists() and not OfficialList.objects.exists()
+
+    def test_a_long_school_list_goes_through_a_job_too_and_a_short_one_does_not(
+        self, cast, client_for, pupil, django_capture_on_commit_callbacks, settings
+    ):
+        client = client_for(cast.li)
+        short = self.post(
+            client, [["身份证号"], [pupil.id_number]], f"school:{cast.school.pk}", django_capture_on_commit_callbacks
+        )
+        assert short["Location"] == f"/official-lists/{OfficialList.objects.get().pk}/" and not Job.objects.exists()
+        settings.AIDSYS_IMPORT_ASYNC_ROWS = 1
+        rows = [["身份证号"], [pupil.id_number], [make_id_number(date(1970, 1, 1))]]
+        self.post(client, rows, f"school:{cast.school.pk}", django_capture_on_commit_callbacks)
+        job = Job.objects.get()
+        assert (job.status, job.school, job.result["matched_rows"]) == ("done", cast.school, 1)
+        assert client_for(cast.zhang).get(f"/official-lists/jobs/{job.pk}/").status_code == 200
+
+    def test_progress_is_reported_as_entries_and_flags_are_written(self, cast, pupil, monkeypatch):
+        written = []
+        monkeypatch.setattr(matching, "PROGRESS_EVERY", 1)
+        monkeypatch.setattr(matching, "ENTRY_BATCH", 2)
+        monkeypatch.setattr(JobProgress, "_write", lambda self, done: written.append(done))
+        others = [StudentFactory(school_class=cast.class_2) for _ in range(2)]
+        rows = [["身份证号"], [pupil.id_number], *([student.id_number] for student in others)]
+        checked = matching.official_list_check(actor=cast.zhao, upload=xlsx(rows), kind=Kind.ORPHAN, unit=cast.county)
+        job = job_create(kind=matching.OFFICIAL_LIST_JOB, owner=cast.zhao)
+        job_start(job_id=job.pk)
+        matching.official_list_record(
+            actor=cast.zhao,
+            checked=checked,
+            kind=Kind.ORPHAN,
+            name="孤儿",
+            list_date=DIBAO_DATE,
+            unit=cast.county,
+            job=job,
+        )
+        assert written == [2, 3, 4, 5, 6]  # three entries in batches of two, then three flags
+        job.refresh_from_db()
+        assert (job.status, job.total, job.done) == ("done", 6, 6)
+
+    @pytest.mark.parametrize(("user", "status"), [("zhao", 200), ("admin", 200), ("li", 404), ("zhang", 404)])
+    def test_the_job_pages_are_seen_by_the_county_uploader_only(
+        self, cast, client_for, county_rows, django_capture_on_commit_callbacks, user, status
+    ):
+        self.post(client_for(cast.zhao), county_rows, f"county:{cast.county.pk}", django_capture_on_commit_callbacks)
+        job = Job.objects.get()
+        client = client_for(getattr(cast, user))
+        assert client.get(f"/official-lists/jobs/{job.pk}/").status_code == status
+        assert client.get(f"/official-lists/jobs/{job.pk}/status/").status_code == status
+
+    def test_another_countys_staff_do_not_find_the_job(
+        self, cast, client_for, county_rows, django_capture_on_commit_callbacks
+    ):
+        self.post(client_for(cast.zhao), county_rows, f"county:{cast.county.pk}", django_capture_on_commit_callbacks)
+        job = Job.objects.get()
+        neighbour = MembershipFactory(role=Role.COUNTY_STAFF, school=None, county=cast.other_county).user
+        client = client_for(neighbour)
+        assert client.get(f"/official-lists/jobs/{job.pk}/").status_code == 404
+        assert client.get(f"/official-lists/jobs/{job.pk}/status/").status_code == 404
+
+    def test_a_roster_import_job_is_not_an_official_list_job(self, cast, client_for):
+        job = job_create(kind=imports.ROSTER_JOB, owner=cast.zhao)
+        assert client_for(cast.zhao).get(f"/official-lists/jobs/{job.pk}/").status_code == 404
+
+    def test_the_job_pages_answer_only_get_and_not_to_class_teachers(
+        self, cast, client_for, county_rows, django_capture_on_commit_callbacks
+    ):
+        self.post(client_for(cast.zhao), county_rows, f"county:{cast.county.pk}", django_capture_on_commit_callbacks)
+        job = Job.objects.get()
+        assert client_for(cast.zhao).post(f"/official-lists/jobs/{job.pk}/").status_code == 405
+        assert client_for(cast.wang).get(f"/official-lists/jobs/{job.pk}/").status_code == 403
