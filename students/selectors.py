@@ -4,7 +4,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Prefetch, Q
 from django.http import Http404
 
 from aidsys.models import AuditEvent, SchoolYear, Term
@@ -96,16 +96,34 @@ def may_edit_student(user, student: Student) -> bool:
 
 # ---------------------------------------------------------------------------------------------
 # Official lists
+#
+# A list is seen whole in its own scope: a school's by the school, a county's by the county. A
+# county's list is also seen by each school whose students it names, through those rows alone
+# (`shared`): its other schools' matches and the rows that matched nobody are not the school's.
 
 _MATCHED = Q(entries__matched_student__isnull=False) | Q(entries__matched_member__isnull=False)
 
 
+def _entries_naming_students_of(user):
+    """Entries that matched a student the user may see, or a member of such a student's household."""
+    students = Student.objects.visible_to(user)
+    return OfficialListEntry.objects.filter(
+        Q(matched_student__in=students.values("pk")) | Q(matched_member__household__in=students.values("household"))
+    )
+
+
 def official_lists(*, user):
-    """The lists in the user's scope, newest first, with how many rows they have and how many matched."""
+    """The lists the user sees, newest first, each with its rows, how many matched, and whether it is shared.
+
+    For a shared list the counts are those of the whole list: `with_counts_in_reach` gives the user's own.
+    """
+    own = OfficialList.objects.visible_to(user).values("pk")
+    shared = _entries_naming_students_of(user).filter(official_list__school__isnull=True).values("official_list")
     return (
-        OfficialList.objects.visible_to(user)
+        OfficialList.objects.filter(Q(pk__in=own) | Q(pk__in=shared))
         .select_related("county", "school", "uploaded_by")
         .annotate(
+            shared=ExpressionWrapper(~Q(pk__in=own), output_field=BooleanField()),
             row_count=Count("entries__row_number", distinct=True),
             matched_count=Count("entries__row_number", filter=_MATCHED, distinct=True),
         )
@@ -113,11 +131,31 @@ def official_lists(*, user):
     )
 
 
+def with_counts_in_reach(lists: Iterable[OfficialList], *, user) -> list[OfficialList]:
+    """The lists (one page of `official_lists`); a shared one counts only the rows naming the user's students."""
+    lists = list(lists)
+    shared = [official_list.pk for official_list in lists if official_list.shared]
+    if shared:
+        counts = dict(
+            _entries_naming_students_of(user)
+            .filter(official_list__in=shared)
+            .order_by()
+            .values("official_list")
+            .annotate(rows=Count("row_number", distinct=True))
+            .values_list("official_list", "rows")
+        )
+        for official_list in lists:
+            if official_list.shared:
+                official_list.row_count = None
+                official_list.matched_count = counts.get(official_list.pk, 0)
+    return lists
+
+
 def official_list_for_page(*, user, pk: int) -> OfficialList:
-    official_list = official_lists(user=user).filter(pk=pk).first()
-    if official_list is None:
+    found = with_counts_in_reach(official_lists(user=user).filter(pk=pk), user=user)
+    if not found:
         raise Http404
-    return official_list
+    return found[0]
 
 
 def _visible_students(user):
@@ -125,10 +163,14 @@ def _visible_students(user):
 
 
 def matched_entries(*, user, official_list: OfficialList):
-    """The list's matched rows, with the students each reaches that the user may see."""
+    """The list's matched rows (of a shared list, those naming the user's students), with the students they reach."""
+    entries = official_list.entries.filter(Q(matched_student__isnull=False) | Q(matched_member__isnull=False))
+    if official_list.shared:
+        entries = entries.filter(pk__in=_entries_naming_students_of(user).values("pk"))
     return (
-        official_list.entries.filter(Q(matched_student__isnull=False) | Q(matched_member__isnull=False))
-        .select_related("matched_student__school_class", "matched_student__household", "matched_member__household")
+        entries.select_related(
+            "matched_student__school_class", "matched_student__household", "matched_member__household"
+        )
         .prefetch_related(
             "matched_student__household__special_groups",
             "matched_member__household__special_groups",
@@ -167,13 +209,18 @@ def matched_rows(entries: Iterable[OfficialListEntry], *, user) -> list[MatchedR
 
 
 def unmatched_entries(*, official_list: OfficialList):
+    """The rows that matched nobody; none of a shared list's are the user's to see."""
+    if getattr(official_list, "shared", False):
+        return official_list.entries.none()
     return official_list.entries.filter(matched_student__isnull=True, matched_member__isnull=True).order_by(
         "row_number", "pk"
     )
 
 
 def rejected_rows(*, official_list: OfficialList) -> list[dict]:
-    """The rows that could not be read, as the upload's audit event recorded them."""
+    """The rows that could not be read, as the upload's audit event recorded them (none for a shared list)."""
+    if getattr(official_list, "shared", False):
+        return []
     event = AuditEvent.objects.for_object(official_list).filter(action=AuditEvent.Action.CREATE).order_by("pk").first()
     if event is None:
         return []

@@ -1,9 +1,10 @@
 """Official lists (数据比对): upload a list from another agency, see what it matched and the 应助尽助 gaps.
 
 The aid office uploads for its school, county staff for their county; the principal reads the
-lists of the school. A class teacher has no part in it (403); a list out of scope is 404. A
-county's list, or a long one, is matched by a background job whose page shows its progress and
-then links to the result.
+lists of the school. A county's list is also read by the aid office and the principal of each
+school it names students of, through those rows alone. A class teacher has no part in it (403);
+a list out of scope is 404. A county's list, or a long one, is matched by a background job
+whose page shows its progress and then links to the result.
 """
 
 from functools import partial
@@ -66,12 +67,13 @@ class OfficialListForm(forms.Form):
 @require_GET
 @role_required(*READERS)
 def official_lists(request):
-    lists = selectors.official_lists(user=request.user)
+    page = Paginator(selectors.official_lists(user=request.user), 50).get_page(request.GET.get("page"))
     return render(
         request,
         "students/official_list.html",
         {
-            "page": Paginator(lists, 50).get_page(request.GET.get("page")),
+            "page": page,
+            "lists": selectors.with_counts_in_reach(page, user=request.user),
             "may_upload": bool(matching.upload_units(request.user)),
         },
     )

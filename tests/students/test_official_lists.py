@@ -1,5 +1,5 @@
 """Official-list matching (数据比对): who a list's rows reach, what they flag, what they cannot, the gaps,
-and the background job for a county's list."""
+the background job for a county's list, and what a school reads of a county's list."""
 
 import io
 from datetime import date
@@ -394,9 +394,9 @@ class TestResultPages:
         gaps = html.split('data-testid="gap-rows"')[1].split("</table>")[0]
         assert "王小明" not in gaps
 
-    def test_the_list_page_shows_the_lists_in_scope_with_their_counts(self, cast, client_for, pupil, result):
+    def test_the_list_page_shows_the_lists_in_scope_with_their_counts(self, cast, client_for, result):
         county_list = upload(
-            cast.zhao, [["身份证号"], [pupil.id_number]], unit=cast.county, name="全县低保名单"
+            cast.zhao, [["身份证号"], [sibling_pupil(cast).id_number]], unit=cast.county, name="全县低保名单"
         ).official_list
         office = client_for(cast.li).get("/official-lists/").content.decode()
         assert "民政局低保名单" in office and "全县低保名单" not in office
@@ -407,8 +407,9 @@ class TestResultPages:
     def test_the_principal_reads_the_schools_lists(self, cast, client_for, result):
         assert client_for(cast.zhang).get(f"/official-lists/{result[0].pk}/").status_code == 200
 
-    def test_a_list_out_of_scope_is_not_found(self, cast, client_for, pupil, result):
-        county_list = upload(cast.zhao, [["身份证号"], [pupil.id_number]], unit=cast.county).official_list
+    def test_a_list_out_of_scope_is_not_found(self, cast, client_for, result):
+        # A county's list that names none of the school's students is not the school's to read.
+        county_list = upload(cast.zhao, [["身份证号"], [sibling_pupil(cast).id_number]], unit=cast.county).official_list
         assert client_for(cast.li).get(f"/official-lists/{county_list.pk}/").status_code == 404
         assert client_for(cast.zhang).get(f"/official-lists/{county_list.pk}/").status_code == 404
         assert client_for(cast.zhao).get(f"/official-lists/{result[0].pk}/").status_code == 200
@@ -645,3 +646,85 @@ class TestCountyMatchingJob:
         job = Job.objects.get()
         assert client_for(cast.zhao).post(f"/official-lists/jobs/{job.pk}/").status_code == 405
         assert client_for(cast.wang).get(f"/official-lists/jobs/{job.pk}/").status_code == 403
+
+
+class TestCountyListsAtTheSchool:
+    """The aid office reads a county's list through the rows that name its students, and no other."""
+
+    @pytest.fixture
+    def county_list(self, cast, pupil):
+        father = member(pupil)
+        self.at_sibling = sibling_pupil(cast)
+        self.stranger = make_id_number(date(1970, 1, 1))
+        rows = [
+            ["姓名", "身份证号"],
+            ["王小明", pupil.id_number],
+            ["王大山", father.id_number],
+            ["赵小刚", self.at_sibling.id_number],
+            ["陌生人", self.stranger],
+            ["坏", "12"],
+        ]
+        return upload(cast.zhao, rows, unit=cast.county, name="全县低保名单").official_list
+
+    def test_the_list_page_shows_it_with_the_count_of_the_schools_rows(self, cast, client_for, county_list):
+        html = client_for(cast.li).get("/official-lists/").content.decode()
+        assert "全县低保名单" in html and 'data-testid="shared"' in html
+        assert 'data-testid="matched-count">2<' in html  # 王小明 and his father, not 赵小刚 of 第二小学
+        county = client_for(cast.zhao).get("/official-lists/").content.decode()
+        assert 'data-testid="matched-count">3<' in county and 'data-testid="shared"' not in county
+
+    def test_the_result_shows_only_the_schools_matches(self, cast, client_for, county_list):
+        response = client_for(cast.li).get(f"/official-lists/{county_list.pk}/")
+        html = response.content.decode()
+        assert response.status_code == 200 and 'data-testid="shared-note"' in html
+        matched = html.split('data-testid="matched-rows"')[1].split("</table>")[0]
+        assert "王小明" in matched and "王大山" in matched and "赵小刚" not in matched
+        assert matched.count("</tr>") == 3 and "<td>4</td>" not in matched  # the header, rows 2 and 3; not row 4
+        assert 'data-testid="unmatched-rows"' not in html and 'data-testid="rejected-rows"' not in html
+        assert "陌生人" not in html and cn.mask_id_number(self.stranger) not in html
+        assert "赵小刚" not in html
+
+    def test_the_principal_reads_it_the_same_way(self, cast, client_for, county_list):
+        html = client_for(cast.zhang).get(f"/official-lists/{county_list.pk}/").content.decode()
+        matched = html.split('data-testid="matched-rows"')[1].split("</table>")[0]
+        assert "王小明" in matched and "赵小刚" not in html
+
+    def test_the_other_schools_aid_office_sees_its_own_rows_only(self, cast, client_for, county_list):
+        neighbour = MembershipFactory(role=Role.AID_OFFICE, school=cast.sibling_school).user
+        html = client_for(neighbour).get(f"/official-lists/{county_list.pk}/").content.decode()
+        matched = html.split('data-testid="matched-rows"')[1].split("</table>")[0]
+        assert "赵小刚" in matched and "王小明" not in html and "王大山" not in html
+
+    def test_county_staff_still_see_the_whole_list(self, cast, client_for, county_list):
+        html = client_for(cast.zhao).get(f"/official-lists/{county_list.pk}/").content.decode()
+        matched = html.split('data-testid="matched-rows"')[1].split("</table>")[0]
+        assert "王小明" in matched and "赵小刚" in matched
+        assert "陌生人" in html.split('data-testid="unmatched-rows"')[1] and 'data-testid="rejected-rows"' in html
+        assert 'data-testid="shared-note"' not in html
+
+    def test_the_selectors_hold_the_same_scope(self, cast, pupil, county_list):
+        official_list = selectors.official_list_for_page(user=cast.li, pk=county_list.pk)
+        assert official_list.shared and (official_list.row_count, official_list.matched_count) == (None, 2)
+        entries = selectors.matched_entries(user=cast.li, official_list=official_list)
+        assert {entry.row_number for entry in entries} == {2, 3}
+        assert not selectors.unmatched_entries(official_list=official_list)
+        assert selectors.rejected_rows(official_list=official_list) == []
+        whole = selectors.official_list_for_page(user=cast.zhao, pk=county_list.pk)
+        assert not whole.shared and (whole.row_count, whole.matched_count) == (4, 3)
+
+    def test_a_list_naming_none_of_the_schools_students_stays_out_of_sight(self, cast, client_for, pupil):
+        other = upload(
+            cast.zhao, [["身份证号"], [sibling_pupil(cast).id_number]], unit=cast.county, name="第二小学的名单"
+        )
+        client = client_for(cast.li)
+        assert "第二小学的名单" not in client.get("/official-lists/").content.decode()
+        assert client.get(f"/official-lists/{other.official_list.pk}/").status_code == 404
+
+    def test_a_sibling_schools_own_list_is_not_shared(self, cast, client_for, pupil):
+        neighbour = MembershipFactory(role=Role.AID_OFFICE, school=cast.sibling_school).user
+        # A school's own upload matches its own students only; even naming 王小明, it is not 实验小学's.
+        school_list = upload(neighbour, [["身份证号"], [pupil.id_number]], unit=cast.sibling_school).official_list
+        assert client_for(cast.li).get(f"/official-lists/{school_list.pk}/").status_code == 404
+
+    def test_another_countys_list_is_never_shared(self, cast, client_for, pupil):
+        assert list(selectors.official_lists(user=cast.outsider)) == []
