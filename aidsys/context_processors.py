@@ -8,6 +8,8 @@ from aidsys.scope import scope_for
 MENU = [
     ("aidsys:dashboard", _("To-do"), None),
     ("aidsys:school_list", _("Schools and classes"), None),
+    ("applications:program_list", _("Aid programs"), None),
+    ("applications:quota_index", _("Quotas"), (Role.COUNTY_STAFF, Role.AID_OFFICE)),
     ("students:official_lists", _("Official lists"), (Role.AID_OFFICE, Role.PRINCIPAL, Role.COUNTY_STAFF)),
     ("aidsys:holiday_list", _("Holiday calendar"), (Role.AID_OFFICE, Role.PRINCIPAL, Role.COUNTY_STAFF)),
     ("aidsys:audit_list", _("Audit trail"), (Role.AID_OFFICE, Role.PRINCIPAL, Role.COUNTY_STAFF)),

@@ -91,6 +91,16 @@ class AidProgram(models.Model):
     def serves(self, stage: str) -> bool:
         return stage in self.stages
 
+    @property
+    def stage_labels(self) -> str:
+        labels = dict(Stage.choices)
+        return "、".join(str(labels[stage]) for stage in self.stages if stage in labels)
+
+    @property
+    def payment_method_labels(self) -> str:
+        labels = dict(PaymentMethod.choices)
+        return "、".join(str(labels[method]) for method in self.payment_methods if method in labels)
+
     def window_for(self, term) -> tuple[date, date]:
         """The application window of a term: as set, or by default the term's first month."""
         window = next((w for w in self.windows.all() if w.term_id == term.pk), None)

@@ -1,5 +1,8 @@
-from django.urls import path  # noqa: F401
+from applications.views import programs, quotas
 
 app_name = "applications"
 
-urlpatterns = []
+urlpatterns = [
+    *programs.urlpatterns,
+    *quotas.urlpatterns,
+]
