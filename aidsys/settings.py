@@ -206,6 +206,10 @@ STORAGES = {
 # Uploads (attachments, photos) live outside the static files and are served only by
 # scoped views, never by the web server directly.
 MEDIA_ROOT = Path(env_str("AIDSYS_MEDIA_ROOT", str(BASE_DIR / "media")))
+# The largest attachment (证明材料) an application takes, in megabytes.
+AIDSYS_ATTACHMENT_MAX_MB = env_int("AIDSYS_ATTACHMENT_MAX_MB", 10)
+if not 1 <= AIDSYS_ATTACHMENT_MAX_MB <= 100:
+    raise ImproperlyConfigured("AIDSYS_ATTACHMENT_MAX_MB must be between 1 and 100")
 
 # Celery: with no REDIS_URL the tasks run in-process (the embedded set-up).
 REDIS_URL = env_str("REDIS_URL")

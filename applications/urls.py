@@ -1,8 +1,9 @@
-from applications.views import programs, quotas
+from applications.views import applications, programs, quotas
 
 app_name = "applications"
 
 urlpatterns = [
     *programs.urlpatterns,
     *quotas.urlpatterns,
+    *applications.urlpatterns,
 ]

@@ -1,0 +1,330 @@
+"""Filing, editing, submitting and withdrawing applications. The reviews that follow are the reviews app's.
+
+Each write is one transaction and leaves its audit event. The rules (DESIGN.md §4, issue 4):
+one open application per student, program and term; none for a student who has left; only
+programs of the student's county that serve the stage of the student's class; outside the
+program's application window only with a reason.
+"""
+
+from collections.abc import Iterable
+
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from aidsys.models import grade_stage
+from aidsys.pdf import render_pdf
+from aidsys.services.audit import Action, audit_record, diff, snapshot
+from aidsys.services.writes import created_values
+from applications.models import EDITABLE_STATUSES, OPEN_STATUSES, AidProgram, Application, Status
+from applications.selectors_applications import may_edit, may_file, print_context
+from students.models import EnrolmentStatus, HomeVisit, Student
+
+# What the filer may change while the application is a draft or returned for completion.
+EDITABLE_FIELDS = ("requested_tier", "statement", "pledge_signed", "late_reason")
+# Statuses from which the family may still withdraw: everything open but a decided award.
+WITHDRAWABLE_STATUSES = tuple(status for status in OPEN_STATUSES if status != Status.APPROVED)
+LEFT_SCHOOL = (EnrolmentStatus.TRANSFERRED_OUT, EnrolmentStatus.GRADUATED)
+
+
+class InvalidTransition(ValidationError):
+    """The application is no longer in a status the action starts from (a second click, another user)."""
+
+
+def _duplicate_error(student: Student, program: AidProgram, term, existing: Application | None = None):
+    if existing is not None:
+        message = _("{student} already has an application for {program} in {term} ({status}).").format(
+            student=student.name, program=program, term=term, status=existing.get_status_display()
+        )
+    else:
+        message = _("{student} already has an application for {program} in {term}.").format(
+            student=student.name, program=program, term=term
+        )
+    return ValidationError({NON_FIELD_ERRORS: ValidationError(message, code="duplicate")})
+
+
+def _refuse_student(student: Student) -> None:
+    if student.status in LEFT_SCHOOL:
+        raise ValidationError(
+            _("{student} is “{status}” and can no longer apply.").format(
+                student=student.name, status=student.get_status_display()
+            ),
+            code="left_school",
+        )
+    if student.school_class_id is None:
+        raise ValidationError(
+            _("{student} is in no class; put the student in a class before filing an application.").format(
+                student=student.name
+            ),
+            code="no_class",
+        )
+
+
+def student_refusal(student: Student) -> str:
+    """Why the student cannot apply at all (has left the school, is in no class), or ""."""
+    try:
+        _refuse_student(student)
+    except ValidationError as error:
+        return error.messages[0]
+    return ""
+
+
+def _program_errors(student: Student, program: AidProgram) -> list[ValidationError]:
+    if program.county_id != student.school.county_id:
+        return [
+            ValidationError(
+                _("{program} is a program of another county; {school} cannot apply for it.").format(
+                    program=program, school=student.school
+                ),
+                code="other_county",
+            )
+        ]
+    errors = []
+    if not program.active:
+        errors.append(
+            ValidationError(_("{program} is no longer active.").format(program=program), code="inactive_program")
+        )
+    stage = grade_stage(student.school_class.grade)
+    if not program.serves(stage):
+        errors.append(
+            ValidationError(
+                _("{program} does not serve {stage}, the stage of {school_class}.").format(
+                    program=program, stage=stage.label, school_class=student.school_class.name
+                ),
+                code="stage_not_served",
+            )
+        )
+    return errors
+
+
+def _window_error(program: AidProgram, term, late_reason: str) -> ValidationError | None:
+    """Outside the program's window for the term, an application needs a reason."""
+    if late_reason.strip():
+        return None
+    opens, closes = program.window_for(term)
+    today = timezone.localdate()
+    if today < opens:
+        message = _(
+            "Applications for {program} in {term} open on {opens}; give a reason to apply before the window."
+        ).format(program=program, term=term, opens=f"{opens:%Y-%m-%d}")
+    elif today > closes:
+        message = _(
+            "Applications for {program} in {term} closed on {closes}; give the reason for applying late."
+        ).format(program=program, term=term, closes=f"{closes:%Y-%m-%d}")
+    else:
+        return None
+    return ValidationError(message, code="outside_window")
+
+
+def _visit_errors(student: Student, visits: list[HomeVisit]) -> list[ValidationError]:
+    return [
+        ValidationError(
+            _("The home visit of {date} is a visit to another student, not to {student}.").format(
+                date=f"{visit.visited_on:%Y-%m-%d}", student=student.name
+            ),
+            code="visit_of_another_student",
+        )
+        for visit in visits
+        if visit.student_id != student.pk
+    ]
+
+
+def _visit_labels(visits: Iterable[HomeVisit]) -> list[dict]:
+    return [{"id": visit.pk, "label": f"{visit.visited_on:%Y-%m-%d} {visit.get_method_display()}"} for visit in visits]
+
+
+@transaction.atomic
+def application_file(
+    *,
+    actor,
+    student: Student,
+    program: AidProgram,
+    term,
+    requested_tier: str,
+    statement: str,
+    pledge_signed: bool,
+    late_reason: str = "",
+    home_visits: Iterable[HomeVisit] = (),
+) -> Application:
+    """A new application (a draft) for a student, by the class teacher of the student's class or the aid office."""
+    if not may_file(actor, student):
+        raise PermissionDenied
+    _refuse_student(student)
+    visits = list(home_visits)
+    errors: dict[str, list[ValidationError]] = {}
+    if program_errors := _program_errors(student, program):
+        errors["program"] = program_errors
+    if term.school_year_id != student.school_class.school_year_id:
+        errors["term"] = [
+            ValidationError(
+                _("{term} is not a term of {school_class}'s school year.").format(
+                    term=term, school_class=student.school_class.name
+                ),
+                code="term_of_another_year",
+            )
+        ]
+    elif window_error := _window_error(program, term, late_reason):
+        errors["late_reason"] = [window_error]
+    if visit_errors := _visit_errors(student, visits):
+        errors["home_visits"] = visit_errors
+    if errors:
+        raise ValidationError(errors)
+    existing = Application.objects.filter(student=student, program=program, term=term, status__in=OPEN_STATUSES).first()
+    if existing is not None:
+        raise _duplicate_error(student, program, term, existing)
+    application = Application(
+        student=student,
+        program=program,
+        term=term,
+        school_id=student.school_id,
+        school_class_id=student.school_class_id,
+        status=Status.DRAFT,
+        requested_tier=requested_tier,
+        statement=statement,
+        pledge_signed=pledge_signed,
+        late_reason=late_reason.strip(),
+        filed_by=actor,
+        filed_at=timezone.now(),
+    )
+    # The open-application constraint is checked above and enforced by the database below; its
+    # generic message from full_clean() would only stand in for the clearer one.
+    application.full_clean(validate_constraints=False)
+    try:
+        with transaction.atomic():
+            application.save()
+    except IntegrityError:
+        # Another filing for the same student, program and term was committed meanwhile.
+        raise _duplicate_error(student, program, term) from None
+    changes = created_values(application)
+    if visits:
+        application.home_visits.set(visits)
+        changes["home_visits"] = [None, _visit_labels(visits)]
+    audit_record(actor=actor, action=Action.CREATE, target=application, changes=changes)
+    return application
+
+
+def _locked_editable(application: Application) -> Application:
+    stored = Application.objects.select_for_update().select_related("student", "program", "term").get(pk=application.pk)
+    if stored.status not in EDITABLE_STATUSES:
+        raise InvalidTransition(
+            _("The application is “{status}” and can no longer be changed.").format(status=stored.get_status_display()),
+            code="not_editable",
+        )
+    return stored
+
+
+@transaction.atomic
+def application_update(
+    *, actor, application: Application, data: dict, home_visits: Iterable[HomeVisit] | None = None
+) -> dict:
+    """Change a draft or a returned application. Returns the changes ({field: [before, after]})."""
+    if not may_edit(actor, application):
+        raise PermissionDenied
+    unknown = set(data) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValueError(f"not editable: {sorted(unknown)}")
+    stored = _locked_editable(application)
+    before = snapshot(stored)
+    for name, value in data.items():
+        setattr(stored, name, value.strip() if isinstance(value, str) else value)
+    stored.full_clean()
+    changes = diff(before, snapshot(stored))
+    if home_visits is not None:
+        visits = list(home_visits)
+        if errors := _visit_errors(stored.student, visits):
+            raise ValidationError({"home_visits": errors})
+        linked = list(stored.home_visits.order_by("pk"))
+        if {visit.pk for visit in linked} != {visit.pk for visit in visits}:
+            stored.home_visits.set(visits)
+            changes["home_visits"] = [_visit_labels(linked), _visit_labels(sorted(visits, key=lambda v: v.pk))]
+    if changes:
+        names = [name for name in changes if name != "home_visits"]
+        if names:
+            stored.save(update_fields=[*names, "updated_at"])
+        audit_record(actor=actor, action=Action.UPDATE, target=stored, changes=changes)
+    return changes
+
+
+def _transition(*, actor, application: Application, from_statuses, to: str, reason: str = "", **fields) -> None:
+    """Move the application from one of `from_statuses` to `to`, or refuse if it has moved on meanwhile."""
+    names = {"status", *fields}
+    before = Application.objects.select_for_update().get(pk=application.pk)
+    updated = Application.objects.filter(pk=application.pk, status__in=from_statuses).update(
+        status=to, updated_at=timezone.now(), **fields
+    )
+    if updated != 1:
+        raise InvalidTransition(
+            _("The application is “{status}”; it cannot become “{new}”.").format(
+                status=before.get_status_display(), new=Status(to).label
+            ),
+            code="invalid_transition",
+        )
+    application.refresh_from_db()
+    audit_record(
+        actor=actor,
+        action=Action.TRANSITION,
+        target=application,
+        changes=diff(snapshot(before, fields=names), snapshot(application, fields=names)),
+        reason=reason,
+    )
+
+
+@transaction.atomic
+def application_submit(*, actor, application: Application) -> Application:
+    """Hand a draft (or a completed returned application) to the class teacher's first review."""
+    if not may_edit(actor, application):
+        raise PermissionDenied
+    stored = _locked_editable(application)
+    if not stored.pledge_signed:
+        raise ValidationError(
+            {
+                "pledge_signed": ValidationError(
+                    _("Print the pledge, have it signed, and tick that it is signed before submitting."),
+                    code="pledge_not_signed",
+                )
+            }
+        )
+    if stored.status == Status.DRAFT and (error := _window_error(stored.program, stored.term, stored.late_reason)):
+        raise ValidationError({"late_reason": error})
+    _transition(
+        actor=actor,
+        application=application,
+        from_statuses=[stored.status],
+        to=Status.SUBMITTED,
+        submitted_at=timezone.now(),
+    )
+    return application
+
+
+@transaction.atomic
+def application_withdraw(*, actor, application: Application, reason: str) -> Application:
+    """The family no longer applies: any open application that has not been approved."""
+    if not may_edit(actor, application):
+        raise PermissionDenied
+    if not reason.strip():
+        raise ValidationError({"reason": ValidationError(_("Say why the application is withdrawn."), code="required")})
+    _transition(
+        actor=actor,
+        application=application,
+        from_statuses=WITHDRAWABLE_STATUSES,
+        to=Status.WITHDRAWN,
+        reason=reason.strip(),
+    )
+    return application
+
+
+# Printable documents of an application: template and the name the audit trail gives it.
+DOCUMENTS = {
+    "pledge": ("applications/pdf/pledge.html", gettext_lazy("pledge")),
+    "form": ("applications/pdf/form.html", gettext_lazy("application form")),
+}
+
+
+def application_print(*, actor, application: Application, document: str) -> bytes:
+    """The pledge (承诺书) or the application form (申请表) as a PDF; printing is recorded."""
+    template, label = DOCUMENTS[document]
+    content = render_pdf(template, print_context(application=application))
+    audit_record(actor=actor, action=Action.PRINT, target=application, changes={"document": [None, label]})
+    return content
