@@ -1,5 +1,11 @@
-from django.urls import path  # noqa: F401
+from reviews.views import first_review, panel, revocation, second_review, signoff
 
 app_name = "reviews"
 
-urlpatterns = []
+urlpatterns = [
+    *first_review.urlpatterns,
+    *second_review.urlpatterns,
+    *signoff.urlpatterns,
+    *revocation.urlpatterns,
+    *panel.urlpatterns,
+]

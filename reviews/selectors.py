@@ -1,0 +1,362 @@
+"""Reads of the reviews: who may act, the ranked class roster, the school's roster, the sign-off summary."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Count, Exists, Min, OuterRef, Q, Sum, prefetch_related_objects
+
+from aidsys.scope import scope_for
+from applications.models import Application, Status
+from applications.quotas import quota_states
+from applications.selectors import StandardMissing, standard_amount
+from reviews.models import ReviewPanel, Revocation, RosterSignoff
+from reviews.scoring import Score, hardship_score, with_score_inputs
+from students.models import HomeVisit, Tier
+
+# The tiers an award can be given in: "not difficult" is no tier of aid.
+AWARD_TIERS = [(value, label) for value, label in Tier.choices if value != Tier.NOT_DIFFICULT]
+# Still with the class teacher: a roster is not complete while any application is here.
+AT_FIRST_REVIEW = (Status.SUBMITTED, Status.SENT_BACK)
+
+
+# ---------------------------------------------------------------------------------------------
+# Who may act. Views answer 403 where these say no (after fetching in scope: 404 first).
+
+
+def may_first_review(user, application: Application) -> bool:
+    """初审 belongs to the class teacher of the application's class."""
+    scope = scope_for(user)
+    return scope.is_admin or application.school_class_id in scope.class_ids
+
+
+def may_decide(user, school_id: int) -> bool:
+    """复审, the review panel, revocations and submitting the roster belong to the school's aid office."""
+    return scope_for(user).manages_school(school_id)
+
+
+def may_sign(user, school_id: int) -> bool:
+    scope = scope_for(user)
+    return scope.is_admin or school_id in scope.principal_school_ids
+
+
+def may_read_rosters(user, school) -> bool:
+    """The school's aid office and principal, and the county's staff, read the school's rosters."""
+    scope = scope_for(user)
+    return scope.is_admin or school.pk in scope.school_ids or school.county_id in scope.county_ids
+
+
+# ---------------------------------------------------------------------------------------------
+# Standards
+
+
+def standard_amount_of(*, program, term, tier: str, boarder: bool) -> Decimal | None:
+    """The standard amount of one award (applications' look-up), or None where the county set none.
+
+    The program's standards are fetched once and kept on it, so a roster looks them up without a
+    query per application.
+    """
+    prefetch_related_objects([program], "standards")
+    try:
+        return standard_amount(program, term.school_year, tier, boarder)
+    except StandardMissing:
+        return None
+
+
+def standard_amount_for(application: Application, tier: str) -> Decimal | None:
+    return standard_amount_of(
+        program=application.program, term=application.term, tier=tier, boarder=application.student.boarder
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# First review
+
+
+def first_review_applications(*, user, school_class):
+    """A class's applications at first review (submitted, sent back) and those returned to the filer."""
+    applications = Application.objects.visible_to(user).filter(
+        school_class=school_class, status__in=(*AT_FIRST_REVIEW, Status.RETURNED)
+    )
+    return with_score_inputs(applications).select_related("program", "filed_by").order_by("submitted_at", "pk")
+
+
+def application_for_first_review(*, user, pk: int) -> Application:
+    return (
+        with_score_inputs(Application.objects.all())
+        .select_related("program", "school_class", "filed_by", "first_reviewed_by", "decided_by")
+        .prefetch_related("attachments", "home_visits")
+        .get_visible_or_404(user, pk=pk)
+    )
+
+
+def visits_this_year(application: Application) -> list[HomeVisit]:
+    visits = getattr(application.student, "visits_for_score", None)
+    if visits is None:
+        visits = application.student.visits.order_by("-visited_on", "-pk")
+    return [visit for visit in visits if visit.school_year_id == application.term.school_year_id]
+
+
+# ---------------------------------------------------------------------------------------------
+# Second review
+
+
+@dataclass
+class Ranked:
+    application: Application
+    score: Score
+    standard: Decimal | None
+    rank: int = 0
+
+
+def ranked(applications, *, program, term) -> list[Ranked]:
+    """Applications (prefetched with `with_score_inputs`) ranked by score, the earliest recommended first on a tie."""
+    rows = []
+    for application in applications:
+        tier = application.recommended_tier or application.requested_tier
+        standard = standard_amount_of(program=program, term=term, tier=tier, boarder=application.student.boarder)
+        rows.append(Ranked(application, hardship_score(application), standard))
+    rows.sort(key=lambda row: (-row.score.total, row.application.first_reviewed_at or row.application.filed_at))
+    for rank, row in enumerate(rows, start=1):
+        row.rank = rank
+    return rows
+
+
+@dataclass
+class ClassReview:
+    recommended: list[Ranked]
+    decided: list[Application]
+    elsewhere: dict[str, int]
+    quotas: list
+    signoff: RosterSignoff | None
+
+
+def class_review(*, user, school, program, term, school_class) -> ClassReview:
+    """The second-review page of one class: the recommended ranked, the decided, the quotas, in fixed queries."""
+    applications = list(
+        with_score_inputs(
+            Application.objects.visible_to(user).filter(
+                school=school, program=program, term=term, school_class=school_class
+            )
+        ).select_related("filed_by", "first_reviewed_by", "decided_by", "revocation", "replaces__student")
+    )
+    recommended = [a for a in applications if a.status == Status.RECOMMENDED]
+    decided = [a for a in applications if a.status in (Status.APPROVED, Status.REJECTED, Status.REVOKED)]
+    decided.sort(key=lambda a: (a.status, a.student.name_pinyin))
+    elsewhere: dict[str, int] = defaultdict(int)
+    for application in applications:
+        if application.status not in (Status.RECOMMENDED, Status.APPROVED, Status.REJECTED, Status.REVOKED):
+            elsewhere[application.get_status_display()] += 1
+    return ClassReview(
+        recommended=ranked(recommended, program=program, term=term),
+        decided=decided,
+        elsewhere=dict(elsewhere),
+        quotas=quota_states(program=program, term=term, school=school, school_class=school_class),
+        signoff=signoff_of(school=school, program=program, term=term),
+    )
+
+
+def signoff_of(*, school, program, term) -> RosterSignoff | None:
+    return (
+        RosterSignoff.objects.filter(school=school, program=program, term=term)
+        .select_related("submitted_by", "decided_by")
+        .first()
+    )
+
+
+STATUS_COLUMNS = (
+    Status.SUBMITTED,
+    Status.SENT_BACK,
+    Status.RECOMMENDED,
+    Status.APPROVED,
+    Status.REJECTED,
+    Status.REVOKED,
+    Status.RETURNED,
+)
+
+
+@dataclass
+class ClassRow:
+    school_class: object
+    counts: dict[str, int]
+    oldest_recommended: object = None
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+def roster_classes(*, user, school, program, term) -> list[ClassRow]:
+    """The school's classes with applications of this program and term, with counts by status."""
+    rows = (
+        Application.objects.visible_to(user)
+        .filter(school=school, program=program, term=term)
+        .order_by()
+        .values("school_class")
+        .annotate(
+            oldest=Min("first_reviewed_at", filter=Q(status=Status.RECOMMENDED)),
+            **{status.value: Count("pk", filter=Q(status=status)) for status in STATUS_COLUMNS},
+        )
+    )
+    rows = list(rows)
+    from aidsys.models import SchoolClass
+
+    classes = SchoolClass.objects.in_bulk([row["school_class"] for row in rows])
+    result = [
+        ClassRow(
+            classes[row["school_class"]],
+            {status.value: row[status.value] for status in STATUS_COLUMNS},
+            row["oldest"],
+        )
+        for row in rows
+    ]
+    result.sort(key=lambda r: (r.school_class.grade, r.school_class.number))
+    return result
+
+
+def open_places(*, school, program, term) -> list[Application]:
+    """Revoked awards whose place has not been taken by a replacement (递补) yet."""
+    replaced = Application.objects.filter(replaces=OuterRef("pk"), status__in=(Status.APPROVED, Status.REVOKED))
+    return list(
+        Application.objects.filter(school=school, program=program, term=term, status=Status.REVOKED)
+        .exclude(Exists(replaced))
+        .select_related("student", "school_class", "revocation__effective_term__school_year")
+        .order_by("revocation__revoked_at", "pk")
+    )
+
+
+def waiting_list(*, user, school, program, term) -> list[Ranked]:
+    """The ranked waiting list for replacements: the school's recommended applications not yet decided.
+
+    The aid office leaves undecided what the quota cannot fund; a rejection is a decision on the
+    merits with its reason, not a place in the queue, so rejected applications are not offered.
+    """
+    applications = with_score_inputs(
+        Application.objects.visible_to(user).filter(
+            school=school, program=program, term=term, status=Status.RECOMMENDED
+        )
+    ).select_related("school_class")
+    return ranked(applications, program=program, term=term)
+
+
+def revocations(*, school, program, term):
+    return (
+        Revocation.objects.filter(application__school=school, application__program=program, application__term=term)
+        .select_related(
+            "application__student", "application__school_class", "effective_term__school_year", "revoked_by"
+        )
+        .order_by("-revoked_at")
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# The school's rosters and the principal's summary
+
+
+@dataclass
+class RosterLine:
+    program: object
+    term: object
+    counts: dict[str, int]
+    signoff: RosterSignoff | None = None
+
+
+def school_rosters(*, user, school) -> list[RosterLine]:
+    """Every program and term the school has applications or a quota for, newest term first."""
+    from aidsys.models import Term
+    from applications.models import AidProgram, Quota
+
+    counts = (
+        Application.objects.visible_to(user)
+        .filter(school=school)
+        .order_by()
+        .values("program", "term")
+        .annotate(**{status.value: Count("pk", filter=Q(status=status)) for status in STATUS_COLUMNS})
+    )
+    lines = {(row["program"], row["term"]): {s.value: row[s.value] for s in STATUS_COLUMNS} for row in counts}
+    for key in Quota.objects.filter(school=school).values_list("program", "term"):
+        lines.setdefault(key, dict.fromkeys((s.value for s in STATUS_COLUMNS), 0))
+    programs = AidProgram.objects.in_bulk({program for program, _ in lines})
+    terms = Term.objects.select_related("school_year").in_bulk({term for _, term in lines})
+    signoffs = {
+        (s.program_id, s.term_id): s for s in RosterSignoff.objects.filter(school=school).select_related("decided_by")
+    }
+    result = [
+        RosterLine(programs[program], terms[term], line_counts, signoffs.get((program, term)))
+        for (program, term), line_counts in lines.items()
+    ]
+    result.sort(key=lambda line: (-line.term.start.toordinal(), line.program.code))
+    return result
+
+
+@dataclass
+class SummaryCell:
+    count: int = 0
+    amount: Decimal = Decimal("0.00")
+
+    def add(self, count: int, amount: Decimal) -> None:
+        self.count += count
+        self.amount += amount
+
+
+@dataclass
+class SignoffSummary:
+    tiers: list[tuple[str, str]]
+    rows: list[tuple[object, list[SummaryCell], SummaryCell, int]]
+    tier_totals: list[SummaryCell]
+    total: SummaryCell
+    waiting: int
+    at_first_review: int
+    revoked: int
+    replacements: int = 0
+
+
+def signoff_summary(*, school, program, term) -> SignoffSummary:
+    """The approved roster by class and tier with counts and amounts, and what is still open, in fixed queries."""
+    from aidsys.models import SchoolClass
+
+    base = Application.objects.filter(school=school, program=program, term=term).order_by()
+    approved = base.filter(status=Status.APPROVED).values("school_class", "approved_tier")
+    approved = approved.annotate(n=Count("pk"), amount=Sum("amount"))
+    waiting = base.filter(status=Status.RECOMMENDED).values("school_class").annotate(n=Count("pk"))
+    waiting_by_class = {row["school_class"]: row["n"] for row in waiting}
+    others = base.aggregate(
+        at_first_review=Count("pk", filter=Q(status__in=AT_FIRST_REVIEW)),
+        revoked=Count("pk", filter=Q(status=Status.REVOKED)),
+        replacements=Count("pk", filter=Q(status=Status.APPROVED, replaces__isnull=False)),
+    )
+    tiers = AWARD_TIERS
+    tier_index = {value: index for index, (value, _label) in enumerate(tiers)}
+    cells: dict[int, list[SummaryCell]] = {}
+    for row in approved:
+        class_cells = cells.setdefault(row["school_class"], [SummaryCell() for _ in tiers])
+        class_cells[tier_index[row["approved_tier"]]].add(row["n"], row["amount"] or Decimal("0.00"))
+    for class_id in waiting_by_class:
+        cells.setdefault(class_id, [SummaryCell() for _ in tiers])
+    classes = SchoolClass.objects.in_bulk(list(cells))
+    rows = []
+    tier_totals = [SummaryCell() for _ in tiers]
+    total = SummaryCell()
+    for class_id in sorted(cells, key=lambda pk: (classes[pk].grade, classes[pk].number)):
+        class_total = SummaryCell()
+        for index, cell in enumerate(cells[class_id]):
+            class_total.add(cell.count, cell.amount)
+            tier_totals[index].add(cell.count, cell.amount)
+        total.add(class_total.count, class_total.amount)
+        rows.append((classes[class_id], cells[class_id], class_total, waiting_by_class.get(class_id, 0)))
+    return SignoffSummary(
+        tiers=tiers,
+        rows=rows,
+        tier_totals=tier_totals,
+        total=total,
+        waiting=sum(waiting_by_class.values()),
+        at_first_review=others["at_first_review"],
+        revoked=others["revoked"],
+        replacements=others["replacements"],
+    )
+
+
+def panel_of(*, school, term) -> ReviewPanel | None:
+    return ReviewPanel.objects.filter(school=school, term=term).prefetch_related("members").first()

@@ -1,0 +1,124 @@
+"""校长审定: the aid office submits the school's roster; the principal signs it or returns it."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from aidsys.services.audit import Action, audit_record
+from aidsys.services.writes import instance_create
+from applications.models import Application, Status
+from reviews import selectors
+from reviews.models import RosterSignoff, SignoffStatus
+from reviews.services.common import InvalidTransition, field_error, lock_roster, require
+
+
+@transaction.atomic
+def roster_submit(*, actor, school, program, term) -> RosterSignoff:
+    """Submit the roster for the principal's sign-off; it is locked from now on.
+
+    Refused while any application is still at the class teachers' first review (submitted or sent
+    back): the roster would be incomplete. Recommended applications the quota could not fund may
+    stay undecided: they are the waiting list for replacements, and the summary shows them.
+    """
+    require(selectors.may_decide(actor, school.pk))
+    signoff = lock_roster(school=school, program=program, term=term)
+    if signoff is not None and signoff.locked:
+        raise InvalidTransition(
+            _("The roster of {program} for {term} is already “{status}”.").format(
+                program=program, term=term, status=signoff.get_status_display()
+            ),
+            code="already_submitted",
+        )
+    applications = Application.objects.filter(school=school, program=program, term=term)
+    at_first_review = applications.filter(status__in=selectors.AT_FIRST_REVIEW).count()
+    if at_first_review:
+        raise ValidationError(
+            ngettext(
+                "{count} application of {program} for {term} is still at the class teacher's first review; "
+                "the roster can be submitted once it has been reviewed.",
+                "{count} applications of {program} for {term} are still at the class teachers' first review; "
+                "the roster can be submitted once they have been reviewed.",
+                at_first_review,
+            ).format(count=at_first_review, program=program, term=term),
+            code="first_review_open",
+        )
+    if not applications.filter(status=Status.APPROVED).exists():
+        raise ValidationError(
+            _("Nothing of {program} for {term} has been approved: there is no roster to sign.").format(
+                program=program, term=term
+            ),
+            code="nothing_approved",
+        )
+    now = timezone.now()
+    if signoff is None:
+        return instance_create(
+            actor=actor,
+            instance=RosterSignoff(
+                school=school,
+                program=program,
+                term=term,
+                status=SignoffStatus.PENDING,
+                submitted_by=actor,
+                submitted_at=now,
+            ),
+        )
+    updated = RosterSignoff.objects.filter(pk=signoff.pk, status=SignoffStatus.RETURNED).update(
+        status=SignoffStatus.PENDING, submitted_by=actor, submitted_at=now
+    )
+    if updated != 1:
+        raise InvalidTransition(_("The roster's sign-off changed meanwhile. Reload the page."), code="signoff_changed")
+    audit_record(
+        actor=actor,
+        action=Action.TRANSITION,
+        target=signoff,
+        changes={"status": [SignoffStatus.RETURNED.value, SignoffStatus.PENDING.value]},
+    )
+    signoff.refresh_from_db()
+    return signoff
+
+
+def _principal_decides(*, actor, signoff: RosterSignoff, to: str, fields: dict, reason: str = "") -> RosterSignoff:
+    require(selectors.may_sign(actor, signoff.school_id))
+    updated = RosterSignoff.objects.filter(pk=signoff.pk, status=SignoffStatus.PENDING).update(
+        status=to, decided_by=actor, decided_at=timezone.now(), **fields
+    )
+    if updated != 1:
+        current = RosterSignoff.objects.filter(pk=signoff.pk).first()
+        raise InvalidTransition(
+            _(
+                "The roster of {program} for {term} is “{status}”, not awaiting sign-off: it has been dealt with "
+                "meanwhile (perhaps by a second click). Reload the page."
+            ).format(program=signoff.program, term=signoff.term, status=current.get_status_display()),
+            code="already_dealt_with",
+        )
+    before_version = signoff.version
+    signoff.refresh_from_db()
+    changes = {"status": [SignoffStatus.PENDING.value, to]}
+    if signoff.version != before_version:
+        changes["version"] = [before_version, signoff.version]
+    audit_record(actor=actor, action=Action.TRANSITION, target=signoff, changes=changes, reason=reason)
+    return signoff
+
+
+@transaction.atomic
+def roster_sign(*, actor, signoff: RosterSignoff) -> RosterSignoff:
+    """Sign the roster: it stays locked, and each signature counts the version up."""
+    return _principal_decides(
+        actor=actor, signoff=signoff, to=SignoffStatus.SIGNED, fields={"version": F("version") + 1, "comment": ""}
+    )
+
+
+@transaction.atomic
+def roster_return(*, actor, signoff: RosterSignoff, comment: str) -> RosterSignoff:
+    """Return the roster to the aid office, which may decide again and submit it anew."""
+    comment = comment.strip()
+    if not comment:
+        raise field_error("comment", _("Say what the aid office should change."), "comment")
+    return _principal_decides(
+        actor=actor, signoff=signoff, to=SignoffStatus.RETURNED, fields={"comment": comment}, reason=comment
+    )

@@ -1,0 +1,142 @@
+"""初审 screens: the class teacher's list of applications to review, and the review of one."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from aidsys.models import SchoolClass
+from aidsys.scope import scope_for
+from applications.models import Application, Status
+from reviews import selectors, services
+from reviews.forms import RecommendForm, ReturnForm
+from reviews.scoring import hardship_score
+from reviews.services.first_review import FIRST_REVIEW_FROM
+from reviews.views.common import add_errors
+
+
+@require_GET
+@login_required
+def first_review_list(request, class_pk):
+    school_class = SchoolClass.objects.select_related("school", "school_year").get_visible_or_404(
+        request.user, pk=class_pk
+    )
+    scope = scope_for(request.user)
+    if not (scope.is_admin or school_class.pk in scope.class_ids):
+        raise PermissionDenied
+    applications = list(selectors.first_review_applications(user=request.user, school_class=school_class))
+    groups = [
+        (_("Awaiting your first review"), Status.SUBMITTED),
+        (_("Sent back by the aid office"), Status.SENT_BACK),
+        (_("Returned for completion"), Status.RETURNED),
+    ]
+    return render(
+        request,
+        "reviews/first_review_list.html",
+        {
+            "school_class": school_class,
+            "groups": [
+                (title, [(a, hardship_score(a)) for a in applications if a.status == status])
+                for title, status in groups
+            ],
+        },
+    )
+
+
+def _first_review_page(request, application, *, recommend_form=None, return_form=None, status=200):
+    visits = selectors.visits_this_year(application)
+    tier = application.recommended_tier or (visits[0].suggested_tier if visits else application.requested_tier)
+    return render(
+        request,
+        "reviews/first_review.html",
+        {
+            "application": application,
+            "student": application.student,
+            "score": hardship_score(application),
+            "visits": visits,
+            "open": application.status in FIRST_REVIEW_FROM,
+            "recommend_form": recommend_form or RecommendForm(initial={"tier": tier}),
+            "return_form": return_form or ReturnForm(),
+        },
+        status=status,
+    )
+
+
+def _application_for_review(request, pk) -> Application:
+    application = selectors.application_for_first_review(user=request.user, pk=pk)
+    if not selectors.may_first_review(request.user, application):
+        raise PermissionDenied
+    return application
+
+
+@require_GET
+@login_required
+def first_review(request, pk):
+    return _first_review_page(request, _application_for_review(request, pk))
+
+
+@require_POST
+@login_required
+def recommend(request, pk):
+    application = _application_for_review(request, pk)
+    form = RecommendForm(request.POST)
+    if form.is_valid():
+        try:
+            services.application_recommend(actor=request.user, application=application, **form.cleaned_data)
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            messages.success(
+                request,
+                _("{student}'s application has been recommended to the aid office.").format(
+                    student=application.student.name
+                ),
+            )
+            return redirect("reviews:first_review_list", class_pk=application.school_class_id)
+    return _first_review_page(request, application, recommend_form=form, status=400)
+
+
+@require_POST
+@login_required
+def return_for_completion(request, pk):
+    application = _application_for_review(request, pk)
+    form = ReturnForm(request.POST)
+    if form.is_valid():
+        try:
+            services.application_return(actor=request.user, application=application, **form.cleaned_data)
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            messages.success(
+                request,
+                _("{student}'s application has been returned to {filer} for completion.").format(
+                    student=application.student.name, filer=application.filed_by.get_full_name()
+                ),
+            )
+            return redirect("reviews:first_review_list", class_pk=application.school_class_id)
+    return _first_review_page(request, application, return_form=form, status=400)
+
+
+@require_GET
+@login_required
+def returned_to_me(request):
+    """The applications the user filed that came back for completion, with what to complete."""
+    applications = (
+        Application.objects.visible_to(request.user)
+        .filter(filed_by=request.user, status=Status.RETURNED)
+        .select_related("student", "program", "term__school_year", "school_class", "first_reviewed_by")
+        .order_by("first_reviewed_at", "pk")
+    )
+    return render(request, "reviews/returned_to_me.html", {"applications": applications})
+
+
+urlpatterns = [
+    path("reviews/classes/<int:class_pk>/first-review/", first_review_list, name="first_review_list"),
+    path("reviews/applications/<int:pk>/first-review/", first_review, name="first_review"),
+    path("reviews/applications/<int:pk>/recommend/", recommend, name="recommend"),
+    path("reviews/applications/<int:pk>/return/", return_for_completion, name="return"),
+    path("reviews/returned/", returned_to_me, name="returned_to_me"),
+]

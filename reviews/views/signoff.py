@@ -1,0 +1,110 @@
+"""校长审定 screens: the aid office submits the roster; the principal reads the summary and signs or returns it."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from reviews import selectors, services
+from reviews.forms import RosterReturnForm
+from reviews.models import RosterSignoff, SignoffStatus
+from reviews.views.common import error_text, require_roster_reader, roster_from_url
+
+
+@require_POST
+@login_required
+def roster_submit(request, school_pk, program_pk, term_pk):
+    school, program, term = roster_from_url(request, school_pk, program_pk, term_pk)
+    if not selectors.may_decide(request.user, school.pk):
+        raise PermissionDenied
+    try:
+        services.roster_submit(actor=request.user, school=school, program=program, term=term)
+    except ValidationError as error:
+        messages.error(request, error_text(error))
+    else:
+        messages.success(request, _("The roster has been submitted to the principal for sign-off."))
+    return redirect("reviews:roster", school.pk, program.pk, term.pk)
+
+
+def _signoff_page(request, school, program, term, *, return_form=None, status=200):
+    signoff = selectors.signoff_of(school=school, program=program, term=term)
+    return render(
+        request,
+        "reviews/signoff.html",
+        {
+            "school": school,
+            "program": program,
+            "term": term,
+            "signoff": signoff,
+            "summary": selectors.signoff_summary(school=school, program=program, term=term),
+            "may_sign": selectors.may_sign(request.user, school.pk)
+            and signoff is not None
+            and signoff.status == SignoffStatus.PENDING,
+            "return_form": return_form or RosterReturnForm(),
+        },
+        status=status,
+    )
+
+
+@require_GET
+@login_required
+def signoff(request, school_pk, program_pk, term_pk):
+    school, program, term = roster_from_url(request, school_pk, program_pk, term_pk)
+    require_roster_reader(request, school)
+    return _signoff_page(request, school, program, term)
+
+
+def _signoff_for_principal(request, pk) -> RosterSignoff:
+    signoff = RosterSignoff.objects.select_related("school__county", "program", "term__school_year").get_visible_or_404(
+        request.user, pk=pk
+    )
+    if not selectors.may_sign(request.user, signoff.school_id):
+        raise PermissionDenied
+    return signoff
+
+
+@require_POST
+@login_required
+def signoff_sign(request, pk):
+    signoff = _signoff_for_principal(request, pk)
+    try:
+        services.roster_sign(actor=request.user, signoff=signoff)
+    except ValidationError as error:
+        messages.error(request, error_text(error))
+    else:
+        messages.success(
+            request,
+            _("The roster of {program} for {term} has been signed (version {version}).").format(
+                program=signoff.program, term=signoff.term, version=signoff.version
+            ),
+        )
+    return redirect("reviews:signoff", signoff.school_id, signoff.program_id, signoff.term_id)
+
+
+@require_POST
+@login_required
+def signoff_return(request, pk):
+    signoff = _signoff_for_principal(request, pk)
+    form = RosterReturnForm(request.POST)
+    if form.is_valid():
+        try:
+            services.roster_return(actor=request.user, signoff=signoff, comment=form.cleaned_data["comment"])
+        except ValidationError as error:
+            messages.error(request, error_text(error))
+        else:
+            messages.success(request, _("The roster has been returned to the aid office."))
+        return redirect("reviews:signoff", signoff.school_id, signoff.program_id, signoff.term_id)
+    return _signoff_page(request, signoff.school, signoff.program, signoff.term, return_form=form, status=400)
+
+
+ROSTER = "reviews/schools/<int:school_pk>/<int:program_pk>/<int:term_pk>/"
+
+urlpatterns = [
+    path(ROSTER + "submit/", roster_submit, name="roster_submit"),
+    path(ROSTER + "signoff/", signoff, name="signoff"),
+    path("reviews/signoffs/<int:pk>/sign/", signoff_sign, name="signoff_sign"),
+    path("reviews/signoffs/<int:pk>/return/", signoff_return, name="signoff_return"),
+]

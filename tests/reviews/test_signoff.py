@@ -1,0 +1,139 @@
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from aidsys.models import AuditEvent
+from reviews.models import RosterSignoff
+from reviews.services import InvalidTransition, roster_return, roster_sign, roster_submit
+from tests.reviews.conftest import approved, recommended, submitted
+
+
+def submit(cast, program, actor=None):
+    return roster_submit(actor=actor or cast.li, school=cast.school, program=program, term=cast.term)
+
+
+def signoff_page(cast, program):
+    return f"/reviews/schools/{cast.school.pk}/{program.pk}/{cast.term.pk}/signoff/"
+
+
+class TestSubmit:
+    def test_the_aid_office_submits_and_the_roster_is_pending(self, cast, program):
+        approved(cast, program)
+        signoff = submit(cast, program)
+        assert (signoff.status, signoff.version, signoff.submitted_by) == ("pending", 0, cast.li)
+        assert AuditEvent.objects.for_object(signoff).get().action == AuditEvent.Action.CREATE
+
+    @pytest.mark.parametrize("status", ["submitted", "sent_back"])
+    def test_it_is_refused_while_first_review_is_open(self, cast, program, status):
+        approved(cast, program)
+        submitted(cast, program, status=status)
+        with pytest.raises(ValidationError) as refused:
+            submit(cast, program)
+        assert refused.value.code == "first_review_open"
+        assert not RosterSignoff.objects.exists()
+
+    def test_recommended_applications_left_over_stay_as_the_waiting_list(self, cast, program):
+        approved(cast, program)
+        recommended(cast, program)
+        submitted(cast, program, status="returned")
+        assert submit(cast, program).status == "pending"
+
+    def test_nothing_approved_nothing_to_sign(self, cast, program):
+        recommended(cast, program)
+        with pytest.raises(ValidationError) as refused:
+            submit(cast, program)
+        assert refused.value.code == "nothing_approved"
+
+    def test_a_second_submission_is_refused(self, cast, program):
+        approved(cast, program)
+        submit(cast, program)
+        with pytest.raises(InvalidTransition):
+            submit(cast, program)
+
+    def test_only_the_aid_office_submits(self, cast, program):
+        approved(cast, program)
+        with pytest.raises(PermissionDenied):
+            submit(cast, program, actor=cast.zhang)
+
+
+class TestSignAndReturn:
+    def test_the_principal_signs_and_the_version_counts_up(self, cast, program):
+        approved(cast, program)
+        signoff = roster_sign(actor=cast.zhang, signoff=submit(cast, program))
+        assert (signoff.status, signoff.version, signoff.decided_by) == ("signed", 1, cast.zhang)
+        event = AuditEvent.objects.for_object(signoff).order_by("pk").last()
+        assert event.changes == {"status": ["pending", "signed"], "version": [0, 1]}
+        assert signoff.locked
+
+    def test_a_double_click_on_sign_is_refused_and_signs_once(self, cast, program):
+        approved(cast, program)
+        signoff = submit(cast, program)
+        stale = RosterSignoff.objects.get(pk=signoff.pk)
+        roster_sign(actor=cast.zhang, signoff=signoff)
+        with pytest.raises(InvalidTransition) as refused:
+            roster_sign(actor=cast.zhang, signoff=stale)
+        assert refused.value.code == "already_dealt_with"
+        assert RosterSignoff.objects.get().version == 1
+
+    def test_a_return_needs_a_comment_and_lets_the_aid_office_decide_and_submit_again(self, cast, program, quota):
+        approved(cast, program)
+        signoff = submit(cast, program)
+        with pytest.raises(ValidationError):
+            roster_return(actor=cast.zhang, signoff=signoff, comment="")
+        roster_return(actor=cast.zhang, signoff=signoff, comment="三(2)班名单请复核")
+        assert signoff.status == "returned" and not signoff.locked
+        again = submit(cast, program)
+        assert again.pk == signoff.pk and again.status == "pending"
+
+    @pytest.mark.parametrize("who", ["li", "wang", "zhao"])
+    def test_only_the_principal_signs(self, cast, program, who):
+        approved(cast, program)
+        signoff = submit(cast, program)
+        with pytest.raises(PermissionDenied):
+            roster_sign(actor=getattr(cast, who), signoff=signoff)
+
+
+class TestSignoffPage:
+    def test_the_summary_shows_classes_and_tiers_with_counts_and_amounts(self, cast, program, client_for):
+        approved(cast, program, tier="especially_difficult", amount="750.00")
+        approved(cast, program, tier="difficult", amount="625.00")
+        approved(cast, program, tier="difficult", amount="625.00", school_class=cast.class_2)
+        recommended(cast, program)
+        submit(cast, program)
+        response = client_for(cast.zhang).get(signoff_page(cast, program))
+        summary = response.context["summary"]
+        assert summary.total.count == 3 and summary.total.amount == Decimal("2000.00")
+        first = summary.rows[0]
+        assert first[0] == cast.class_1 and first[2].count == 2 and first[2].amount == Decimal("1375.00")
+        assert first[3] == 1 and summary.waiting == 1
+        html = response.content.decode()
+        assert 'data-testid="total-amount">2000.00<' in html
+        assert "/sign/" in html
+
+    def test_the_aid_office_reads_it_without_the_signature(self, cast, program, client_for):
+        approved(cast, program)
+        submit(cast, program)
+        html = client_for(cast.li).get(signoff_page(cast, program)).content.decode()
+        assert "/sign/" not in html
+
+    def test_sign_and_return_through_the_page(self, cast, program, client_for):
+        approved(cast, program)
+        signoff = submit(cast, program)
+        client = client_for(cast.zhang)
+        response = client.post(f"/reviews/signoffs/{signoff.pk}/return/", {"comment": ""})
+        assert response.status_code == 400
+        client.post(f"/reviews/signoffs/{signoff.pk}/return/", {"comment": "请复核"})
+        assert RosterSignoff.objects.get().status == "returned"
+        client_for(cast.li).post(f"/reviews/schools/{cast.school.pk}/{program.pk}/{cast.term.pk}/submit/")
+        client = client_for(cast.zhang)
+        client.post(f"/reviews/signoffs/{signoff.pk}/sign/")
+        assert RosterSignoff.objects.get().status == "signed"
+
+    def test_a_refused_submission_is_shown_on_the_roster_page(self, cast, program, client_for):
+        submitted(cast, program)
+        approved(cast, program)
+        response = client_for(cast.li).post(
+            f"/reviews/schools/{cast.school.pk}/{program.pk}/{cast.term.pk}/submit/", follow=True
+        )
+        assert "1" in response.content.decode() and not RosterSignoff.objects.exists()
