@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from aidsys.pdf import render_pdf
 from aidsys.services.audit import Action, audit_record
 from aidsys.services.writes import instance_create, instance_delete, instance_update
 from reviews import selectors
@@ -36,6 +37,8 @@ def panel_member_remove(*, actor, member: ReviewPanelMember) -> None:
     instance_delete(actor=actor, instance=member)
 
 
-def panel_print(*, actor, panel: ReviewPanel) -> None:
-    """Printing the panel's record is an audit event (DESIGN.md §5)."""
+def panel_print(*, actor, panel: ReviewPanel) -> bytes:
+    """The panel's record as an A4 PDF to sign; printing is an audit event (DESIGN.md §5)."""
+    content = render_pdf("reviews/pdf/panel.html", {"panel": panel, "members": list(panel.members.all())})
     audit_record(actor=actor, action=Action.PRINT, target=panel)
+    return content

@@ -3,10 +3,11 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from aidsys.models import School, Term
 from reviews import selectors, services
@@ -92,14 +93,16 @@ def panel_member_remove(request, pk, member_pk):
     return redirect("reviews:panel", found.school_id, found.term_id)
 
 
-@require_GET
+@require_POST
 @login_required
 def panel_print(request, pk):
-    """The panel's record to print and sign; printing is an audit event."""
+    """The panel's record as a PDF to print and sign; printing is an audit event, hence a POST."""
     found = ReviewPanel.objects.select_related("school", "term__school_year").get_visible_or_404(request.user, pk=pk)
     require_roster_reader(request, found.school)
-    services.panel_print(actor=request.user, panel=found)
-    return render(request, "reviews/panel_print.html", {"panel": found, "members": found.members.all()})
+    response = HttpResponse(services.panel_print(actor=request.user, panel=found), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="review-panel-{found.pk}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 urlpatterns = [

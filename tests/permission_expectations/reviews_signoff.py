@@ -79,7 +79,9 @@ EXPECTATIONS: dict[str, Expect] = {
         data=lambda c: {"name": "李老师", "role": "aid_office"},
     ),
     "reviews:panel_member_remove": Expect(only(DECIDERS, 302, outsider=404), method="post", kwargs=_member),
-    "reviews:panel_print": Expect(only(READERS, 200, outsider=404), kwargs=lambda c: {"pk": panel(c).pk}),
+    "reviews:panel_print": Expect(
+        only(READERS, 200, outsider=404), method="post", kwargs=lambda c: {"pk": panel(c).pk}
+    ),
 }
 
 for model_name, sample in (("reviewpanel", panel), ("rostersignoff", signoff), ("revocation", _revocation)):

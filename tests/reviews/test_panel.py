@@ -1,3 +1,5 @@
+import re
+import subprocess
 from datetime import date
 
 import pytest
@@ -6,6 +8,13 @@ from django.core.exceptions import PermissionDenied
 from aidsys.models import AuditEvent
 from reviews.models import ReviewPanel
 from reviews.services import panel_member_add, panel_member_remove, panel_save
+
+
+def text_of(pdf: bytes) -> str:
+    """The PDF's text as pdftotext reads it, without white space (a line may break anywhere)."""
+    return re.sub(
+        r"\s+", "", subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
+    )
 
 
 def panel_url(cast):
@@ -40,8 +49,10 @@ class TestPanel:
         client.post(members, {"name": "王家长", "role": "parent"})
         html = client_for(cast.zhang).get(panel_url(cast)).content.decode()
         assert "李老师" in html and "王家长" in html and "/members/" not in html
-        printed = client_for(cast.zhang).get(f"/reviews/panels/{panel.pk}/print/").content.decode()
-        assert "资助专干" in printed and "王家长" in printed
+        response = client_for(cast.zhang).post(f"/reviews/panels/{panel.pk}/print/")
+        assert response["Content-Type"] == "application/pdf"
+        printed = text_of(response.content)
+        assert "资助专干" in printed and "王家长" in printed and "青山县实验小学" in printed
         event = AuditEvent.objects.filter(action=AuditEvent.Action.PRINT).get()
         assert event.actor == cast.zhang and event.object_id == str(panel.pk)
 
@@ -49,6 +60,7 @@ class TestPanel:
         panel = panel_save(actor=cast.li, school=cast.school, term=cast.term, formed_on=date(2026, 9, 25))
         assert client_for(cast.wang).get(panel_url(cast)).status_code == 403
         assert client_for(cast.outsider).get(panel_url(cast)).status_code == 404
-        assert client_for(cast.outsider).get(f"/reviews/panels/{panel.pk}/print/").status_code == 404
+        assert client_for(cast.outsider).post(f"/reviews/panels/{panel.pk}/print/").status_code == 404
+        assert client_for(cast.wang).post(f"/reviews/panels/{panel.pk}/print/").status_code == 403
         assert client_for(cast.zhang).post(f"/reviews/panels/{panel.pk}/members/", {"name": "x"}).status_code == 403
         assert not AuditEvent.objects.filter(action=AuditEvent.Action.PRINT).exists()
