@@ -1,8 +1,9 @@
-from reviews.views import first_review, panel, revocation, second_review, signoff
+from reviews.views import first_review, index, panel, revocation, second_review, signoff
 
 app_name = "reviews"
 
 urlpatterns = [
+    *index.urlpatterns,
     *first_review.urlpatterns,
     *second_review.urlpatterns,
     *signoff.urlpatterns,

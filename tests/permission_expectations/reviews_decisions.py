@@ -95,6 +95,7 @@ EXPECTATIONS: dict[str, Expect] = {
     ),
     "reviews:return": Expect(FIRST_POST, method="post", kwargs=_pk("submitted"), data=lambda c: {"comment": "缺材料"}),
     "reviews:returned_to_me": Expect(everyone(200)),
+    "reviews:index": Expect(everyone(200)),
     "reviews:school_reviews": Expect(READ, kwargs=lambda c: {"school_pk": c.school.pk}),
     "reviews:roster": Expect(READ, kwargs=roster_kwargs),
     "reviews:class_review": Expect(READ, kwargs=lambda c: roster_kwargs(c) | {"class_pk": c.class_1.pk}),

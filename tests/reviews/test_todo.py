@@ -63,3 +63,17 @@ class TestTodo:
         submitted(cast, program, submitted_at=timezone.now() - 9 * DAYS)
         html = client_for(cast.wang).get("/").content.decode()
         assert "/first-review/" in html and "list-group-item-warning" in html
+
+
+class TestReviewsIndex:
+    def test_each_role_finds_where_its_reviews_start(self, cast, program, client_for):
+        submitted(cast, program)
+        recommended(cast, program, school_class=cast.class_2)
+        html = client_for(cast.wang).get("/reviews/").content.decode()
+        assert f"/reviews/classes/{cast.class_1.pk}/first-review/" in html and "/reviews/schools/" not in html
+        html = client_for(cast.li).get("/reviews/").content.decode()
+        assert f"/reviews/schools/{cast.school.pk}/" in html and "first-review" not in html
+        html = client_for(cast.zhao).get("/reviews/").content.decode()
+        assert f"/reviews/schools/{cast.sibling_school.pk}/" in html
+        html = client_for(cast.outsider).get("/reviews/").content.decode()
+        assert "/reviews/schools/" not in html and f"/reviews/classes/{cast.other_class.pk}/" in html
