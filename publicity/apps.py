@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class PublicityConfig(AppConfig):
     name = "publicity"
     verbose_name = _("Public notices")
+
+    def ready(self):
+        from aidsys.todo import register_todo_provider
+        from publicity.todo import aid_office_notices_todo, county_reports_todo
+
+        register_todo_provider(aid_office_notices_todo)
+        register_todo_provider(county_reports_todo)

@@ -88,6 +88,12 @@ class PublicNotice(models.Model):
                 | Q(kind=NoticeKind.SUPPLEMENTARY, supplements__isnull=False),
                 name="supplementary_notice_names_its_original",
             ),
+            # A signed roster is noticed once: a new notice needs a new signature.
+            models.UniqueConstraint(
+                fields=["signoff", "signoff_version"],
+                condition=Q(kind=NoticeKind.ORIGINAL),
+                name="one_original_notice_per_signed_version",
+            ),
         ]
 
     def __str__(self):
@@ -98,6 +104,11 @@ class PublicNotice(models.Model):
 
     def get_public_url(self):
         return reverse("publicity:public_notice", args=[self.token])
+
+    @property
+    def place_labels(self) -> str:
+        labels = dict(Place.choices)
+        return "、".join(str(labels[place]) for place in self.places if place in labels)
 
 
 class EntryChange(models.TextChoices):

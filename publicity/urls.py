@@ -1,5 +1,9 @@
-from django.urls import path  # noqa: F401
+from publicity.views import county, notices, public
 
 app_name = "publicity"
 
-urlpatterns = []
+urlpatterns = [
+    *notices.urlpatterns,
+    *public.urlpatterns,
+    *county.urlpatterns,
+]

@@ -16,6 +16,7 @@ from students.models import (
     HomeVisitPhoto,
     Household,
     HouseholdMember,
+    Identification,
     OfficialList,
     SpecialGroupFlag,
     Student,
@@ -170,3 +171,44 @@ def sensitive_reveal(*, actor, student: Student, field: str) -> str:
         changes={"field": [None, field]},
     )
     return privacy.full_value(student, field)
+
+
+@transaction.atomic
+def identification_set(*, actor, student: Student, school_year, tier: str, decided_on, basis: str) -> Identification:
+    """认定: the student's tier for the school year, created or changed; the event keeps before and after."""
+    data = {"tier": tier, "decided_on": decided_on, "decided_by": actor, "basis": basis[:200]}
+    existing = Identification.objects.select_for_update().filter(student=student, school_year=school_year).first()
+    if existing is None:
+        return instance_create(actor=actor, instance=Identification(student=student, school_year=school_year, **data))
+    instance_update(actor=actor, instance=existing, data=data)
+    return existing
+
+
+@transaction.atomic
+def identifications_set(*, actor, school_year, tiers: dict[Student, str], decided_on, basis: str) -> None:
+    """`identification_set` for many students at once (a closed notice): the new ones in one batch."""
+    existing = {
+        identification.student_id: identification
+        for identification in Identification.objects.select_for_update().filter(
+            school_year=school_year, student__in=[student.pk for student in tiers]
+        )
+    }
+    new = []
+    for student, tier in tiers.items():
+        if student.pk in existing:
+            identification_set(
+                actor=actor, student=student, school_year=school_year, tier=tier, decided_on=decided_on, basis=basis
+            )
+        else:
+            new.append(
+                Identification(
+                    student=student,
+                    school_year=school_year,
+                    tier=tier,
+                    decided_on=decided_on,
+                    decided_by=actor,
+                    basis=basis[:200],
+                )
+            )
+    if new:
+        instances_create(actor=actor, instances=new)

@@ -87,6 +87,9 @@ def student_detail(request, pk):
     members = list(household.members.all())
     school_year = _school_year_of(student.school)
     history = list(object_history(obj=student)) + list(object_history(obj=household))
+    # The identified tier's changes (a closed notice sets it) belong to the student's history too.
+    for identification in student.identifications.all():
+        history += list(object_history(obj=identification))
     return render(
         request,
         "students/student_detail.html",

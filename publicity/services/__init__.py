@@ -1,0 +1,1 @@
+"""Writes of the publicity app, one module per area: notices, objections, reports to the county."""

@@ -1,0 +1,377 @@
+"""公示: a notice made from a signed roster, published, printed, and closed once its period has passed."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from aidsys import cn
+from aidsys.pdf import render_pdf
+from aidsys.services.audit import Action, audit_record
+from aidsys.services.writes import instance_create, instance_update, instances_create
+from applications.models import Application, Status
+from publicity import selectors
+from publicity.models import NoticeEntry, NoticeKind, NoticeStatus, Place, PublicNotice, RosterReport
+from publicity.pdf import notice_sheet_context
+from publicity.services.reports import roster_report
+from reviews.models import RosterSignoff, SignoffStatus
+from students.models import Tier
+from students.services import identifications_set
+
+# A notice runs at least the county's number of working days; this bounds a typing slip.
+MAX_WORKING_DAYS = 30
+
+
+class InvalidTransition(ValidationError):
+    """The notice is no longer in the state the action starts from: someone (or a second click) was first."""
+
+
+def _require(allowed: bool) -> None:
+    if not allowed:
+        raise PermissionDenied
+
+
+def next_working_day(today: date | None = None) -> date:
+    """The default first day of a notice: the working day after today."""
+    today = today or timezone.localdate()
+    return cn.working_period(today + timedelta(days=1), 1).end
+
+
+def notice_period(*, county, start_date: date, working_days: int) -> cn.WorkingPeriod:
+    """The period of a notice in `county`: at least the county's working days (DESIGN.md §4)."""
+    if working_days < county.notice_working_days:
+        message = _("A notice in {county} runs at least {days} working days; {given} is too few.")
+        raise ValidationError(
+            {
+                "working_days": ValidationError(
+                    message.format(county=county, days=county.notice_working_days, given=working_days),
+                    code="period_too_short",
+                )
+            }
+        )
+    if working_days > MAX_WORKING_DAYS:
+        message = _("A notice runs at most {days} working days; {given} is too many.")
+        raise ValidationError(
+            {
+                "working_days": ValidationError(
+                    message.format(days=MAX_WORKING_DAYS, given=working_days), code="period_too_long"
+                )
+            }
+        )
+    return cn.working_period(start_date, working_days)
+
+
+def _check_places(places: list[str]) -> list[str]:
+    chosen = [place for place in Place.values if place in set(places)]
+    if not chosen or len(chosen) != len(set(places)):
+        message = _("Choose at least one place where the notice is posted.")
+        raise ValidationError({"places": ValidationError(message, code="places")})
+    return chosen
+
+
+def _entries_for(notice: PublicNotice, applications: list[Application]) -> list[NoticeEntry]:
+    """The notice's lines, in the project's language: only what a notice may show (DESIGN.md §4)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return [
+            NoticeEntry(
+                notice=notice,
+                position=position,
+                application=application,
+                name=application.student.name,
+                class_name=application.school_class.name,
+                tier=application.approved_tier,
+                tier_label=str(Tier(application.approved_tier).label),
+                program_name=notice.program.name,
+                amount=application.amount if notice.show_amounts else None,
+            )
+            for position, application in enumerate(applications, start=1)
+        ]
+
+
+@transaction.atomic
+def notice_create(
+    *,
+    actor,
+    signoff: RosterSignoff,
+    start_date: date,
+    working_days: int,
+    places: list[str],
+    contact_office: str,
+    contact_phone: str,
+) -> PublicNotice:
+    """A draft notice of the signed roster: its approved applications, frozen as the notice's lines.
+
+    Lines run by class, then by the pinyin of the name. One original notice per signed version.
+    """
+    _require(selectors.may_manage_notices(actor, signoff.school_id))
+    signoff = (
+        RosterSignoff.objects.select_for_update(of=("self",))
+        .select_related("school__county", "program", "term")
+        .get(pk=signoff.pk)
+    )
+    if signoff.status != SignoffStatus.SIGNED:
+        raise ValidationError(
+            _("The roster of {program} for {term} is “{status}”: only a signed roster is noticed.").format(
+                program=signoff.program, term=signoff.term, status=signoff.get_status_display()
+            ),
+            code="roster_not_signed",
+        )
+    if PublicNotice.objects.filter(signoff=signoff, signoff_version=signoff.version, kind=NoticeKind.ORIGINAL).exists():
+        raise ValidationError(
+            _("Version {version} of the roster of {program} for {term} already has its notice.").format(
+                version=signoff.version, program=signoff.program, term=signoff.term
+            ),
+            code="already_noticed",
+        )
+    period = notice_period(county=signoff.school.county, start_date=start_date, working_days=working_days)
+    applications = list(
+        Application.objects.filter(
+            school=signoff.school, program=signoff.program, term=signoff.term, status=Status.APPROVED
+        )
+        .select_related("student", "school_class")
+        .order_by("school_class__grade", "school_class__number", "student__name_pinyin", "pk")
+    )
+    if not applications:
+        raise ValidationError(
+            _("The signed roster of {program} for {term} has no approved application to notice.").format(
+                program=signoff.program, term=signoff.term
+            ),
+            code="nothing_approved",
+        )
+    notice = instance_create(
+        actor=actor,
+        instance=PublicNotice(
+            school=signoff.school,
+            program=signoff.program,
+            term=signoff.term,
+            signoff=signoff,
+            signoff_version=signoff.version,
+            kind=NoticeKind.ORIGINAL,
+            start_date=period.start,
+            working_days=working_days,
+            end_date=period.end,
+            fallback_years=list(period.fallback_years),
+            places=_check_places(places),
+            contact_office=contact_office.strip(),
+            contact_phone=contact_phone.strip(),
+            show_amounts=signoff.program.notice_shows_amount,
+            created_by=actor,
+            created_at=timezone.now(),
+        ),
+    )
+    instances_create(actor=actor, instances=_entries_for(notice, applications), school=signoff.school)
+    return notice
+
+
+def _locked_notice(notice: PublicNotice) -> PublicNotice:
+    return (
+        PublicNotice.objects.select_for_update(of=("self",))
+        .select_related("school__county", "program", "term__school_year", "signoff")
+        .get(pk=notice.pk)
+    )
+
+
+def _not_in(notice: PublicNotice, expected: str) -> InvalidTransition:
+    return InvalidTransition(
+        _(
+            "The notice of {program} for {term} is “{status}”, not “{expected}”: it has been dealt with meanwhile "
+            "(perhaps by a second click). Reload the page."
+        ).format(
+            program=notice.program,
+            term=notice.term,
+            status=notice.get_status_display(),
+            expected=NoticeStatus(expected).label,
+        ),
+        code="notice_changed",
+    )
+
+
+@transaction.atomic
+def notice_update(
+    *,
+    actor,
+    notice: PublicNotice,
+    start_date: date,
+    working_days: int,
+    places: list[str],
+    contact_office: str,
+    contact_phone: str,
+) -> dict:
+    """Change a draft's period, places and contact; the lines stay as they were taken."""
+    _require(selectors.may_manage_notices(actor, notice.school_id))
+    stored = _locked_notice(notice)
+    if stored.status != NoticeStatus.DRAFT:
+        raise _not_in(stored, NoticeStatus.DRAFT)
+    period = notice_period(county=stored.school.county, start_date=start_date, working_days=working_days)
+    return instance_update(
+        actor=actor,
+        instance=stored,
+        data={
+            "start_date": period.start,
+            "working_days": working_days,
+            "end_date": period.end,
+            "fallback_years": list(period.fallback_years),
+            "places": _check_places(places),
+            "contact_office": contact_office.strip(),
+            "contact_phone": contact_phone.strip(),
+        },
+    )
+
+
+@transaction.atomic
+def notice_publish(*, actor, notice: PublicNotice) -> PublicNotice:
+    """Publish a draft: its public page shows from the first day to the last (DESIGN.md §4)."""
+    _require(selectors.may_manage_notices(actor, notice.school_id))
+    stored = _locked_notice(notice)
+    if stored.kind == NoticeKind.ORIGINAL:
+        signoff = RosterSignoff.objects.select_for_update().get(pk=stored.signoff_id)
+        if signoff.status != SignoffStatus.SIGNED or signoff.version != stored.signoff_version:
+            raise ValidationError(
+                _(
+                    "The roster of {program} for {term} has changed since this notice was drafted from its signed "
+                    "version {version}; a new notice is made once the principal signs it again."
+                ).format(program=stored.program, term=stored.term, version=stored.signoff_version),
+                code="roster_changed",
+            )
+    now = timezone.now()
+    updated = PublicNotice.objects.filter(pk=stored.pk, status=NoticeStatus.DRAFT).update(
+        status=NoticeStatus.PUBLISHED, published_by=actor, published_at=now
+    )
+    if updated != 1:
+        raise _not_in(stored, NoticeStatus.DRAFT)
+    audit_record(
+        actor=actor,
+        action=Action.TRANSITION,
+        target=stored,
+        changes={"status": [NoticeStatus.DRAFT.value, NoticeStatus.PUBLISHED.value]},
+    )
+    stored.refresh_from_db()
+    return stored
+
+
+def notice_print(*, actor, notice: PublicNotice, public_url: str) -> bytes:
+    """The notice sheet as a PDF (publicity/pdf.py); each printing is an audit event."""
+    _require(selectors.may_print_notice(actor, notice.school_id))
+    if notice.status == NoticeStatus.DRAFT:
+        raise ValidationError(
+            _("Publish the notice before printing it: a printed draft could be posted by mistake."), code="draft"
+        )
+    content = render_pdf("publicity/pdf/notice.html", notice_sheet_context(notice=notice, public_url=public_url))
+    audit_record(actor=actor, action=Action.PRINT, target=notice, changes={"document": [None, "notice_sheet"]})
+    return content
+
+
+def effective_entries(notices: list[PublicNotice]) -> list[NoticeEntry]:
+    """The roster as noticed in the end: the original's lines with the supplementary notices' changes.
+
+    Lines are keyed by their application; a removed line drops out, a changed or added one wins.
+    """
+    by_application: dict[int, NoticeEntry] = {}
+    ordered = sorted(notices, key=lambda n: (n.kind != NoticeKind.ORIGINAL, n.pk))
+    entries = (
+        NoticeEntry.objects.filter(notice__in=[n.pk for n in notices])
+        .select_related("application__student__school", "application__school_class")
+        .order_by("position")
+    )
+    per_notice: dict[int, list[NoticeEntry]] = {}
+    for entry in entries:
+        per_notice.setdefault(entry.notice_id, []).append(entry)
+    for notice in ordered:
+        for entry in per_notice.get(notice.pk, []):
+            if entry.change == "removed":
+                by_application.pop(entry.application_id, None)
+            else:
+                by_application[entry.application_id] = entry
+    return list(by_application.values())
+
+
+def _refuse_to_close(notice: PublicNotice, family: list[PublicNotice], today: date) -> None:
+    if today <= notice.end_date:
+        raise ValidationError(
+            _("The notice runs until {end}; it can be closed from {next} on.").format(
+                end=notice.end_date.isoformat(), next=(notice.end_date + timedelta(days=1)).isoformat()
+            ),
+            code="still_running",
+        )
+    unfinished = [
+        other
+        for other in family
+        if other.pk != notice.pk
+        and (other.status == NoticeStatus.DRAFT or (other.status == NoticeStatus.PUBLISHED and today <= other.end_date))
+    ]
+    if unfinished:
+        other = unfinished[0]
+        raise ValidationError(
+            _("The supplementary notice is “{status}” and runs until {end}; the notice closes after it.").format(
+                status=other.get_status_display(), end=other.end_date.isoformat()
+            ),
+            code="supplementary_running",
+        )
+    still_open = selectors.open_objections(notices=family)
+    if still_open:
+        raise ValidationError(
+            ngettext(
+                "{count} objection is still open ({numbers}): answer it before the notice closes.",
+                "{count} objections are still open ({numbers}): answer them before the notice closes.",
+                len(still_open),
+            ).format(count=len(still_open), numbers="、".join(o.tracking_number for o in still_open)),
+            code="objections_open",
+        )
+
+
+@transaction.atomic
+def notice_close(*, actor, notice: PublicNotice) -> RosterReport:
+    """Close a notice whose period has passed with no objection open (with its supplementary notices).
+
+    The lines are confirmed, each student's tier becomes the identified tier (认定) of the school
+    year in the registry, and the roster is archived and reported to the county.
+    """
+    _require(selectors.may_manage_notices(actor, notice.school_id))
+    stored = _locked_notice(notice)
+    if stored.kind != NoticeKind.ORIGINAL:
+        raise ValidationError(
+            _("A supplementary notice closes together with the notice it supplements."), code="supplementary"
+        )
+    if stored.status != NoticeStatus.PUBLISHED:
+        raise _not_in(stored, NoticeStatus.PUBLISHED)
+    supplements = list(PublicNotice.objects.select_for_update().filter(supplements=stored).order_by("pk"))
+    family = [stored, *supplements]
+    today = timezone.localdate()
+    _refuse_to_close(stored, family, today)
+    entries = effective_entries(family)
+    # What the trail keeps is data in the project's language, whatever the actor's screen shows.
+    with translation.override(settings.LANGUAGE_CODE):
+        confirmed = _("{count} lines confirmed").format(count=len(entries))
+        basis = _("No objection to the public notice: {notice}").format(notice=stored)
+    now = timezone.now()
+    for member in family:
+        if member.status == NoticeStatus.CLOSED:
+            continue
+        updated = PublicNotice.objects.filter(pk=member.pk, status=NoticeStatus.PUBLISHED).update(
+            status=NoticeStatus.CLOSED, closed_by=actor, closed_at=now
+        )
+        if updated != 1:
+            raise _not_in(member, NoticeStatus.PUBLISHED)
+        audit_record(
+            actor=actor,
+            action=Action.TRANSITION,
+            target=member,
+            changes={"status": [NoticeStatus.PUBLISHED.value, NoticeStatus.CLOSED.value]},
+            reason=confirmed if member is stored else "",
+        )
+    NoticeEntry.objects.filter(pk__in=[entry.pk for entry in entries]).update(confirmed=True)
+    identifications_set(
+        actor=actor,
+        school_year=stored.term.school_year,
+        tiers={entry.application.student: entry.tier for entry in entries},
+        decided_on=today,
+        basis=basis,
+    )
+    stored.refresh_from_db()
+    return roster_report(actor=actor, notice=stored, entries=entries)

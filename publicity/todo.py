@@ -1,0 +1,77 @@
+"""What the notices put on the 待办: rosters to notice and notices to close (aid office), reports to decide (county).
+
+Each provider reads the user's own roles: an administrator, who sees everything, is not everybody's to-do.
+"""
+
+from django.db.models import Count, Exists, Min, OuterRef
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from aidsys.models import Role
+from aidsys.scope import scope_for
+from aidsys.todo import TodoItem
+from publicity.models import NoticeKind, NoticeStatus, PublicNotice, ReportStatus, RosterReport
+from reviews.models import RosterSignoff, SignoffStatus
+
+
+def aid_office_notices_todo(user) -> list[TodoItem]:
+    schools = scope_for(user).aid_office_school_ids
+    if not schools:
+        return []
+    items = []
+    noticed = PublicNotice.objects.filter(
+        signoff=OuterRef("pk"), signoff_version=OuterRef("version"), kind=NoticeKind.ORIGINAL
+    )
+    waiting = (
+        RosterSignoff.objects.filter(school_id__in=schools, status=SignoffStatus.SIGNED)
+        .exclude(Exists(noticed))
+        .aggregate(count=Count("pk"), oldest=Min("decided_at"))
+    )
+    if waiting["count"]:
+        items.append(
+            TodoItem(
+                role=Role.AID_OFFICE,
+                title=_("Signed rosters waiting for their public notice"),
+                count=waiting["count"],
+                url=reverse("publicity:notice_index"),
+                oldest=waiting["oldest"],
+            )
+        )
+    ended = PublicNotice.objects.filter(
+        school_id__in=schools,
+        kind=NoticeKind.ORIGINAL,
+        status=NoticeStatus.PUBLISHED,
+        end_date__lt=timezone.localdate(),
+    ).aggregate(count=Count("pk"), oldest=Min("published_at"))
+    if ended["count"]:
+        items.append(
+            TodoItem(
+                role=Role.AID_OFFICE,
+                title=_("Notices whose period has ended: close them and report to the county"),
+                count=ended["count"],
+                url=reverse("publicity:notice_index"),
+                oldest=ended["oldest"],
+            )
+        )
+    return items
+
+
+def county_reports_todo(user) -> list[TodoItem]:
+    counties = scope_for(user).county_ids
+    if not counties:
+        return []
+    waiting = RosterReport.objects.filter(school__county_id__in=counties, status=ReportStatus.REPORTED).aggregate(
+        count=Count("pk"), oldest=Min("reported_at")
+    )
+    if not waiting["count"]:
+        return []
+    return [
+        TodoItem(
+            role=Role.COUNTY_STAFF,
+            title=_("Reported rosters awaiting your approval"),
+            count=waiting["count"],
+            url=reverse("publicity:report_list") + f"?status={ReportStatus.REPORTED}",
+            oldest=waiting["oldest"],
+        )
+    ]

@@ -1,0 +1,120 @@
+"""The county's screens: every school's notices with their objections, and the reported rosters."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from publicity import selectors
+from publicity.forms import CountyNoticeFilterForm, ReportFilterForm, ReturnReportForm
+from publicity.models import ReportStatus
+from publicity.services import reports as services
+from publicity.views import add_errors, error_text
+
+
+def _require_county_reader(request) -> None:
+    if not selectors.is_county_reader(request.user):
+        raise PermissionDenied
+
+
+def _filters(form) -> dict:
+    return form.cleaned_data if form.is_valid() else {}
+
+
+@require_GET
+@login_required
+def county_notices(request):
+    _require_county_reader(request)
+    form = CountyNoticeFilterForm(request.GET or None, user=request.user)
+    today = timezone.localdate()
+    rows = selectors.county_notices(user=request.user, filters=_filters(form), today=today)
+    page = Paginator(rows, 100).get_page(request.GET.get("page"))
+    for notice in page:
+        notice.phase = selectors.phase(notice, today)
+    return render(request, "publicity/county_notices.html", {"form": form, "page": page})
+
+
+@require_GET
+@login_required
+def report_list(request):
+    _require_county_reader(request)
+    form = ReportFilterForm(request.GET or None, user=request.user)
+    rows = selectors.reports(user=request.user, filters=_filters(form))
+    page = Paginator(rows, 100).get_page(request.GET.get("page"))
+    return render(request, "publicity/county_reports.html", {"form": form, "page": page})
+
+
+def _report_page(request, report, *, return_form=None, status=200):
+    return render(
+        request,
+        "publicity/county_report_detail.html",
+        {
+            "report": report,
+            "may_decide": selectors.may_decide_reports(request.user, report.school.county_id)
+            and report.status == ReportStatus.REPORTED,
+            "return_form": return_form or ReturnReportForm(),
+        },
+        status=status,
+    )
+
+
+@require_GET
+@login_required
+def report_detail(request, pk):
+    report = selectors.report_for_page(user=request.user, pk=pk)
+    return _report_page(request, report)
+
+
+def _report_for_county(request, pk):
+    report = selectors.report_for_page(user=request.user, pk=pk)
+    if not selectors.may_decide_reports(request.user, report.school.county_id):
+        raise PermissionDenied
+    return report
+
+
+@require_POST
+@login_required
+def report_approve(request, pk):
+    report = _report_for_county(request, pk)
+    try:
+        services.report_approve(actor=request.user, report=report)
+    except ValidationError as error:
+        messages.error(request, error_text(error))
+    else:
+        messages.success(request, _("The roster of {school} has been approved.").format(school=report.school))
+    return redirect("publicity:report_detail", report.pk)
+
+
+@require_POST
+@login_required
+def report_return(request, pk):
+    report = _report_for_county(request, pk)
+    form = ReturnReportForm(request.POST)
+    if form.is_valid():
+        try:
+            services.report_return(actor=request.user, report=report, comment=form.cleaned_data["comment"])
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            messages.success(
+                request,
+                _("The roster has been returned to {school}, whose aid office reviews it again.").format(
+                    school=report.school
+                ),
+            )
+            return redirect("publicity:report_detail", report.pk)
+    return _report_page(request, report, return_form=form, status=400)
+
+
+urlpatterns = [
+    path("county/notices/", county_notices, name="county_notices"),
+    path("county/reports/", report_list, name="report_list"),
+    path("reports/<int:pk>/", report_detail, name="report_detail"),
+    path("reports/<int:pk>/approve/", report_approve, name="report_approve"),
+    path("reports/<int:pk>/return/", report_return, name="report_return"),
+]

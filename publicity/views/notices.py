@@ -1,0 +1,193 @@
+"""The aid office's notices: made from a signed roster, published, printed, and closed after their period."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from publicity import selectors
+from publicity.forms import NoticeForm
+from publicity.models import NoticeStatus, Place
+from publicity.services import notices as services
+from publicity.views import add_errors, error_text
+from reviews.models import RosterSignoff
+
+
+def _managed_notice(request, pk):
+    notice = selectors.notice_for_page(user=request.user, pk=pk)
+    if not selectors.may_manage_notices(request.user, notice.school_id):
+        raise PermissionDenied
+    return notice
+
+
+@require_GET
+@login_required
+def notice_index(request):
+    rows = list(selectors.notices(user=request.user))
+    for notice in rows:
+        notice.phase = selectors.phase(notice)
+    return render(
+        request,
+        "publicity/notice_index.html",
+        {"notices": rows, "awaiting": selectors.rosters_awaiting_notice(user=request.user)},
+    )
+
+
+def _form_data(form) -> dict:
+    data = form.cleaned_data
+    return {
+        "start_date": data["start_date"],
+        "working_days": data["working_days"],
+        "places": data["places"],
+        "contact_office": data["contact_office"],
+        "contact_phone": data["contact_phone"],
+    }
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def notice_create(request, signoff_pk):
+    signoff = RosterSignoff.objects.select_related("school__county", "program", "term__school_year").get_visible_or_404(
+        request.user, pk=signoff_pk
+    )
+    if not selectors.may_manage_notices(request.user, signoff.school_id):
+        raise PermissionDenied
+    county = signoff.school.county
+    initial = {
+        "start_date": services.next_working_day(),
+        "working_days": county.notice_working_days,
+        "places": [Place.SCHOOL_BOARD, Place.CLASS],
+        **selectors.contact_defaults(school=signoff.school),
+    }
+    form = NoticeForm(request.POST or None, initial=initial, county=county)
+    if request.method == "POST" and form.is_valid():
+        try:
+            notice = services.notice_create(actor=request.user, signoff=signoff, **_form_data(form))
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            messages.success(request, _("The draft notice has been made. Check it, then publish it."))
+            return redirect(notice)
+    return render(
+        request,
+        "publicity/notice_form.html",
+        {"form": form, "signoff": signoff, "school": signoff.school, "program": signoff.program, "term": signoff.term},
+        status=400 if form.errors else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def notice_edit(request, pk):
+    notice = _managed_notice(request, pk)
+    if notice.status != NoticeStatus.DRAFT:
+        messages.error(request, _("Only a draft notice can be changed."))
+        return redirect(notice)
+    initial = {name: getattr(notice, name) for name in NoticeForm.base_fields}
+    form = NoticeForm(request.POST or None, initial=initial, county=notice.school.county)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.notice_update(actor=request.user, notice=notice, **_form_data(form))
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            messages.success(request, _("The draft notice has been saved."))
+            return redirect(notice)
+    return render(
+        request,
+        "publicity/notice_form.html",
+        {"form": form, "notice": notice, "school": notice.school, "program": notice.program, "term": notice.term},
+        status=400 if form.errors else 200,
+    )
+
+
+@require_GET
+@login_required
+def notice_detail(request, pk):
+    notice = selectors.notice_for_page(user=request.user, pk=pk)
+    phase = selectors.phase(notice)
+    objections = selectors.objection_counts(notice=notice)
+    return render(
+        request,
+        "publicity/notice_detail.html",
+        {
+            "notice": notice,
+            "phase": phase,
+            "entries": notice.entries.all(),
+            "objections": objections,
+            "report": selectors.report_of(notice=notice),
+            "may_manage": selectors.may_manage_notices(request.user, notice.school_id),
+            "may_print": selectors.may_print_notice(request.user, notice.school_id) and notice.status != "draft",
+            "public_url": request.build_absolute_uri(notice.get_public_url()),
+        },
+    )
+
+
+@require_POST
+@login_required
+def notice_publish(request, pk):
+    notice = _managed_notice(request, pk)
+    try:
+        services.notice_publish(actor=request.user, notice=notice)
+    except ValidationError as error:
+        messages.error(request, error_text(error))
+    else:
+        messages.success(
+            request,
+            _("The notice has been published. Its public page shows from {start} to {end}.").format(
+                start=notice.start_date.isoformat(), end=notice.end_date.isoformat()
+            ),
+        )
+    return redirect(notice)
+
+
+@require_POST
+@login_required
+def notice_pdf(request, pk):
+    notice = selectors.notice_for_page(user=request.user, pk=pk)
+    if not selectors.may_print_notice(request.user, notice.school_id):
+        raise PermissionDenied
+    public_url = request.build_absolute_uri(notice.get_public_url())
+    try:
+        content = services.notice_print(actor=request.user, notice=notice, public_url=public_url)
+    except ValidationError as error:
+        messages.error(request, error_text(error))
+        return redirect(notice)
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="notice-{notice.pk}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_POST
+@login_required
+def notice_close(request, pk):
+    notice = _managed_notice(request, pk)
+    try:
+        report = services.notice_close(actor=request.user, notice=notice)
+    except ValidationError as error:
+        messages.error(request, error_text(error))
+    else:
+        messages.success(
+            request,
+            _(
+                "The notice has been closed: {count} lines confirmed, the identified tiers set in the registry, "
+                "and the roster reported to the county (version {version})."
+            ).format(count=report.summary["count"], version=report.version),
+        )
+    return redirect(notice)
+
+
+urlpatterns = [
+    path("notices/", notice_index, name="notice_index"),
+    path("notices/new/<int:signoff_pk>/", notice_create, name="notice_create"),
+    path("notices/<int:pk>/", notice_detail, name="notice_detail"),
+    path("notices/<int:pk>/edit/", notice_edit, name="notice_edit"),
+    path("notices/<int:pk>/publish/", notice_publish, name="notice_publish"),
+    path("notices/<int:pk>/sheet.pdf", notice_pdf, name="notice_pdf"),
+    path("notices/<int:pk>/close/", notice_close, name="notice_close"),
+]

@@ -1,0 +1,40 @@
+"""The public page of a notice (the QR code's target): no sign-in, only during the notice's period."""
+
+from django.http import Http404
+from django.shortcuts import render
+from django.urls import path
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from publicity import selectors
+from publicity.models import NoticeKind, NoticeStatus
+
+
+def _public_response(request, template, context, status):
+    response = render(request, template, context, status=status)
+    # The page comes down when the period ends (DESIGN.md §4): no copy kept by a cache or a search engine.
+    response["Cache-Control"] = "no-store"
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@require_GET
+def public_notice(request, token):
+    """200 during the period, 410 once it has ended; a draft or a notice not yet begun is not found."""
+    notice = selectors.public_notice(token=token)
+    if notice is None or notice.status == NoticeStatus.DRAFT:
+        raise Http404
+    today = timezone.localdate()
+    if today < notice.start_date:
+        raise Http404
+    context = {"notice": notice, "supplementary": notice.kind == NoticeKind.SUPPLEMENTARY}
+    if today > notice.end_date:
+        return _public_response(request, "publicity/public_ended.html", context, status=410)
+    context["entries"] = notice.entries.all()
+    return _public_response(request, "publicity/public_notice.html", context, status=200)
+
+
+urlpatterns = [
+    path("n/<str:token>/", public_notice, name="public_notice"),
+]

@@ -1,0 +1,141 @@
+"""The printed notice sheet: every line there, nothing private, the header and page counter on every page."""
+
+import re
+import subprocess
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext
+
+from aidsys.models import AuditEvent
+from publicity.models import PublicNotice
+from students.models import Student
+from tests.publicity.notice_data import STUDENTS, make_notice
+
+
+def pdf_text(content: bytes, tmp_path) -> str:
+    path = tmp_path / "sheet.pdf"
+    path.write_bytes(content)
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True).stdout.decode()
+
+
+def print_sheet(client, notice):
+    return client.post(reverse("publicity:notice_pdf", args=[notice.pk]))
+
+
+def without_spaces(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+class TestNoticeSheet:
+    def test_it_lists_every_entry_and_nothing_private(self, cast, client_for, tmp_path):
+        notice = make_notice(cast)
+        response = print_sheet(client_for(cast.li), notice)
+        assert response.status_code == 200
+        assert response["Content-Type"] == "application/pdf"
+        text = pdf_text(response.content, tmp_path)
+        flat = without_spaces(text)
+        for name, *_rest in STUDENTS:
+            assert name in flat
+        for student in Student.objects.filter(applications__program=notice.program):
+            for private in (
+                student.id_number,
+                student.id_number[-4:] + student.id_number[:4],
+                student.student_number,
+                student.guardian_phone,
+                student.account_number,
+                student.household.address_detail,
+                student.birth_date.isoformat(),
+                student.birth_date.strftime("%Y%m%d"),
+                f"{student.birth_date.year}年{student.birth_date.month}月{student.birth_date.day}日",
+            ):
+                assert private and private not in flat, private
+        # No 身份证号 of anyone, whatever the student: 17 digits and a check character.
+        assert not re.search(r"\d{17}[\dX]", flat)
+        assert "0731-12345678" in flat
+        assert "学校资助管理办公室" in flat
+        assert notice.start_date.isoformat() in flat and notice.end_date.isoformat() in flat
+        assert cast.school.name in flat and notice.program.name in flat
+
+    def test_the_amount_is_printed_only_where_the_program_allows_it(self, cast, client_for, tmp_path):
+        hidden = pdf_text(print_sheet(client_for(cast.li), make_notice(cast)).content, tmp_path)
+        assert "625.00" not in hidden
+        shown_notice = make_notice(cast, shows_amount=True, students=[STUDENTS[0]])
+        shown = pdf_text(print_sheet(client_for(cast.li), shown_notice).content, tmp_path)
+        assert "625.00" in shown
+
+    def test_a_long_list_repeats_its_header_and_numbers_every_page(self, cast, client_for, tmp_path):
+        many = [
+            (f"学生{n:03d}", "class_1", "difficult", "625.00", *STUDENTS[0][4:7], f"62170033200{n:08d}")
+            for n in range(120)
+        ]
+        notice = make_notice(cast, students=many)
+        text = pdf_text(print_sheet(client_for(cast.li), notice).content, tmp_path)
+        pages = [page for page in text.split("\f") if page.strip()]
+        assert len(pages) >= 3
+        header = gettext("Grade and class")
+        for number, page in enumerate(pages, start=1):
+            assert header in page, f"page {number} has no header row"
+            counter = gettext("Page {page} of {pages}").format(page=number, pages=len(pages))
+            assert without_spaces(counter) in without_spaces(page), f"page {number} has no counter"
+        assert all(f"学生{n:03d}" in text for n in range(120))
+
+    def test_printing_is_an_audit_event(self, cast, client_for):
+        notice = make_notice(cast)
+        print_sheet(client_for(cast.zhang), notice)
+        event = AuditEvent.objects.for_object(notice).filter(action=AuditEvent.Action.PRINT).get()
+        assert event.actor == cast.zhang
+        assert event.school_id == cast.school.pk
+
+    def test_a_draft_is_not_printed(self, cast, client_for):
+        notice = make_notice(cast, publish=False)
+        response = print_sheet(client_for(cast.li), notice)
+        assert response.status_code == 302
+        assert not AuditEvent.objects.for_object(notice).filter(action=AuditEvent.Action.PRINT).exists()
+
+    @pytest.mark.parametrize(("role", "status"), [("class_teacher", 403), ("county_staff", 403), ("outsider", 404)])
+    def test_only_the_aid_office_and_the_principal_print(self, cast, client_for, role, status):
+        notice = make_notice(cast)
+        assert print_sheet(client_for(cast.by_role()[role]), notice).status_code == status
+        assert not AuditEvent.objects.filter(action=AuditEvent.Action.PRINT).exists()
+
+    def test_a_get_prints_nothing(self, cast, client_for):
+        notice = make_notice(cast)
+        assert client_for(cast.li).get(reverse("publicity:notice_pdf", args=[notice.pk])).status_code == 405
+
+
+def test_the_sheet_shows_the_supplementary_changes(cast, client_for, tmp_path):
+    original = make_notice(cast, students=STUDENTS[:2])
+    supplementary = PublicNotice.objects.create(
+        school=original.school,
+        program=original.program,
+        term=original.term,
+        signoff=original.signoff,
+        signoff_version=original.signoff_version,
+        kind="supplementary",
+        supplements=original,
+        status="published",
+        start_date=original.start_date,
+        working_days=5,
+        end_date=original.end_date,
+        places=["school_board"],
+        contact_office="资助办",
+        contact_phone="0731-12345678",
+        created_by=cast.li,
+        created_at=timezone.now(),
+    )
+    entry = original.entries.first()
+    supplementary.entries.create(
+        position=1,
+        application=entry.application,
+        name=entry.name,
+        class_name=entry.class_name,
+        tier=entry.tier,
+        tier_label=entry.tier_label,
+        program_name=entry.program_name,
+        change="removed",
+    )
+    text = pdf_text(print_sheet(client_for(cast.li), supplementary).content, tmp_path)
+    assert entry.name in without_spaces(text)
+    assert gettext("Removed") in text

@@ -1,0 +1,390 @@
+"""Making, publishing and closing notices: the period in working days, the frozen lines, the identified tiers."""
+
+from datetime import date, timedelta
+
+import pytest
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from aidsys.models import AuditEvent, Holiday, Role
+from publicity.models import NoticeEntry, Objection, PublicNotice
+from publicity.services import notices
+from reviews.models import RosterSignoff
+from students.models import Identification, Tier
+from tests.factories import MembershipFactory, UserFactory
+from tests.publicity.notice_data import STUDENTS, make_notice, move_period, signed_roster
+
+
+def notice_form(**overrides):
+    data = {
+        "start_date": "2026-12-01",
+        "working_days": "5",
+        "places": ["school_board", "website"],
+        "contact_office": "学校资助管理办公室",
+        "contact_phone": "0731-12345678",
+    }
+    return data | overrides
+
+
+def objection(notice, number, status="open", deadline=None):
+    return Objection.objects.create(
+        notice=notice,
+        tracking_number=number,
+        channel="phone",
+        text="该生家庭已购置新车。",
+        lodged_at=timezone.now(),
+        deadline=deadline or timezone.localdate() + timedelta(days=3),
+        status=status,
+        decision="" if status == "open" else "经核实，情况不属实。",
+    )
+
+
+class TestPeriod:
+    """chinese_calendar 1.11: 2026 National Day is Oct 1–7 (Mid-autumn Sep 25–27); Sep 20 and Oct 10 are worked."""
+
+    def test_a_period_skips_national_day_and_counts_the_worked_saturday(self, cast):
+        notice = make_notice(cast, start=date(2026, 9, 30), publish=False)
+        # Sep 30, Oct 8, Oct 9, Oct 10 (an adjusted working Saturday), Oct 12.
+        assert notice.end_date == date(2026, 10, 12)
+        assert notice.fallback_years == []
+
+    def test_the_default_first_day_is_the_next_working_day(self):
+        assert notices.next_working_day(date(2026, 9, 30)) == date(2026, 10, 8)
+        assert notices.next_working_day(date(2026, 10, 9)) == date(2026, 10, 10)
+        assert notices.next_working_day(date(2026, 9, 24)) == date(2026, 9, 28)
+
+    def test_a_period_into_2027_counts_the_holiday_table(self, cast):
+        Holiday.objects.create(date=date(2027, 1, 1), kind=Holiday.Kind.HOLIDAY, name="元旦")
+        notice = make_notice(cast, start=date(2026, 12, 29), publish=False)
+        # Dec 29, 30, 31, (Jan 1 off), Jan 4, Jan 5.
+        assert notice.end_date == date(2027, 1, 5)
+        assert notice.fallback_years == []
+
+    def test_without_holiday_data_it_counts_monday_to_friday_and_says_so(self, cast, client_for):
+        notice = make_notice(cast, start=date(2026, 12, 29), publish=False)
+        assert notice.end_date == date(2027, 1, 4)
+        assert notice.fallback_years == [2027]
+        page = client_for(cast.li).get(notice.get_absolute_url())
+        warning = page.content.decode()
+        assert 'data-testid="fallback-warning"' in warning
+        assert "2027" in warning and reverse("aidsys:holiday_list") in warning
+
+    def test_saving_the_draft_again_counts_holidays_added_meanwhile(self, cast):
+        notice = make_notice(cast, start=date(2026, 12, 29), publish=False)
+        Holiday.objects.create(date=date(2027, 1, 1), kind=Holiday.Kind.HOLIDAY, name="元旦")
+        changes = notices.notice_update(
+            actor=cast.li,
+            notice=notice,
+            start_date=notice.start_date,
+            working_days=5,
+            places=notice.places,
+            contact_office=notice.contact_office,
+            contact_phone=notice.contact_phone,
+        )
+        notice.refresh_from_db()
+        assert (notice.end_date, notice.fallback_years) == (date(2027, 1, 5), [])
+        assert changes["fallback_years"] == [[2027], []]
+
+    def test_a_period_shorter_than_the_countys_is_refused(self, cast):
+        with pytest.raises(ValidationError) as refused:
+            make_notice(cast, days=4)
+        assert refused.value.error_dict["working_days"][0].code == "period_too_short"
+        cast.county.notice_working_days = 7
+        cast.county.save()
+        with pytest.raises(ValidationError):
+            make_notice(cast, days=6)
+        assert make_notice(cast, days=7, start=date(2026, 9, 30), publish=False).end_date == date(2026, 10, 14)
+
+
+class TestCreate:
+    def test_the_lines_are_frozen_by_class_then_pinyin_with_only_the_permitted_columns(self, cast):
+        notice = make_notice(cast, publish=False)
+        entries = list(notice.entries.order_by("position"))
+        # 一年级(1)班: 艾米 (ai), 王小明 (wang), 曾小红 (zeng, not ceng); then 一年级(2)班: 赵小雨.
+        assert [e.name for e in entries] == ["艾米", "王小明", "曾小红", "赵小雨"]
+        assert [e.position for e in entries] == [1, 2, 3, 4]
+        with translation.override(settings.LANGUAGE_CODE):
+            assert entries[0].class_name == cast.class_1.name
+            assert entries[3].class_name == cast.class_2.name
+            assert entries[1].tier_label == str(Tier.ESPECIALLY_DIFFICULT.label)
+        assert entries[1].tier == "especially_difficult"
+        assert {e.program_name for e in entries} == {"义务教育生活补助"}
+        assert all(e.amount is None for e in entries)
+        assert not notice.show_amounts
+        assert notice.status == "draft" and notice.signoff_version == 1
+
+    def test_amounts_are_frozen_only_where_the_program_allows_them(self, cast):
+        notice = make_notice(cast, shows_amount=True, publish=False)
+        assert notice.show_amounts
+        assert sorted(str(e.amount) for e in notice.entries.all()) == ["500.00", "625.00", "625.00", "625.00"]
+
+    def test_a_roster_not_signed_is_not_noticed(self, cast):
+        signoff = signed_roster(cast)
+        RosterSignoff.objects.filter(pk=signoff.pk).update(status="pending")
+        signoff.refresh_from_db()
+        with pytest.raises(ValidationError) as refused:
+            make_notice(cast, signoff)
+        assert refused.value.code == "roster_not_signed"
+
+    def test_one_original_notice_per_signed_version(self, cast):
+        signoff = signed_roster(cast)
+        make_notice(cast, signoff)
+        with pytest.raises(ValidationError) as refused:
+            make_notice(cast, signoff)
+        assert refused.value.code == "already_noticed"
+        RosterSignoff.objects.filter(pk=signoff.pk).update(version=2)
+        signoff.refresh_from_db()
+        assert make_notice(cast, signoff).signoff_version == 2
+
+    def test_at_least_one_place(self, cast):
+        signoff = signed_roster(cast)
+        with pytest.raises(ValidationError) as refused:
+            notices.notice_create(
+                actor=cast.li,
+                signoff=signoff,
+                start_date=date(2026, 12, 1),
+                working_days=5,
+                places=[],
+                contact_office="资助办",
+                contact_phone="0731-12345678",
+            )
+        assert "places" in refused.value.error_dict
+
+    def test_creation_leaves_events_for_the_notice_and_each_line(self, cast):
+        notice = make_notice(cast, publish=False)
+        assert AuditEvent.objects.for_object(notice).filter(action="create").count() == 1
+        entry_events = AuditEvent.objects.filter(
+            action="create",
+            content_type=ContentType.objects.get_for_model(NoticeEntry),
+            object_id__in=[str(pk) for pk in notice.entries.values_list("pk", flat=True)],
+        )
+        assert entry_events.count() == 4
+        assert set(entry_events.values_list("school_id", flat=True)) == {cast.school.pk}
+
+    def test_the_form_makes_a_draft_and_remembers_the_contact(self, cast, client_for):
+        signoff = signed_roster(cast)
+        client = client_for(cast.li)
+        url = reverse("publicity:notice_create", args=[signoff.pk])
+        page = client.get(url)
+        assert page.status_code == 200
+        assert page.context["form"].initial["working_days"] == 5
+        response = client.post(url, notice_form(contact_office="教务处资助办"))
+        notice = PublicNotice.objects.get()
+        assert response.status_code == 302 and response["Location"] == notice.get_absolute_url()
+        assert notice.places == ["school_board", "website"]
+        assert notice.end_date == date(2026, 12, 7)
+        second = signed_roster(cast, students=STUDENTS[:1])
+        form = client.get(reverse("publicity:notice_create", args=[second.pk])).context["form"]
+        assert form.initial["contact_office"] == "教务处资助办"
+
+    def test_the_form_refuses_fewer_days_than_the_county_beside_the_field(self, cast, client_for):
+        signoff = signed_roster(cast)
+        response = client_for(cast.li).post(
+            reverse("publicity:notice_create", args=[signoff.pk]), notice_form(working_days="3")
+        )
+        assert response.status_code == 400
+        assert response.context["form"].errors["working_days"]
+        assert not PublicNotice.objects.exists()
+
+    def test_the_class_teacher_and_principal_may_not_make_a_notice(self, cast, client_for):
+        signoff = signed_roster(cast)
+        url = reverse("publicity:notice_create", args=[signoff.pk])
+        for user in (cast.wang, cast.zhang, cast.zhao):
+            assert client_for(user).post(url, notice_form()).status_code == 403
+        with pytest.raises(PermissionDenied):
+            notices.notice_create(
+                actor=cast.wang,
+                signoff=signoff,
+                start_date=date(2026, 12, 1),
+                working_days=5,
+                places=["class"],
+                contact_office="x",
+                contact_phone="1",
+            )
+        assert not PublicNotice.objects.exists()
+
+    def test_another_schools_aid_office_and_an_outsider_do_not_find_the_roster(self, cast, client_for):
+        signoff = signed_roster(cast)
+        neighbour = UserFactory(username="sun", full_name="孙老师")
+        MembershipFactory(user=neighbour, role=Role.AID_OFFICE, school=cast.sibling_school)
+        url = reverse("publicity:notice_create", args=[signoff.pk])
+        assert client_for(neighbour).get(url).status_code == 404
+        assert client_for(cast.outsider).post(url, notice_form()).status_code == 404
+        notice = make_notice(cast, signed_roster(cast, students=STUDENTS[:1]))
+        assert client_for(neighbour).get(notice.get_absolute_url()).status_code == 404
+        assert client_for(neighbour).post(reverse("publicity:notice_publish", args=[notice.pk])).status_code == 404
+
+
+class TestPublish:
+    def test_publishing_is_a_conditional_transition_with_its_event(self, cast, client_for):
+        notice = make_notice(cast, publish=False)
+        response = client_for(cast.li).post(reverse("publicity:notice_publish", args=[notice.pk]))
+        assert response.status_code == 302
+        notice.refresh_from_db()
+        assert notice.status == "published" and notice.published_by == cast.li
+        event = AuditEvent.objects.for_object(notice).get(action="transition")
+        assert event.changes["status"] == ["draft", "published"]
+        with pytest.raises(notices.InvalidTransition):
+            notices.notice_publish(actor=cast.li, notice=notice)
+
+    def test_a_draft_of_a_roster_changed_since_is_not_published(self, cast):
+        notice = make_notice(cast, publish=False)
+        RosterSignoff.objects.filter(pk=notice.signoff_id).update(status="pending")
+        with pytest.raises(ValidationError) as refused:
+            notices.notice_publish(actor=cast.li, notice=notice)
+        assert refused.value.code == "roster_changed"
+
+    def test_only_a_draft_is_edited(self, cast, client_for):
+        notice = make_notice(cast)
+        response = client_for(cast.li).post(reverse("publicity:notice_edit", args=[notice.pk]), notice_form())
+        assert response.status_code == 302
+        notice.refresh_from_db()
+        assert notice.places == ["school_board", "class"]
+
+    def test_the_class_teacher_reads_the_notice_but_does_not_publish_it(self, cast, client_for):
+        notice = make_notice(cast, publish=False)
+        client = client_for(cast.wang)
+        assert client.get(notice.get_absolute_url()).status_code == 200
+        assert client.post(reverse("publicity:notice_publish", args=[notice.pk])).status_code == 403
+        notice.refresh_from_db()
+        assert notice.status == "draft"
+
+
+class TestClose:
+    def close(self, cast, notice):
+        return notices.notice_close(actor=cast.li, notice=notice)
+
+    def test_a_running_notice_is_not_closed(self, cast):
+        notice = make_notice(cast)
+        with pytest.raises(ValidationError) as refused:
+            self.close(cast, notice)
+        assert refused.value.code == "still_running"
+
+    def test_an_open_objection_stops_the_closing_and_is_named(self, cast, client_for):
+        notice = move_period(make_notice(cast), ended_days_ago=1)
+        objection(notice, "YY20261101")
+        objection(notice, "YY20261102")
+        objection(notice, "YY20261103", status="dismissed")
+        with pytest.raises(ValidationError) as refused:
+            self.close(cast, notice)
+        assert refused.value.code == "objections_open"
+        message = refused.value.messages[0]
+        assert "2" in message and "YY20261101" in message and "YY20261102" in message
+        assert "YY20261103" not in message
+        response = client_for(cast.li).post(reverse("publicity:notice_close", args=[notice.pk]), follow=True)
+        assert "YY20261101" in response.content.decode()
+        notice.refresh_from_db()
+        assert notice.status == "published"
+        assert not Identification.objects.exists()
+
+    def test_closing_confirms_the_lines_sets_the_identified_tiers_and_reports(self, cast, client_for):
+        notice = move_period(make_notice(cast), ended_days_ago=1)
+        objection(notice, "YY20261104", status="dismissed")
+        wang_xiaoming = notice.entries.get(name="王小明").application.student
+        earlier = Identification.objects.create(
+            student=wang_xiaoming, school_year=cast.school_year, tier="generally_difficult", decided_on=date(2026, 9, 1)
+        )
+        response = client_for(cast.li).post(reverse("publicity:notice_close", args=[notice.pk]))
+        assert response.status_code == 302
+        notice.refresh_from_db()
+        assert notice.status == "closed" and notice.closed_by == cast.li
+        assert not notice.entries.filter(confirmed=False).exists()
+        identifications = {i.student.name: i for i in Identification.objects.select_related("student")}
+        assert {name: i.tier for name, i in identifications.items()} == {
+            name: tier for name, _class, tier, *_rest in STUDENTS
+        }
+        today = timezone.localdate()
+        assert all(i.decided_on == today and i.decided_by == cast.li for i in identifications.values())
+        assert str(notice) in identifications["艾米"].basis
+        earlier.refresh_from_db()
+        assert earlier.tier == "especially_difficult"
+        change = AuditEvent.objects.for_object(earlier).get(action="update")
+        assert change.changes["tier"] == ["generally_difficult", "especially_difficult"]
+        assert notice.reports.get().summary["count"] == 4
+        history = client_for(cast.li).get(wang_xiaoming.get_absolute_url()).context["history"]
+        assert change in history
+
+    def test_a_second_close_is_refused(self, cast):
+        notice = move_period(make_notice(cast), ended_days_ago=1)
+        self.close(cast, notice)
+        with pytest.raises(notices.InvalidTransition):
+            self.close(cast, notice)
+
+    def test_the_supplementary_notices_changes_are_what_is_confirmed(self, cast):
+        notice = move_period(make_notice(cast, students=STUDENTS[:3]), ended_days_ago=2)
+        supplementary = PublicNotice.objects.create(
+            school=notice.school,
+            program=notice.program,
+            term=notice.term,
+            signoff=notice.signoff,
+            signoff_version=notice.signoff_version,
+            kind="supplementary",
+            supplements=notice,
+            status="published",
+            start_date=notice.start_date,
+            working_days=5,
+            end_date=timezone.localdate(),
+            places=["school_board"],
+            contact_office="资助办",
+            contact_phone="0731-12345678",
+            created_by=cast.li,
+            created_at=timezone.now(),
+        )
+        removed = notice.entries.get(name="赵小雨")
+        changed = notice.entries.get(name="王小明")
+        for position, (entry, change, tier) in enumerate(
+            [(removed, "removed", removed.tier), (changed, "changed", "difficult")], start=1
+        ):
+            NoticeEntry.objects.create(
+                notice=supplementary,
+                position=position,
+                application=entry.application,
+                name=entry.name,
+                class_name=entry.class_name,
+                tier=tier,
+                tier_label=tier,
+                program_name=entry.program_name,
+                change=change,
+            )
+        with pytest.raises(ValidationError) as refused:
+            self.close(cast, notice)
+        assert refused.value.code == "supplementary_running"
+        PublicNotice.objects.filter(pk=supplementary.pk).update(end_date=timezone.localdate() - timedelta(days=1))
+        report = self.close(cast, notice)
+        assert {i.student.name: i.tier for i in Identification.objects.all()} == {
+            "王小明": "difficult",
+            "艾米": "difficult",
+        }
+        assert report.summary["count"] == 2
+        supplementary.refresh_from_db()
+        assert supplementary.status == "closed"
+
+    def test_the_class_teacher_may_not_close(self, cast, client_for):
+        notice = move_period(make_notice(cast), ended_days_ago=1)
+        assert client_for(cast.wang).post(reverse("publicity:notice_close", args=[notice.pk])).status_code == 403
+        assert client_for(cast.outsider).post(reverse("publicity:notice_close", args=[notice.pk])).status_code == 404
+        notice.refresh_from_db()
+        assert notice.status == "published"
+
+
+class TestIndexAndTodo:
+    def test_the_aid_office_sees_the_rosters_waiting_and_its_notices(self, cast, client_for):
+        waiting = signed_roster(cast, students=STUDENTS[:1])
+        notice = make_notice(cast)
+        page = client_for(cast.li).get(reverse("publicity:notice_index"))
+        assert list(page.context["awaiting"]) == [waiting]
+        assert [n.pk for n in page.context["notices"]] == [notice.pk]
+        assert page.context["notices"][0].phase == "running"
+        assert client_for(cast.outsider).get(reverse("publicity:notice_index")).context["notices"] == []
+
+    def test_the_dashboard_lists_notices_to_make_and_to_close(self, cast):
+        from aidsys.todo import todo_for
+
+        signed_roster(cast, students=STUDENTS[:1])
+        move_period(make_notice(cast), ended_days_ago=1)
+        index = reverse("publicity:notice_index")
+        assert [item.count for item in todo_for(cast.li) if item.url == index] == [1, 1]
+        assert not [item for item in todo_for(cast.wang) if item.url == index]

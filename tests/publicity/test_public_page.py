@@ -1,0 +1,96 @@
+"""The public page: no sign-in, only during the period (Asia/Shanghai), 410 once the period has ended."""
+
+import pytest
+from django.test import Client
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+
+from publicity.models import PublicNotice
+from students.models import Student
+from tests.publicity.notice_data import STUDENTS, make_notice, move_period
+
+
+@pytest.fixture
+def visitor():
+    return Client()
+
+
+def open_page(visitor, notice):
+    return visitor.get(reverse("publicity:public_notice", args=[notice.token]))
+
+
+class TestPublicPage:
+    def test_during_the_period_it_shows_the_lines_to_anyone(self, cast, visitor):
+        notice = make_notice(cast)
+        response = open_page(visitor, notice)
+        assert response.status_code == 200
+        page = response.content.decode()
+        for name, *_rest in STUDENTS:
+            assert name in page
+        assert "0731-12345678" in page
+        assert '<meta name="robots" content="noindex, nofollow">' in page
+        assert response["X-Robots-Tag"] == "noindex, nofollow"
+        assert response["Cache-Control"] == "no-store"
+        assert "sessionid" not in response.cookies and "csrftoken" not in response.cookies
+
+    def test_it_shows_nothing_private(self, cast, visitor):
+        notice = make_notice(cast, shows_amount=True)
+        page = open_page(visitor, notice).content.decode()
+        for student in Student.objects.all():
+            for private in (
+                student.id_number,
+                student.student_number,
+                student.guardian_phone,
+                student.account_number,
+                student.household.address_detail,
+                student.birth_date.isoformat(),
+            ):
+                assert private not in page
+        assert "625.00" in page
+
+    def test_the_objection_form_is_linked_where_it_exists(self, cast, visitor):
+        notice = make_notice(cast)
+        page = open_page(visitor, notice).content.decode()
+        try:
+            lodge_url = reverse("publicity:objection_lodge", args=[notice.token])
+        except NoReverseMatch:
+            assert 'data-testid="objection-lodge"' not in page
+        else:
+            assert lodge_url in page
+
+    def test_after_the_period_it_is_gone(self, cast, visitor):
+        notice = move_period(make_notice(cast), ended_days_ago=1)
+        response = open_page(visitor, notice)
+        assert response.status_code == 410
+        page = response.content.decode()
+        assert "id_number" not in page and all(name not in page for name, *_rest in STUDENTS)
+        assert notice.end_date.isoformat() in page
+        assert response["X-Robots-Tag"] == "noindex, nofollow"
+
+    def test_the_last_day_is_still_shown(self, cast, visitor):
+        notice = move_period(make_notice(cast), ended_days_ago=0)
+        assert notice.end_date == timezone.localdate()
+        assert open_page(visitor, notice).status_code == 200
+
+    def test_before_the_period_it_is_not_found(self, cast, visitor):
+        notice = move_period(make_notice(cast), starts_in=1)
+        assert open_page(visitor, notice).status_code == 404
+
+    def test_a_draft_is_not_found_even_during_its_period(self, cast, visitor):
+        notice = make_notice(cast, publish=False)
+        assert notice.start_date <= timezone.localdate() <= notice.end_date
+        assert open_page(visitor, notice).status_code == 404
+
+    def test_a_guessed_token_is_not_found(self, cast, visitor):
+        make_notice(cast)
+        assert visitor.get(reverse("publicity:public_notice", args=["abc"])).status_code == 404
+
+    def test_tokens_are_long_and_different(self, cast):
+        first = make_notice(cast)
+        second = make_notice(cast, students=STUDENTS[:1])
+        assert first.token != second.token and len(first.token) >= 32
+        assert PublicNotice.objects.filter(token=first.token).count() == 1
+
+    def test_a_post_is_refused(self, cast, visitor):
+        notice = make_notice(cast)
+        assert visitor.post(reverse("publicity:public_notice", args=[notice.token])).status_code == 405

@@ -1,0 +1,197 @@
+"""Reports to the county: the frozen summary, approval, return to review, re-reporting; the county's view."""
+
+from datetime import timedelta
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from aidsys.models import AuditEvent
+from publicity.models import Objection, RosterReport
+from publicity.services import notices, reports
+from reviews.models import RosterSignoff
+from tests.factories import AidProgramFactory, SchoolFactory
+from tests.publicity.notice_data import STUDENTS, make_notice, move_period
+
+
+def closed_report(cast, **kwargs) -> RosterReport:
+    notice = move_period(make_notice(cast, **kwargs), ended_days_ago=1)
+    return notices.notice_close(actor=cast.li, notice=notice)
+
+
+class TestReport:
+    def test_the_summary_counts_and_totals_by_class_and_tier(self, cast):
+        report = closed_report(cast)
+        assert report.status == "reported" and report.version == 1
+        assert report.reported_by == cast.li
+        lines = [(line["class_name"], line["tier"], line["count"], line["total"]) for line in report.summary["lines"]]
+        class_1, class_2 = cast.class_1.name, cast.class_2.name
+        assert lines == [
+            (class_1, "especially_difficult", 1, "625.00"),
+            (class_1, "difficult", 1, "625.00"),
+            (class_1, "generally_difficult", 1, "500.00"),
+            (class_2, "difficult", 1, "625.00"),
+        ]
+        assert (report.summary["count"], report.summary["total"]) == (4, "2375.00")
+        assert AuditEvent.objects.for_object(report).get(action="create").actor == cast.li
+
+    def test_the_county_approves(self, cast, client_for):
+        report = closed_report(cast)
+        response = client_for(cast.zhao).post(reverse("publicity:report_approve", args=[report.pk]))
+        assert response.status_code == 302
+        report.refresh_from_db()
+        assert report.status == "approved" and report.decided_by == cast.zhao
+        event = AuditEvent.objects.for_object(report).get(action="transition")
+        assert event.changes["status"] == ["reported", "approved"]
+        with pytest.raises(ValidationError):
+            reports.report_approve(actor=cast.zhao, report=report)
+
+    def test_the_county_returns_with_a_comment_and_the_roster_goes_back_to_review(self, cast, client_for):
+        report = closed_report(cast)
+        client = client_for(cast.zhao)
+        refused = client.post(reverse("publicity:report_return", args=[report.pk]), {"comment": " "})
+        assert refused.status_code == 400
+        response = client.post(
+            reverse("publicity:report_return", args=[report.pk]), {"comment": "二班名单有误，请复核。"}
+        )
+        assert response.status_code == 302
+        report.refresh_from_db()
+        assert (report.status, report.comment) == ("returned", "二班名单有误，请复核。")
+        signoff = RosterSignoff.objects.get(pk=report.notice.signoff_id)
+        assert (signoff.status, signoff.comment) == ("returned", "二班名单有误，请复核。")
+        assert AuditEvent.objects.for_object(signoff).get(action="transition").changes["status"] == [
+            "signed",
+            "returned",
+        ]
+
+    def test_reporting_again_after_a_return_counts_the_version_up(self, cast):
+        report = closed_report(cast)
+        reports.report_return(actor=cast.zhao, report=report, comment="请复核。")
+        RosterSignoff.objects.filter(pk=report.notice.signoff_id).update(status="signed", version=2)
+        signoff = RosterSignoff.objects.get(pk=report.notice.signoff_id)
+        again = move_period(make_notice(cast, signoff), ended_days_ago=1)
+        second = notices.notice_close(actor=cast.li, notice=again)
+        assert second.pk == report.pk
+        assert (second.status, second.version, second.notice_id, second.comment) == ("reported", 2, again.pk, "")
+        assert RosterReport.objects.count() == 1
+
+    def test_only_the_countys_staff_decide(self, cast, client_for):
+        report = closed_report(cast)
+        for user in (cast.li, cast.zhang, cast.wang):
+            assert client_for(user).post(reverse("publicity:report_approve", args=[report.pk])).status_code == 403
+        assert client_for(cast.outsider).post(reverse("publicity:report_approve", args=[report.pk])).status_code == 404
+        with pytest.raises(PermissionDenied):
+            reports.report_return(actor=cast.li, report=report, comment="x")
+        report.refresh_from_db()
+        assert report.status == "reported"
+
+    def test_the_school_reads_its_report(self, cast, client_for):
+        report = closed_report(cast)
+        page = client_for(cast.li).get(reverse("publicity:report_detail", args=[report.pk]))
+        assert page.status_code == 200 and not page.context["may_decide"]
+        assert client_for(cast.zhao).get(reverse("publicity:report_detail", args=[report.pk])).context["may_decide"]
+
+
+class TestCountyLists:
+    def test_the_county_lists_reports_with_filters(self, cast, client_for):
+        report = closed_report(cast)
+        other_program = AidProgramFactory(county=cast.county, name="营养改善计划")
+        other = closed_report(cast, program=other_program, students=STUDENTS[:1])
+        reports.report_approve(actor=cast.zhao, report=other)
+        client = client_for(cast.zhao)
+        listed = client.get(reverse("publicity:report_list")).context["page"].object_list
+        assert {r.pk for r in listed} == {report.pk, other.pk}
+        waiting = client.get(reverse("publicity:report_list"), {"status": "reported"}).context["page"].object_list
+        assert [r.pk for r in waiting] == [report.pk]
+        by_program = client.get(reverse("publicity:report_list"), {"program": other_program.pk})
+        assert [r.pk for r in by_program.context["page"].object_list] == [other.pk]
+
+    def test_schools_and_outsiders_do_not_open_the_county_lists(self, cast, client_for):
+        for user in (cast.li, cast.wang, cast.outsider):
+            assert client_for(user).get(reverse("publicity:report_list")).status_code == 403
+            assert client_for(user).get(reverse("publicity:county_notices")).status_code == 403
+
+    def test_the_county_view_counts_objections_open_closed_and_overdue(self, cast, client_for):
+        notice = make_notice(cast)
+        draft = make_notice(cast, students=STUDENTS[:1], publish=False)
+        today = timezone.localdate()
+        for number, status, deadline in [
+            ("YY1", "open", today + timedelta(days=2)),
+            ("YY2", "open", today - timedelta(days=1)),
+            ("YY3", "dismissed", today - timedelta(days=3)),
+        ]:
+            Objection.objects.create(
+                notice=notice,
+                tracking_number=number,
+                channel="online",
+                text="有异议",
+                lodged_at=timezone.now(),
+                deadline=deadline,
+                status=status,
+                decision="" if status == "open" else "不属实",
+            )
+        page = client_for(cast.zhao).get(reverse("publicity:county_notices"))
+        rows = {n.pk: n for n in page.context["page"]}
+        counts = rows[notice.pk]
+        assert (counts.objections_open, counts.objections_closed, counts.objections_overdue) == (2, 1, 1)
+        assert counts.entry_count == 4 and counts.phase == "running"
+        assert (rows[draft.pk].objections_open, rows[draft.pk].phase) == (0, "draft")
+        running = client_for(cast.zhao).get(reverse("publicity:county_notices"), {"status": "running"})
+        assert [n.pk for n in running.context["page"]] == [notice.pk]
+
+    def test_the_county_view_costs_the_same_queries_for_more_schools(self, cast, client_for):
+        make_notice(cast)
+        client = client_for(cast.zhao)
+        url = reverse("publicity:county_notices")
+        client.get(url)
+        with CaptureQueriesContext(connection) as one_school:
+            client.get(url)
+        for n in range(3):
+            school = SchoolFactory(county=cast.county, current_term=cast.term)
+            make_notice_for(cast, school, n)
+        with CaptureQueriesContext(connection) as four_schools:
+            page = client.get(url)
+        assert len(page.context["page"].object_list) == 4
+        assert len(four_schools) == len(one_school)
+
+    def test_the_county_sees_only_its_own_countys_notices(self, cast, client_for):
+        make_notice(cast)
+        other = SchoolFactory(county=cast.other_county, current_term=cast.term)
+        make_notice_for(cast, other, 9, county=cast.other_county)
+        page = client_for(cast.zhao).get(reverse("publicity:county_notices"))
+        assert {n.school_id for n in page.context["page"]} == {cast.school.pk}
+
+
+def make_notice_for(cast, school, n, county=None):
+    """A published notice of another school: its roster written directly, its notice made by the admin."""
+    from tests.factories import SchoolClassFactory
+    from tests.publicity.notice_data import approved_application
+
+    program = AidProgramFactory(county=county or cast.county)
+    school_class = SchoolClassFactory(school=school, school_year=cast.school_year, grade=21, number=1)
+    approved_application(cast, program, name=f"学生甲{n}", school_class=school_class)
+    now = timezone.now()
+    signoff = RosterSignoff.objects.create(
+        school=school,
+        program=program,
+        term=cast.term,
+        status="signed",
+        version=1,
+        submitted_by=cast.admin,
+        submitted_at=now,
+        decided_by=cast.admin,
+        decided_at=now,
+    )
+    notice = notices.notice_create(
+        actor=cast.admin,
+        signoff=signoff,
+        start_date=timezone.localdate(),
+        working_days=5,
+        places=["school_board"],
+        contact_office="资助办",
+        contact_phone="0731-1",
+    )
+    return notices.notice_publish(actor=cast.admin, notice=notice)
