@@ -245,6 +245,28 @@ class TestClassRosterApproval:
         client.post(url, {"applications": [second.pk]})
         assert Application.objects.get(pk=second.pk).status == "approved"
 
+    def test_a_class_with_nothing_recommended_has_nothing_to_approve(self, cast, program, quota):
+        approved(cast, program)
+        with pytest.raises(ValidationError) as refused:
+            applications_approve(
+                actor=cast.li, school=cast.school, program=program, term=cast.term, school_class=cast.class_1
+            )
+        assert refused.value.code == "nothing_chosen"
+
+    def test_a_recommended_tier_without_a_standard_refuses_the_whole_roster(self, cast, program):
+        from tests.factories import AidProgramFactory
+
+        bare = AidProgramFactory(county=cast.county)
+        QuotaFactory(program=bare, term=cast.term, school=cast.school)
+        first, second = recommended(cast, bare), recommended(cast, bare)
+        with pytest.raises(ValidationError) as refused:
+            applications_approve(
+                actor=cast.li, school=cast.school, program=bare, term=cast.term, school_class=cast.class_1
+            )
+        assert refused.value.code == "no_standard"
+        assert first.student.name in refused.value.messages[0] and second.student.name in refused.value.messages[0]
+        assert not Application.objects.filter(status="approved").exists()
+
 
 class TestRejectAndSendBack:
     def test_a_rejection_needs_a_reason(self, cast, program):
@@ -296,6 +318,15 @@ class TestReconsider:
         application.refresh_from_db()
         assert application.status == "recommended" and application.amount is None
         assert quota_states(program=program, term=cast.term, school=cast.school)[0].awards_used == 0
+
+    def test_a_rejection_is_taken_back_with_a_reason_only(self, cast, program):
+        application = recommended(cast, program, status="rejected", decision_reason="名额已满")
+        with pytest.raises(ValidationError):
+            application_reconsider(actor=cast.li, application=application, reason="")
+        application_reconsider(actor=cast.li, application=application, reason="追加名额")
+        application.refresh_from_db()
+        assert application.status == "recommended" and application.decision_reason == ""
+        assert AuditEvent.objects.for_object(application).get().reason == "追加名额"
 
     def test_after_a_signature_it_is_revocation_not_taking_back(self, cast, program, quota):
         lock(cast, program, status="returned", version=1)
