@@ -137,3 +137,39 @@ class TestSignoffPage:
             f"/reviews/schools/{cast.school.pk}/{program.pk}/{cast.term.pk}/submit/", follow=True
         )
         assert "1" in response.content.decode() and not RosterSignoff.objects.exists()
+
+
+class TestQueryCounts:
+    def test_the_summary_and_the_roster_page_cost_the_same_queries_for_ten_times_the_rows(
+        self, cast, program, client_for
+    ):
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        from tests.factories import SchoolClassFactory
+
+        client = client_for(cast.zhang)
+        classes = [cast.class_1, cast.class_2] + [
+            SchoolClassFactory(school=cast.school, school_year=cast.school_year, grade=22, number=n) for n in (1, 2, 3)
+        ]
+
+        def add(n):
+            for index in range(n):
+                school_class = classes[index % len(classes)]
+                tier = ("especially_difficult", "difficult", "generally_difficult")[index % 3]
+                approved(cast, program, tier=tier, school_class=school_class)
+                if index % 4 == 0:
+                    recommended(cast, program, school_class=school_class)
+
+        def queries():
+            counts = []
+            for url in (signoff_page(cast, program), f"/reviews/schools/{cast.school.pk}/{program.pk}/{cast.term.pk}/"):
+                with CaptureQueriesContext(connection) as captured:
+                    assert client.get(url).status_code == 200
+                counts.append(len(captured))
+            return counts
+
+        add(20)
+        few = queries()
+        add(180)
+        assert queries() == few
