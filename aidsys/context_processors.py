@@ -12,6 +12,8 @@ MENU = [
     ("applications:quota_index", _("Quotas"), (Role.COUNTY_STAFF, Role.AID_OFFICE)),
     ("applications:application_index", _("Aid applications"), (Role.CLASS_TEACHER, Role.AID_OFFICE, Role.PRINCIPAL)),
     ("reviews:index", _("Reviews"), (Role.CLASS_TEACHER, Role.AID_OFFICE, Role.PRINCIPAL, Role.COUNTY_STAFF)),
+    ("publicity:notice_index", _("Public notices"), (Role.CLASS_TEACHER, Role.AID_OFFICE, Role.PRINCIPAL)),
+    ("publicity:county_notices", _("Notices of the county"), (Role.COUNTY_STAFF,)),
     ("students:official_lists", _("Official lists"), (Role.AID_OFFICE, Role.PRINCIPAL, Role.COUNTY_STAFF)),
     ("aidsys:holiday_list", _("Holiday calendar"), (Role.AID_OFFICE, Role.PRINCIPAL, Role.COUNTY_STAFF)),
     ("aidsys:audit_list", _("Audit trail"), (Role.AID_OFFICE, Role.PRINCIPAL, Role.COUNTY_STAFF)),
