@@ -1,6 +1,7 @@
 """Forms of the notices, the county's overview and the reports. The objections' are in forms_objections.py."""
 
 from django import forms
+from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from aidsys.forms import DateInput
@@ -28,9 +29,19 @@ class NoticeForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["working_days"].min_value = county.notice_working_days
         self.fields["working_days"].widget.attrs["min"] = county.notice_working_days
+        # The last day shows beside the fields as they are typed (htmx; the page works without it).
+        preview = {"hx-get": reverse_lazy("publicity:notice_period_preview"), "hx-target": "#period-preview"}
+        preview |= {"hx-trigger": "change", "hx-include": "[name=start_date],[name=working_days]"}
+        self.fields["start_date"].widget.attrs.update(preview)
+        self.fields["working_days"].widget.attrs.update(preview)
         self.fields["working_days"].help_text = _(
             "At least {days} in {county}. Official holidays do not count; adjusted working weekends do."
         ).format(days=county.notice_working_days, county=county)
+
+
+class PeriodPreviewForm(forms.Form):
+    start_date = forms.DateField()
+    working_days = forms.IntegerField(min_value=1, max_value=MAX_WORKING_DAYS)
 
 
 class ReturnReportForm(forms.Form):

@@ -7,6 +7,7 @@ from datetime import date
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from aidsys.scope import scope_for
 from publicity.models import (
@@ -96,10 +97,13 @@ def rosters_awaiting_notice(*, user):
 
 
 def contact_defaults(*, school) -> dict:
-    """The office and phone for objections of the school's last notice: they rarely change."""
+    """The office and phone for objections of the school's last notice: they rarely change.
+
+    A school's first notice suggests the office only: a phone posted on a public board is typed on purpose.
+    """
     last = PublicNotice.objects.filter(school=school).order_by("-created_at", "-pk").first()
     if last is None:
-        return {}
+        return {"contact_office": _("Student aid office of {school}").format(school=school.name)}
     return {"contact_office": last.contact_office, "contact_phone": last.contact_phone}
 
 

@@ -9,8 +9,9 @@ from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from aidsys import cn
 from publicity import selectors
-from publicity.forms import NoticeForm
+from publicity.forms import NoticeForm, PeriodPreviewForm
 from publicity.models import NoticeStatus, Place
 from publicity.services import notices as services
 from publicity.views import add_errors, error_text
@@ -35,6 +36,15 @@ def notice_index(request):
         "publicity/notice_index.html",
         {"notices": rows, "awaiting": selectors.rosters_awaiting_notice(user=request.user)},
     )
+
+
+def _period_shown(form) -> cn.WorkingPeriod | None:
+    """The period the form's values give, for the preview beside them (None while they are incomplete)."""
+    values = form.data if form.is_bound else form.initial
+    preview = PeriodPreviewForm({"start_date": values.get("start_date"), "working_days": values.get("working_days")})
+    if not preview.is_valid():
+        return None
+    return cn.working_period(preview.cleaned_data["start_date"], preview.cleaned_data["working_days"])
 
 
 def _form_data(form) -> dict:
@@ -75,7 +85,14 @@ def notice_create(request, signoff_pk):
     return render(
         request,
         "publicity/notice_form.html",
-        {"form": form, "signoff": signoff, "school": signoff.school, "program": signoff.program, "term": signoff.term},
+        {
+            "form": form,
+            "period": _period_shown(form),
+            "signoff": signoff,
+            "school": signoff.school,
+            "program": signoff.program,
+            "term": signoff.term,
+        },
         status=400 if form.errors else 200,
     )
 
@@ -100,9 +117,27 @@ def notice_edit(request, pk):
     return render(
         request,
         "publicity/notice_form.html",
-        {"form": form, "notice": notice, "school": notice.school, "program": notice.program, "term": notice.term},
+        {
+            "form": form,
+            "period": _period_shown(form),
+            "notice": notice,
+            "school": notice.school,
+            "program": notice.program,
+            "term": notice.term,
+        },
         status=400 if form.errors else 200,
     )
+
+
+@require_GET
+@login_required
+def notice_period_preview(request):
+    """The last day of the period being typed on the notice form (htmx): holidays and worked weekends counted."""
+    form = PeriodPreviewForm(request.GET)
+    period = None
+    if form.is_valid():
+        period = cn.working_period(form.cleaned_data["start_date"], form.cleaned_data["working_days"])
+    return render(request, "publicity/notice_period_preview.html", {"period": period})
 
 
 @require_GET
@@ -185,6 +220,7 @@ def notice_close(request, pk):
 urlpatterns = [
     path("notices/", notice_index, name="notice_index"),
     path("notices/new/<int:signoff_pk>/", notice_create, name="notice_create"),
+    path("notices/period/", notice_period_preview, name="notice_period_preview"),
     path("notices/<int:pk>/", notice_detail, name="notice_detail"),
     path("notices/<int:pk>/edit/", notice_edit, name="notice_edit"),
     path("notices/<int:pk>/publish/", notice_publish, name="notice_publish"),

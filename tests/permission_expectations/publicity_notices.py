@@ -56,6 +56,10 @@ EXPECTATIONS = {
     "publicity:notice_index": Expect(everyone(200)),
     "publicity:notice_create": Expect(only(MANAGERS, 200, outsider=404), kwargs=_signoff_kwargs),
     "publicity:notice_detail": Expect(READ, kwargs=_notice_kwargs),
+    # Counts working days for the form; it reads nothing of anyone's.
+    "publicity:notice_period_preview": Expect(
+        everyone(200), data=lambda c: {"start_date": "2026-09-30", "working_days": "5"}
+    ),
     "publicity:notice_edit": Expect(
         only(MANAGERS, 200, outsider=404), kwargs=lambda c: _notice_kwargs(c, publish=False)
     ),

@@ -88,6 +88,19 @@ class TestPeriod:
         assert (notice.end_date, notice.fallback_years) == (date(2027, 1, 5), [])
         assert changes["fallback_years"] == [[2027], []]
 
+    def test_the_form_previews_the_last_day_as_it_is_typed(self, cast, client_for):
+        client = client_for(cast.li)
+        url = reverse("publicity:notice_period_preview")
+        preview = client.get(url, {"start_date": "2026-09-30", "working_days": "5"})
+        assert preview.status_code == 200
+        assert preview.context["period"].end == date(2026, 10, 12)
+        assert "2026-10-12" in preview.content.decode()
+        fallback = client.get(url, {"start_date": "2026-12-29", "working_days": "5"}).content.decode()
+        assert "2027" in fallback and reverse("aidsys:holiday_list") in fallback
+        assert client.get(url, {"start_date": "", "working_days": "5"}).context["period"] is None
+        form_page = client.get(reverse("publicity:notice_create", args=[signed_roster(cast).pk]))
+        assert form_page.context["period"] is not None and 'id="period-preview"' in form_page.content.decode()
+
     def test_a_period_shorter_than_the_countys_is_refused(self, cast):
         with pytest.raises(ValidationError) as refused:
             make_notice(cast, days=4)
@@ -171,6 +184,8 @@ class TestCreate:
         page = client.get(url)
         assert page.status_code == 200
         assert page.context["form"].initial["working_days"] == 5
+        assert cast.school.name in page.context["form"].initial["contact_office"]
+        assert "contact_phone" not in page.context["form"].initial
         response = client.post(url, notice_form(contact_office="教务处资助办"))
         notice = PublicNotice.objects.get()
         assert response.status_code == 302 and response["Location"] == notice.get_absolute_url()
