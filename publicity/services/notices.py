@@ -327,30 +327,42 @@ def _refuse_to_close(notice: PublicNotice, family: list[PublicNotice], today: da
 
 @transaction.atomic
 def notice_close(*, actor, notice: PublicNotice) -> RosterReport:
-    """Close a notice whose period has passed with no objection open (with its supplementary notices).
+    """Close a notice whose period has passed with no objection open.
 
-    The lines are confirmed, each student's tier becomes the identified tier (认定) of the school
-    year in the registry, and the roster is archived and reported to the county.
+    An original notice closes with its supplementary notices; one made after the original had
+    closed (a revocation or a replacement during the year) closes on its own. The noticed lines are
+    confirmed, each student's tier becomes the identified tier (认定) of the school year in the
+    registry, and the roster is archived and reported to the county (again, one version up).
     """
     _require(selectors.may_manage_notices(actor, notice.school_id))
     stored = _locked_notice(notice)
-    if stored.kind != NoticeKind.ORIGINAL:
-        raise ValidationError(
-            _("A supplementary notice closes together with the notice it supplements."), code="supplementary"
-        )
     if stored.status != NoticeStatus.PUBLISHED:
         raise _not_in(stored, NoticeStatus.PUBLISHED)
-    supplements = list(PublicNotice.objects.select_for_update().filter(supplements=stored).order_by("pk"))
-    family = [stored, *supplements]
     today = timezone.localdate()
-    _refuse_to_close(stored, family, today)
-    entries = effective_entries(family)
+    if stored.kind == NoticeKind.ORIGINAL:
+        supplements = list(PublicNotice.objects.select_for_update().filter(supplements=stored).order_by("pk"))
+        _refuse_to_close(stored, [stored, *supplements], today)
+        closing = [stored, *supplements]
+        noticed = closing
+    else:
+        original = _locked_notice(stored.supplements)
+        if original.status != NoticeStatus.CLOSED:
+            raise ValidationError(
+                _("A supplementary notice closes together with the notice it supplements."), code="supplementary"
+            )
+        _refuse_to_close(stored, [stored], today)
+        closed = PublicNotice.objects.filter(supplements=original, status=NoticeStatus.CLOSED).order_by("pk")
+        closing = [stored]
+        noticed = [original, *closed, stored]
+    entries = effective_entries(noticed)
+    # A later supplementary notice sets the tiers of its own lines; the others were set before.
+    identified = entries if stored.kind == NoticeKind.ORIGINAL else [e for e in entries if e.notice_id == stored.pk]
     # What the trail keeps is data in the project's language, whatever the actor's screen shows.
     with translation.override(settings.LANGUAGE_CODE):
         confirmed = _("{count} lines confirmed").format(count=len(entries))
         basis = _("No objection to the public notice: {notice}").format(notice=stored)
     now = timezone.now()
-    for member in family:
+    for member in closing:
         if member.status == NoticeStatus.CLOSED:
             continue
         updated = PublicNotice.objects.filter(pk=member.pk, status=NoticeStatus.PUBLISHED).update(
@@ -369,7 +381,7 @@ def notice_close(*, actor, notice: PublicNotice) -> RosterReport:
     identifications_set(
         actor=actor,
         school_year=stored.term.school_year,
-        tiers={entry.application.student: entry.tier for entry in entries},
+        tiers={entry.application.student: entry.tier for entry in identified},
         decided_on=today,
         basis=basis,
     )

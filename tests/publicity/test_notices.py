@@ -11,7 +11,7 @@ from django.utils import timezone, translation
 
 from aidsys.models import AuditEvent, Holiday, Role
 from publicity.models import NoticeEntry, Objection, PublicNotice
-from publicity.services import notices
+from publicity.services import notices, reports
 from reviews.models import RosterSignoff
 from students.models import Identification, Tier
 from tests.factories import MembershipFactory, UserFactory
@@ -376,6 +376,77 @@ class TestClose:
         assert report.summary["count"] == 2
         supplementary.refresh_from_db()
         assert supplementary.status == "closed"
+
+    def test_a_supplementary_notice_made_after_the_closing_closes_on_its_own_and_reports_again(self, cast):
+        notice = move_period(make_notice(cast, students=STUDENTS[:2]), ended_days_ago=20)
+        report = self.close(cast, notice)
+        reports.report_approve(actor=cast.zhao, report=report)
+        changed = notice.entries.get(name="王小明")
+        supplementary = PublicNotice.objects.create(
+            school=notice.school,
+            program=notice.program,
+            term=notice.term,
+            signoff=notice.signoff,
+            signoff_version=notice.signoff_version,
+            kind="supplementary",
+            supplements=notice,
+            status="published",
+            start_date=timezone.localdate() - timedelta(days=9),
+            working_days=5,
+            end_date=timezone.localdate(),
+            places=["school_board"],
+            contact_office="资助办",
+            contact_phone="0731-12345678",
+            created_by=cast.li,
+            created_at=timezone.now(),
+        )
+        NoticeEntry.objects.create(
+            notice=supplementary,
+            position=1,
+            application=changed.application,
+            name=changed.name,
+            class_name=changed.class_name,
+            tier="generally_difficult",
+            tier_label="一般困难",
+            program_name=changed.program_name,
+            change="changed",
+        )
+        with pytest.raises(ValidationError) as refused:
+            self.close(cast, supplementary)
+        assert refused.value.code == "still_running"
+        PublicNotice.objects.filter(pk=supplementary.pk).update(end_date=timezone.localdate() - timedelta(days=1))
+        supplementary.refresh_from_db()
+        again = self.close(cast, supplementary)
+        assert (again.pk, again.status, again.version, again.notice_id) == (report.pk, "reported", 2, supplementary.pk)
+        assert again.summary["count"] == 2
+        tiers = {i.student.name: i.tier for i in Identification.objects.all()}
+        assert tiers == {"王小明": "generally_difficult", "赵小雨": "difficult"}
+        unchanged = Identification.objects.get(student__name="赵小雨")
+        assert not AuditEvent.objects.for_object(unchanged).filter(action="update").exists()
+
+    def test_a_supplementary_notice_does_not_close_before_its_original(self, cast):
+        notice = make_notice(cast, students=STUDENTS[:1])
+        supplementary = PublicNotice.objects.create(
+            school=notice.school,
+            program=notice.program,
+            term=notice.term,
+            signoff=notice.signoff,
+            signoff_version=notice.signoff_version,
+            kind="supplementary",
+            supplements=notice,
+            status="published",
+            start_date=timezone.localdate() - timedelta(days=9),
+            working_days=5,
+            end_date=timezone.localdate() - timedelta(days=1),
+            places=["school_board"],
+            contact_office="资助办",
+            contact_phone="0731-12345678",
+            created_by=cast.li,
+            created_at=timezone.now(),
+        )
+        with pytest.raises(ValidationError) as refused:
+            self.close(cast, supplementary)
+        assert refused.value.code == "supplementary"
 
     def test_the_class_teacher_may_not_close(self, cast, client_for):
         notice = move_period(make_notice(cast), ended_days_ago=1)
