@@ -57,6 +57,7 @@ class TestPublicPage:
             assert 'data-testid="objection-lodge"' not in page
         else:
             assert lodge_url in page
+            assert reverse("publicity:objection_track") in page
 
     def test_after_the_period_it_is_gone(self, cast, visitor):
         notice = move_period(make_notice(cast), ended_days_ago=1)
