@@ -73,10 +73,8 @@ def notice_for_page(*, user, pk: int) -> PublicNotice:
     )
 
 
-def notices(*, user, school=None):
+def notices(*, user):
     rows = PublicNotice.objects.visible_to(user).select_related("school", "program", "term__school_year")
-    if school is not None:
-        rows = rows.filter(school=school)
     return rows.annotate(entry_count=Count("entries")).order_by("-start_date", "-pk")
 
 
