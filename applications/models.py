@@ -364,7 +364,15 @@ class Application(models.Model):
                 name="approved_application_has_tier_and_amount",
             ),
         ]
-        indexes = [models.Index(fields=["school", "program", "term", "status"])]
+        # A roster (school, program, term) by status, then by class and tier: the summaries group
+        # in the index's order and, on PostgreSQL, read the amounts from it too.
+        indexes = [
+            models.Index(
+                fields=["school", "program", "term", "status", "school_class", "approved_tier"],
+                include=["amount"],
+                name="application_roster",
+            )
+        ]
 
     def __str__(self):
         return f"{self.student.name} · {self.program} · {self.term}"

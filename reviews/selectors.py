@@ -300,6 +300,16 @@ class SummaryCell:
         self.count += count
         self.amount += amount
 
+    # Text for the page: a roster of 50 classes has some 500 numbers, and the template's own
+    # localisation of each number cost more than the rest of the page together.
+    @property
+    def count_text(self) -> str:
+        return str(self.count)
+
+    @property
+    def amount_text(self) -> str:
+        return f"{self.amount:.2f}"
+
 
 @dataclass
 class SignoffSummary:

@@ -233,7 +233,10 @@ class SchoolClass(models.Model):
         names = self.__dict__.setdefault("_names", {})
         if key not in names:
             # Grade(...).label, not get_grade_display(): Django rebuilds the choices dict on every call.
-            grade = Grade(self.grade).label if self.grade in Grade.values else self.grade
+            try:
+                grade = Grade(self.grade).label
+            except ValueError:
+                grade = self.grade
             names[key] = _("{grade}({number}) class").format(grade=grade, number=self.number)
         return names[key]
 
