@@ -75,7 +75,9 @@ class AttachmentForm(forms.Form):
     file = forms.FileField(
         label=_("file"),
         help_text=_("PDF, JPEG or PNG."),
-        widget=forms.ClearableFileInput(
+        # A plain file input: it is never shown with a stored file to clear, and it takes the
+        # project's input template (form-control), so that it fits a phone's width.
+        widget=forms.FileInput(
             attrs={"accept": ",".join([f.content_type for f in FORMATS] + [".pdf", ".jpg", ".jpeg", ".png"])}
         ),
     )
