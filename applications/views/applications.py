@@ -18,6 +18,7 @@ from aidsys.models import School, SchoolClass
 from aidsys.scope import scope_for
 from applications import selectors_applications as selectors
 from applications.forms.applications import ApplicationFilterForm, ApplicationForm, AttachmentForm, WithdrawForm
+from applications.models import Status
 from applications.services import applications as services
 from applications.services.attachments import attachment_add, attachment_download_record, attachment_remove
 from students.models import Student
@@ -186,6 +187,11 @@ def application_detail(request, pk):
     application = selectors.application_for_page(user=request.user, pk=pk)
     may_edit = selectors.may_edit(request.user, application)
     opens, closes = application.program.window_for(application.term)
+    scope = scope_for(request.user)
+    # The class teacher who submitted it usually reviews it next: the page leads there.
+    awaits_first_review = application.status in (Status.SUBMITTED, Status.SENT_BACK) and (
+        scope.is_admin or application.school_class_id in scope.class_ids
+    )
     return render(
         request,
         "applications/application_detail.html",
@@ -194,6 +200,7 @@ def application_detail(request, pk):
             "student": application.student,
             "may_edit": may_edit,
             "may_withdraw": may_edit and application.status in services.WITHDRAWABLE_STATUSES,
+            "awaits_first_review": awaits_first_review,
             "window": (opens, closes),
             "attachment_form": AttachmentForm(),
             "withdraw_form": WithdrawForm(),

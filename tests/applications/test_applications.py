@@ -4,6 +4,7 @@ from datetime import date, timedelta
 import pytest
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import connection, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from aidsys.models import AuditEvent, Role, Stage, Term
@@ -513,6 +514,15 @@ class TestApplicationPage:
         assert STATEMENT in page
         assert url("application_submit", application.pk) not in page
         assert url("application_pledge_pdf", application.pk) in page
+
+    def test_a_submitted_application_leads_its_class_teacher_to_the_first_review(self, cast, ming, program, client_for):
+        application = file(cast, ming, program)
+        first_review = reverse("reviews:first_review", args=[application.pk])
+        assert first_review not in client_for(cast.wang).get(application.get_absolute_url()).content.decode()
+        application_submit(actor=cast.wang, application=application)
+        assert first_review in client_for(cast.wang).get(application.get_absolute_url()).content.decode()
+        # The aid office reviews second, class by class: the first review is not theirs.
+        assert first_review not in client_for(cast.li).get(application.get_absolute_url()).content.decode()
 
     def test_another_class_or_county_gets_404(self, cast, program, client_for):
         application = ApplicationFactory(student=StudentFactory(school_class=cast.class_2), program=program)
