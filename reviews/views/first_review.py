@@ -39,7 +39,7 @@ def first_review_list(request, class_pk):
         {
             "school_class": school_class,
             "groups": [
-                (title, [(a, hardship_score(a)) for a in applications if a.status == status])
+                (title, status, [(a, hardship_score(a)) for a in applications if a.status == status])
                 for title, status in groups
             ],
         },
