@@ -14,6 +14,7 @@ MENU = [
     ("reviews:index", _("Reviews"), (Role.CLASS_TEACHER, Role.AID_OFFICE, Role.PRINCIPAL, Role.COUNTY_STAFF)),
     ("publicity:notice_index", _("Public notices"), (Role.CLASS_TEACHER, Role.AID_OFFICE, Role.PRINCIPAL)),
     ("publicity:county_notices", _("Notices of the county"), (Role.COUNTY_STAFF,)),
+    ("publicity:objection_list", _("Objections"), (Role.AID_OFFICE, Role.PRINCIPAL, Role.COUNTY_STAFF)),
     ("students:official_lists", _("Official lists"), (Role.AID_OFFICE, Role.PRINCIPAL, Role.COUNTY_STAFF)),
     ("aidsys:holiday_list", _("Holiday calendar"), (Role.AID_OFFICE, Role.PRINCIPAL, Role.COUNTY_STAFF)),
     ("aidsys:audit_list", _("Audit trail"), (Role.AID_OFFICE, Role.PRINCIPAL, Role.COUNTY_STAFF)),

@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
@@ -266,3 +267,40 @@ LOGGING = {
 
 # Work waiting longer than this is marked on the dashboards.
 AIDSYS_OVERDUE_DAYS = env_int("AIDSYS_OVERDUE_DAYS", 7)
+
+# Objections (异议) to a public notice: answered within this many working days (DESIGN.md §4),
+# counted from the day after the objection arrives.
+AIDSYS_OBJECTION_WORKING_DAYS = env_int("AIDSYS_OBJECTION_WORKING_DAYS", 3)
+if not 1 <= AIDSYS_OBJECTION_WORKING_DAYS <= 30:
+    raise ImproperlyConfigured("AIDSYS_OBJECTION_WORKING_DAYS must be between 1 and 30")
+# The public objection form and status page answer 429 past these counts per address (counted in
+# the database, so that the limits hold across app servers).
+AIDSYS_OBJECTION_RATE_PER_NOTICE_HOUR = env_int("AIDSYS_OBJECTION_RATE_PER_NOTICE_HOUR", 3)
+AIDSYS_OBJECTION_RATE_PER_DAY = env_int("AIDSYS_OBJECTION_RATE_PER_DAY", 10)
+AIDSYS_OBJECTION_TRACK_RATE_PER_HOUR = env_int("AIDSYS_OBJECTION_TRACK_RATE_PER_HOUR", 20)
+if min(AIDSYS_OBJECTION_RATE_PER_NOTICE_HOUR, AIDSYS_OBJECTION_RATE_PER_DAY, AIDSYS_OBJECTION_TRACK_RATE_PER_HOUR) < 1:
+    raise ImproperlyConfigured(
+        "AIDSYS_OBJECTION_RATE_PER_NOTICE_HOUR, AIDSYS_OBJECTION_RATE_PER_DAY and "
+        "AIDSYS_OBJECTION_TRACK_RATE_PER_HOUR must each be at least 1"
+    )
+# Each morning at this hour (Asia/Shanghai), objections due that day or overdue are reminded to
+# their school's aid office and principal.
+AIDSYS_OBJECTION_REMINDER_HOUR = env_int("AIDSYS_OBJECTION_REMINDER_HOUR", 8)
+if not 0 <= AIDSYS_OBJECTION_REMINDER_HOUR <= 23:
+    raise ImproperlyConfigured("AIDSYS_OBJECTION_REMINDER_HOUR must be an hour of the day, 0 to 23")
+CELERY_BEAT_SCHEDULE["remind-objections-daily"] = {
+    "task": "publicity.tasks.objection_reminders_send",
+    "schedule": crontab(hour=AIDSYS_OBJECTION_REMINDER_HOUR, minute=0),
+}
+
+# Mail is off unless AIDSYS_EMAIL_HOST is set; reminders are then e-mailed as well as shown.
+EMAIL_HOST = env_str("AIDSYS_EMAIL_HOST")
+AIDSYS_MAIL_ENABLED = bool(EMAIL_HOST)
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.dummy.EmailBackend"
+)
+EMAIL_PORT = env_int("AIDSYS_EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("AIDSYS_EMAIL_USER")
+EMAIL_HOST_PASSWORD = env_str("AIDSYS_EMAIL_PASSWORD")
+EMAIL_USE_TLS = env_bool("AIDSYS_EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = env_str("AIDSYS_EMAIL_FROM", "aidsys@localhost")

@@ -19,9 +19,14 @@ class TodoItem:
     count: int
     url: str
     oldest: datetime | None = None
+    # Work with deadlines of its own (an objection's 3 working days) says whether it is late;
+    # left None, the item is late once its oldest row has waited AIDSYS_OVERDUE_DAYS.
+    late: bool | None = None
 
     @property
     def overdue(self) -> bool:
+        if self.late is not None:
+            return self.late
         limit = timedelta(days=settings.AIDSYS_OVERDUE_DAYS)
         return self.oldest is not None and timezone.now() - self.oldest > limit
 

@@ -272,3 +272,50 @@ class RosterReport(models.Model):
 
     def __str__(self):
         return f"{self.school} {self.program} {self.term}"
+
+
+class ObjectionReminder(models.Model):
+    """A day's reminder to the aid office or the principal: objections due that day or overdue.
+
+    The system sends no mail unless mail is configured, so the reminder is kept here and shown on
+    the dashboard until read. One per user, school and day: the daily task may run twice.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    school = models.ForeignKey("aidsys.School", on_delete=models.PROTECT, related_name="+", verbose_name=_("school"))
+    day = models.DateField(_("day"))
+    text = models.CharField(_("reminder"), max_length=1000)
+    objection_count = models.PositiveIntegerField(_("objections"))
+    created_at = models.DateTimeField(_("sent at"))
+    emailed_at = models.DateTimeField(_("e-mailed at"), null=True, blank=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_paths = SCHOOL_SCOPE
+
+    class Meta:
+        verbose_name = _("objection reminder")
+        verbose_name_plural = _("objection reminders")
+        ordering = ["-day", "school"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "school", "day"], name="one_objection_reminder_a_day"),
+        ]
+
+    def __str__(self):
+        return f"{self.day} {self.school}"
+
+
+class TrackingLookup(models.Model):
+    """One look-up on the public status page, kept (as a keyed hash of the address) to limit guessing.
+
+    Counted in the database so that the limit holds across app servers; the daily task drops old rows.
+    """
+
+    address_hash = models.CharField(max_length=64, editable=False)
+    looked_up_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["address_hash", "looked_up_at"], name="tracking_lookup_address")]
+
+    def __str__(self):
+        return f"{self.looked_up_at:%Y-%m-%d %H:%M}"

@@ -12,6 +12,7 @@ from aidsys.models import Role
 from aidsys.scope import scope_for
 from aidsys.todo import TodoItem
 from publicity.models import NoticeKind, NoticeStatus, PublicNotice, ReportStatus, RosterReport
+from publicity.selectors_objections import open_summary, unread_reminders
 from reviews.models import RosterSignoff, SignoffStatus
 
 
@@ -73,5 +74,68 @@ def county_reports_todo(user) -> list[TodoItem]:
             count=waiting["count"],
             url=reverse("publicity:report_list") + f"?status={ReportStatus.REPORTED}",
             oldest=waiting["oldest"],
+        )
+    ]
+
+
+# ---------------------------------------------------------------------------------------------
+# Objections: late by their own deadline (3 working days), not by AIDSYS_OVERDUE_DAYS.
+
+
+def aid_office_objections_todo(user) -> list[TodoItem]:
+    """The aid office's open objections, marked late when any is past its deadline."""
+    schools = scope_for(user).aid_office_school_ids
+    if not schools:
+        return []
+    summary = open_summary(school_ids=schools)
+    if not summary["count"]:
+        return []
+    return [
+        TodoItem(
+            role=Role.AID_OFFICE,
+            title=_("Objections to answer"),
+            count=summary["count"],
+            url=reverse("publicity:objection_list") + "?status=open",
+            oldest=summary["oldest"],
+            late=bool(summary["overdue"]),
+        )
+    ]
+
+
+def principal_objections_todo(user) -> list[TodoItem]:
+    """The principal sees the school's objections past their deadline."""
+    schools = scope_for(user).principal_school_ids
+    if not schools:
+        return []
+    summary = open_summary(school_ids=schools)
+    if not summary["overdue"]:
+        return []
+    return [
+        TodoItem(
+            role=Role.PRINCIPAL,
+            title=_("Objections past their deadline"),
+            count=summary["overdue"],
+            url=reverse("publicity:objection_list") + "?status=overdue",
+            oldest=summary["oldest_overdue"],
+            late=True,
+        )
+    ]
+
+
+def objection_reminders_todo(user) -> list[TodoItem]:
+    """The daily reminders the user has not read yet (publicity.tasks)."""
+    unread = unread_reminders(user).aggregate(count=Count("pk"), oldest=Min("created_at"))
+    if not unread["count"]:
+        return []
+    scope = scope_for(user)
+    role = Role.AID_OFFICE if scope.aid_office_school_ids else Role.PRINCIPAL
+    return [
+        TodoItem(
+            role=role,
+            title=_("Unread reminders about objections"),
+            count=unread["count"],
+            url=reverse("publicity:objection_reminders"),
+            oldest=unread["oldest"],
+            late=False,
         )
     ]

@@ -1,4 +1,4 @@
-from publicity.views import county, notices, public
+from publicity.views import county, notices, objections, public
 
 app_name = "publicity"
 
@@ -6,4 +6,5 @@ urlpatterns = [
     *notices.urlpatterns,
     *public.urlpatterns,
     *county.urlpatterns,
+    *objections.urlpatterns,
 ]

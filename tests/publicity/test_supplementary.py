@@ -1,0 +1,225 @@
+"""补充公示: the changes to a roster after its notice was published, and only those, noticed again."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
+from django.utils import timezone
+
+from aidsys import cn
+from aidsys.models import AuditEvent
+from applications.models import Application
+from publicity.models import PublicNotice
+from publicity.services import notices as notice_services
+from publicity.services.objections import objection_decide
+from publicity.services.supplementary import (
+    roster_changes,
+    supplementary_notice_create,
+    supplementary_notice_from_roster,
+)
+from reviews.models import RosterSignoff
+from reviews.services import application_approve, application_revoke, roster_sign
+from reviews.services.award_change import application_award_change
+from tests.factories import ApplicationFactory, StudentFactory
+from tests.publicity.notice_data import approved_application
+from tests.publicity.objection_data import entry_named, lodge, running_notice
+
+
+def application_of(notice, name) -> Application:
+    return Application.objects.get(pk=entry_named(notice, name).application_id)
+
+
+def revoke(cast, application, detail="2026年11月转学至外县"):
+    return application_revoke(
+        actor=cast.li, application=application, reason="transferred_out", detail=detail, effective_term=cast.term
+    )
+
+
+def replacement(cast, notice, revoked):
+    """递补: a recommended application approved in the revoked award's place."""
+    student = StudentFactory(name="钱小花", school_class=cast.class_2)
+    candidate = ApplicationFactory(
+        student=student,
+        program=notice.program,
+        term=cast.term,
+        status="recommended",
+        recommended_tier="difficult",
+        filed_by=cast.wang,
+    )
+    return application_approve(actor=cast.li, application=candidate, tier="difficult", replaces=revoked)
+
+
+def lines(notice) -> dict[str, tuple[str, str]]:
+    return {entry.name: (entry.change, entry.tier) for entry in notice.entries.all()}
+
+
+class TestChanges:
+    def test_added_changed_and_removed_lines_only(self, cast):
+        notice = running_notice(cast)
+        revoked = application_of(notice, "赵小雨")
+        revoke(cast, revoked)
+        replacement(cast, notice, revoked)
+        application_award_change(
+            actor=cast.li, application=application_of(notice, "王小明"), tier="difficult", reason="经核实调整档次"
+        )
+        changes = {change.application.student.name: change for change in roster_changes(original=notice)}
+        assert {name: change.change for name, change in changes.items()} == {
+            "赵小雨": "removed",
+            "钱小花": "added",
+            "王小明": "changed",
+        }
+        assert changes["赵小雨"].reason.endswith("：2026年11月转学至外县")
+        assert "赵小雨" in changes["钱小花"].reason
+        assert changes["王小明"].reason == "经核实调整档次"
+        assert changes["赵小雨"].noticed == entry_named(notice, "赵小雨")
+
+    def test_a_changed_amount_counts_only_where_the_notice_shows_amounts(self, cast):
+        hidden = running_notice(cast, shows_amount=False)
+        application_award_change(
+            actor=cast.li,
+            application=application_of(hidden, "艾米"),
+            tier="difficult",
+            amount=Decimal("700.00"),
+            amount_reason="按实际困难程度调整",
+            reason="核实后调整金额",
+        )
+        assert roster_changes(original=hidden) == []
+
+    def test_nothing_changed_nothing_to_notice(self, cast):
+        notice = running_notice(cast)
+        assert roster_changes(original=notice) == []
+        assert supplementary_notice_from_roster(actor=cast.li, original=notice) is None
+        with pytest.raises(ValidationError) as refused:
+            supplementary_notice_create(actor=cast.li, original=notice, changes=[])
+        assert refused.value.code == "no_changes"
+
+
+class TestSupplementaryNotice:
+    def test_it_has_its_own_period_from_the_next_working_day_and_the_originals_posting(self, cast):
+        notice = running_notice(cast)
+        revoke(cast, application_of(notice, "赵小雨"))
+        supplementary = supplementary_notice_from_roster(actor=cast.li, original=notice)
+        start = cn.working_period(timezone.localdate() + timedelta(days=1), 1).end
+        assert (supplementary.kind, supplementary.supplements, supplementary.status) == (
+            "supplementary",
+            notice,
+            "draft",
+        )
+        assert (supplementary.start_date, supplementary.working_days) == (start, cast.county.notice_working_days)
+        assert supplementary.end_date == cn.last_working_day(start, cast.county.notice_working_days)
+        assert (supplementary.places, supplementary.contact_phone, supplementary.show_amounts) == (
+            notice.places,
+            notice.contact_phone,
+            notice.show_amounts,
+        )
+        line = supplementary.entries.get()
+        assert (line.position, line.name, line.class_name, line.tier, line.change) == (
+            1,
+            "赵小雨",
+            entry_named(notice, "赵小雨").class_name,
+            "difficult",
+            "removed",
+        )
+        assert AuditEvent.objects.for_object(supplementary).get().action == "create"
+
+    def test_the_draft_is_brought_up_to_date_and_dropped_when_nothing_is_left(self, cast):
+        notice = running_notice(cast)
+        ming = application_of(notice, "王小明")
+        application_award_change(actor=cast.li, application=ming, tier="difficult", reason="调整")
+        draft = supplementary_notice_from_roster(actor=cast.li, original=notice)
+        revoke(cast, application_of(notice, "曾小红"))
+        again = supplementary_notice_from_roster(actor=cast.li, original=notice)
+        assert again.pk == draft.pk
+        assert lines(again) == {"王小明": ("changed", "difficult"), "曾小红": ("removed", "generally_difficult")}
+        application_award_change(actor=cast.li, application=ming, tier="especially_difficult", reason="改回")
+        assert lines(supplementary_notice_from_roster(actor=cast.li, original=notice)) == {
+            "曾小红": ("removed", "generally_difficult")
+        }
+        PublicNotice.objects.filter(pk=draft.pk).delete()
+
+    def test_a_published_supplementary_notice_counts_as_noticed(self, cast):
+        notice = running_notice(cast)
+        revoke(cast, application_of(notice, "赵小雨"))
+        first = supplementary_notice_from_roster(actor=cast.li, original=notice)
+        notice_services.notice_publish(actor=cast.li, notice=first)
+        assert supplementary_notice_from_roster(actor=cast.li, original=notice) is None
+        revoke(cast, application_of(notice, "艾米"), detail="家庭经济状况好转")
+        second = supplementary_notice_from_roster(actor=cast.li, original=notice)
+        assert second.pk != first.pk
+        assert lines(second) == {"艾米": ("removed", "difficult")}
+
+    def test_its_public_page_shows_the_changes_and_takes_objections(self, cast, client):
+        notice = running_notice(cast)
+        revoked = application_of(notice, "赵小雨")
+        revoke(cast, revoked)
+        replacement(cast, notice, revoked)
+        supplementary = supplementary_notice_from_roster(actor=cast.li, original=notice)
+        PublicNotice.objects.filter(pk=supplementary.pk).update(start_date=timezone.localdate())
+        supplementary = notice_services.notice_publish(actor=cast.li, notice=supplementary)
+        page = client.get(supplementary.get_public_url()).content.decode()
+        assert "钱小花" in page and "赵小雨" in page and "王小明" not in page
+        form = client.get(reverse("publicity:objection_lodge", args=[supplementary.token])).content.decode()
+        assert "钱小花" in form and "赵小雨" not in form
+
+    def test_the_aid_office_asks_for_it_from_the_notices_objection_page(self, cast, client_for):
+        notice = running_notice(cast)
+        url = reverse("publicity:supplementary_from_roster", args=[notice.pk])
+        nothing = client_for(cast.li).post(url)
+        assert nothing.status_code == 302 and not PublicNotice.objects.filter(kind="supplementary").exists()
+        revoke(cast, application_of(notice, "赵小雨"))
+        assert client_for(cast.wang).post(url).status_code == 403
+        assert client_for(cast.zhang).post(url).status_code == 403
+        response = client_for(cast.li).post(url)
+        supplementary = PublicNotice.objects.get(kind="supplementary")
+        assert response["Location"] == supplementary.get_absolute_url()
+        page = client_for(cast.zhang).get(reverse("publicity:objection_notice", args=[notice.pk])).content.decode()
+        assert supplementary.get_absolute_url() in page
+        with pytest.raises(PermissionDenied):
+            supplementary_notice_from_roster(actor=cast.zhang, original=notice)
+
+    def test_an_upheld_objection_to_a_supplementary_line_supplements_the_original(self, cast):
+        notice = running_notice(cast)
+        revoked = application_of(notice, "赵小雨")
+        revoke(cast, revoked)
+        added = replacement(cast, notice, revoked)
+        first = supplementary_notice_from_roster(actor=cast.li, original=notice)
+        PublicNotice.objects.filter(pk=first.pk).update(start_date=timezone.localdate())
+        first = notice_services.notice_publish(actor=cast.li, notice=first)
+        objection = lodge(first, entry=first.entries.get(name="钱小花"))
+        objection_decide(
+            actor=cast.li,
+            objection=objection,
+            outcome="upheld",
+            decision="递补学生已转学。",
+            reply="异议成立。",
+            action="remove",
+            revocation_reason="other",
+        )
+        second = PublicNotice.objects.get(kind="supplementary", status="draft")
+        assert second.supplements == notice
+        assert lines(second) == {"钱小花": ("removed", "difficult")}
+        added.refresh_from_db()
+        assert added.status == "revoked"
+
+    def test_a_supplementary_notice_for_a_closed_notice_of_a_later_revocation(self, cast):
+        notice = running_notice(cast)
+        PublicNotice.objects.filter(pk=notice.pk).update(status="closed", closed_at=timezone.now(), closed_by=cast.li)
+        notice.refresh_from_db()
+        signoff = RosterSignoff.objects.get()
+        revoke(cast, application_of(notice, "艾米"), detail="2027年1月转学")
+        roster_sign(actor=cast.zhang, signoff=signoff)
+        supplementary = supplementary_notice_from_roster(actor=cast.li, original=notice)
+        assert supplementary.signoff_version == 2
+        assert lines(supplementary) == {"艾米": ("removed", "difficult")}
+
+    def test_a_draft_original_has_no_supplementary_notice(self, cast):
+        from tests.publicity.notice_data import make_notice, signed_roster
+        from tests.publicity.objection_data import aid_program
+
+        draft = make_notice(cast, signed_roster(cast, program=aid_program(cast)), publish=False)
+        approved_application(cast, draft.program, name="新同学", school_class=cast.class_1)
+        with pytest.raises(ValidationError) as refused:
+            supplementary_notice_from_roster(actor=cast.li, original=draft)
+        assert refused.value.code == "not_published"
