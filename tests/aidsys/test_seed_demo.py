@@ -5,7 +5,25 @@ from django.core.management import call_command
 
 from aidsys.models import AuditEvent, Membership, Role, School, SchoolClass, Stage, User
 from aidsys.services.audit import audit_chain_verify
-from students.models import Student
+from aidsys.todo import todo_for
+from applications.models import Application, Quota, Status
+from applications.quotas import quota_states
+from reviews.models import ReviewPanel, ReviewPanelMember, RosterSignoff, SignoffStatus
+from reviews.selectors import standard_amount_for
+from students.models import HomeVisit, Student
+
+SEEDED_MODELS = (
+    School,
+    SchoolClass,
+    Student,
+    User,
+    AuditEvent,
+    HomeVisit,
+    Application,
+    ReviewPanel,
+    ReviewPanelMember,
+    RosterSignoff,
+)
 
 
 @pytest.fixture(scope="module")
@@ -13,7 +31,7 @@ def seeded(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         first, second = StringIO(), StringIO()
         call_command("seed_demo", stdout=first)
-        counts = {model: model.objects.count() for model in (School, SchoolClass, Student, User, AuditEvent)}
+        counts = {model: model.objects.count() for model in SEEDED_MODELS}
         call_command("seed_demo", stdout=second)
         yield first.getvalue(), second.getvalue(), counts
         # Module-scoped data is outside the per-test transactions: remove it again for the other tests.
@@ -55,7 +73,55 @@ class TestSeedDemo:
         _, second, counts = seeded
         assert {model: model.objects.count() for model in counts} == counts
         assert "(0 new this run)" in second
+        assert all("(0 new this run)" in line for line in second.splitlines() if "new this run" in line), second
 
     def test_every_row_it_made_is_in_an_intact_audit_chain(self, seeded):
         report = audit_chain_verify()
         assert report.ok and report.checked == AuditEvent.objects.count() > 600
+
+    def test_it_makes_applications_at_every_stage_of_the_review(self, seeded):
+        statuses = set(Application.objects.values_list("status", flat=True))
+        assert statuses == {
+            Status.DRAFT,
+            Status.SUBMITTED,
+            Status.RETURNED,
+            Status.SENT_BACK,
+            Status.RECOMMENDED,
+            Status.APPROVED,
+            Status.REJECTED,
+        }
+        assert Application.objects.values("school_class").distinct().count() == 3
+        for rejected in Application.objects.filter(status=Status.REJECTED):
+            assert rejected.decision_reason
+
+    def test_every_application_past_first_review_has_a_home_visit_of_the_year_or_a_reason(self, seeded):
+        reviewed = Application.objects.exclude(
+            status__in=(Status.DRAFT, Status.SUBMITTED, Status.RETURNED)
+        ).select_related("term")
+        assert reviewed.count() >= 10
+        for application in reviewed:
+            visited = HomeVisit.objects.filter(
+                student=application.student_id, school_year=application.term.school_year_id
+            ).exists()
+            assert visited or application.no_visit_reason, application
+
+    def test_the_awards_are_within_quota_at_the_standard_amount(self, seeded):
+        for quota in Quota.objects.select_related("program", "term", "school"):
+            for state in quota_states(program=quota.program, term=quota.term, school=quota.school):
+                assert state.awards_remaining is None or state.awards_remaining >= 0
+        approved = Application.objects.filter(status=Status.APPROVED).select_related("program", "term", "student")
+        assert approved.count() == 6
+        for application in approved:
+            assert application.amount == standard_amount_for(application, application.approved_tier)
+            assert not application.amount_reason
+
+    def test_each_school_role_finds_something_waiting_for_it(self, seeded):
+        pending = RosterSignoff.objects.get()
+        assert pending.status == SignoffStatus.PENDING
+        assert pending.school.code == "4399010002"
+        assert ReviewPanel.objects.count() == 2 and ReviewPanelMember.objects.count() == 10
+        review_items = {
+            username: [item for item in todo_for(User.objects.get(username=username)) if "/reviews/" in item.url]
+            for username in ("xx_teacher", "xx_aid", "cz_principal", "gz_teacher", "gz_aid")
+        }
+        assert all(review_items.values()), review_items
