@@ -78,17 +78,27 @@ def notices(*, user):
     return rows.annotate(entry_count=Count("entries")).order_by("-start_date", "-pk")
 
 
+def awaiting_notice(signoffs):
+    """The signed rosters among `signoffs` that are still to be noticed.
+
+    A roster is noticed once: when its original notice has been published, a change and the
+    principal's new signature go into a supplementary notice (补充公示), never a second original. A
+    draft of an earlier signature does not count: the roster changed before it was shown.
+    """
+    originals = PublicNotice.objects.filter(signoff=OuterRef("pk"), kind=NoticeKind.ORIGINAL)
+    shown = originals.filter(status__in=(NoticeStatus.PUBLISHED, NoticeStatus.CLOSED))
+    drafted = originals.filter(signoff_version=OuterRef("version"))
+    return signoffs.filter(status=SignoffStatus.SIGNED).exclude(Exists(shown)).exclude(Exists(drafted))
+
+
 def rosters_awaiting_notice(*, user):
-    """Signed rosters of the schools the user manages that have no original notice of their signed version."""
+    """Signed rosters of the schools the user manages that have not been noticed (`awaiting_notice`)."""
     scope = scope_for(user)
-    signoffs = RosterSignoff.objects.filter(status=SignoffStatus.SIGNED)
+    signoffs = RosterSignoff.objects.all()
     if not scope.is_admin:
         signoffs = signoffs.filter(school_id__in=scope.aid_office_school_ids)
-    noticed = PublicNotice.objects.filter(
-        signoff=OuterRef("pk"), signoff_version=OuterRef("version"), kind=NoticeKind.ORIGINAL
-    )
     return (
-        signoffs.exclude(Exists(noticed))
+        awaiting_notice(signoffs)
         .select_related("school", "program", "term__school_year")
         .order_by("school__code", "program__code", "-term__start")
     )

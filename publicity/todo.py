@@ -3,7 +3,7 @@
 Each provider reads the user's own roles: an administrator, who sees everything, is not everybody's to-do.
 """
 
-from django.db.models import Count, Exists, Min, OuterRef
+from django.db.models import Count, Min
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -12,8 +12,9 @@ from aidsys.models import Role
 from aidsys.scope import scope_for
 from aidsys.todo import TodoItem
 from publicity.models import NoticeKind, NoticeStatus, PublicNotice, ReportStatus, RosterReport
+from publicity.selectors import awaiting_notice
 from publicity.selectors_objections import open_summary, unread_reminders
-from reviews.models import RosterSignoff, SignoffStatus
+from reviews.models import RosterSignoff
 
 
 def aid_office_notices_todo(user) -> list[TodoItem]:
@@ -21,13 +22,8 @@ def aid_office_notices_todo(user) -> list[TodoItem]:
     if not schools:
         return []
     items = []
-    noticed = PublicNotice.objects.filter(
-        signoff=OuterRef("pk"), signoff_version=OuterRef("version"), kind=NoticeKind.ORIGINAL
-    )
-    waiting = (
-        RosterSignoff.objects.filter(school_id__in=schools, status=SignoffStatus.SIGNED)
-        .exclude(Exists(noticed))
-        .aggregate(count=Count("pk"), oldest=Min("decided_at"))
+    waiting = awaiting_notice(RosterSignoff.objects.filter(school_id__in=schools)).aggregate(
+        count=Count("pk"), oldest=Min("decided_at")
     )
     if waiting["count"]:
         items.append(

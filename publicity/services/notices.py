@@ -107,7 +107,8 @@ def notice_create(
 ) -> PublicNotice:
     """A draft notice of the signed roster: its approved applications, frozen as the notice's lines.
 
-    Lines run by class, then by the pinyin of the name. One original notice per signed version.
+    Lines run by class, then by the pinyin of the name. One original notice per signed version, and
+    none once an original has been published: later changes go into supplementary notices.
     """
     _require(selectors.may_manage_notices(actor, signoff.school_id))
     signoff = (
@@ -122,7 +123,22 @@ def notice_create(
             ),
             code="roster_not_signed",
         )
-    if PublicNotice.objects.filter(signoff=signoff, signoff_version=signoff.version, kind=NoticeKind.ORIGINAL).exists():
+    originals = PublicNotice.objects.filter(signoff=signoff, kind=NoticeKind.ORIGINAL)
+    shown = originals.filter(status__in=(NoticeStatus.PUBLISHED, NoticeStatus.CLOSED)).first()
+    if shown is not None:
+        raise ValidationError(
+            _(
+                "The notice of the roster of {program} for {term} has been published ({start} to {end}): changes "
+                "since then are noticed in a supplementary notice, not in a new notice."
+            ).format(
+                program=signoff.program,
+                term=signoff.term,
+                start=shown.start_date.isoformat(),
+                end=shown.end_date.isoformat(),
+            ),
+            code="already_published",
+        )
+    if originals.filter(signoff_version=signoff.version).exists():
         raise ValidationError(
             _("Version {version} of the roster of {program} for {term} already has its notice.").format(
                 version=signoff.version, program=signoff.program, term=signoff.term

@@ -142,15 +142,20 @@ class TestCreate:
             make_notice(cast, signoff)
         assert refused.value.code == "roster_not_signed"
 
-    def test_one_original_notice_per_signed_version(self, cast):
+    def test_one_original_notice_per_signed_version_and_none_once_one_is_published(self, cast):
         signoff = signed_roster(cast)
-        make_notice(cast, signoff)
+        make_notice(cast, signoff, publish=False)
         with pytest.raises(ValidationError) as refused:
             make_notice(cast, signoff)
         assert refused.value.code == "already_noticed"
         RosterSignoff.objects.filter(pk=signoff.pk).update(version=2)
         signoff.refresh_from_db()
         assert make_notice(cast, signoff).signoff_version == 2
+        RosterSignoff.objects.filter(pk=signoff.pk).update(version=3)
+        signoff.refresh_from_db()
+        with pytest.raises(ValidationError) as refused:
+            make_notice(cast, signoff)
+        assert refused.value.code == "already_published"
 
     def test_at_least_one_place(self, cast):
         signoff = signed_roster(cast)

@@ -12,7 +12,9 @@ from django.utils import timezone
 from aidsys.models import AuditEvent
 from publicity.models import Objection, RosterReport
 from publicity.services import notices, reports
+from publicity.services.supplementary import supplementary_notice_from_roster
 from reviews.models import RosterSignoff
+from reviews.services import application_revoke, roster_sign, roster_submit
 from tests.factories import AidProgramFactory, SchoolFactory
 from tests.publicity.notice_data import STUDENTS, make_notice, move_period
 
@@ -70,12 +72,24 @@ class TestReport:
     def test_reporting_again_after_a_return_counts_the_version_up(self, cast):
         report = closed_report(cast)
         reports.report_return(actor=cast.zhao, report=report, comment="请复核。")
-        RosterSignoff.objects.filter(pk=report.notice.signoff_id).update(status="signed", version=2)
-        signoff = RosterSignoff.objects.get(pk=report.notice.signoff_id)
-        again = move_period(make_notice(cast, signoff), ended_days_ago=1)
-        second = notices.notice_close(actor=cast.li, notice=again)
-        assert second.pk == report.pk
-        assert (second.status, second.version, second.notice_id, second.comment) == ("reported", 2, again.pk, "")
+        # The school reviews again: one award is revoked, the roster is submitted and signed anew, and the
+        # change is noticed in a supplementary notice; closing it reports the roster again.
+        aimi = report.notice.entries.get(name="艾米").application
+        application_revoke(
+            actor=cast.li, application=aimi, reason="improved", detail="家庭经济状况好转", effective_term=cast.term
+        )
+        signoff = roster_submit(actor=cast.li, school=cast.school, program=report.program, term=cast.term)
+        signoff = roster_sign(actor=cast.zhang, signoff=signoff)
+        assert signoff.version == 2
+        with pytest.raises(ValidationError) as refused:
+            make_notice(cast, signoff)
+        assert refused.value.code == "already_published"
+        supplementary = supplementary_notice_from_roster(actor=cast.li, original=report.notice)
+        supplementary = notices.notice_publish(actor=cast.li, notice=supplementary)
+        again = notices.notice_close(actor=cast.li, notice=move_period(supplementary, ended_days_ago=1))
+        assert again.pk == report.pk
+        assert (again.status, again.version, again.notice_id, again.comment) == ("reported", 2, supplementary.pk, "")
+        assert again.summary["count"] == 3
         assert RosterReport.objects.count() == 1
 
     def test_only_the_countys_staff_decide(self, cast, client_for):

@@ -10,7 +10,9 @@ from django.utils import timezone
 
 from aidsys import cn
 from aidsys.models import AuditEvent
+from aidsys.todo import todo_for
 from applications.models import Application
+from publicity import selectors
 from publicity.models import PublicNotice
 from publicity.services import notices as notice_services
 from publicity.services.objections import objection_decide
@@ -23,8 +25,8 @@ from reviews.models import RosterSignoff
 from reviews.services import application_approve, application_revoke, roster_sign
 from reviews.services.award_change import application_award_change
 from tests.factories import ApplicationFactory, StudentFactory
-from tests.publicity.notice_data import approved_application
-from tests.publicity.objection_data import entry_named, lodge, running_notice
+from tests.publicity.notice_data import approved_application, make_notice, signed_roster
+from tests.publicity.objection_data import aid_program, entry_named, lodge, running_notice
 
 
 def application_of(notice, name) -> Application:
@@ -215,11 +217,72 @@ class TestSupplementaryNotice:
         assert lines(supplementary) == {"艾米": ("removed", "difficult")}
 
     def test_a_draft_original_has_no_supplementary_notice(self, cast):
-        from tests.publicity.notice_data import make_notice, signed_roster
-        from tests.publicity.objection_data import aid_program
-
         draft = make_notice(cast, signed_roster(cast, program=aid_program(cast)), publish=False)
         approved_application(cast, draft.program, name="新同学", school_class=cast.class_1)
         with pytest.raises(ValidationError) as refused:
             supplementary_notice_from_roster(actor=cast.li, original=draft)
         assert refused.value.code == "not_published"
+
+
+def uphold_tier_change(cast, notice, name="王小明", tier="difficult"):
+    objection = lodge(notice, entry=entry_named(notice, name))
+    return objection_decide(
+        actor=cast.li,
+        objection=objection,
+        outcome="upheld",
+        decision="核实后调整档次。",
+        reply="异议成立，档次已调整。",
+        action="change",
+        tier=tier,
+    )
+
+
+class TestNoSecondOriginal:
+    def test_a_roster_re_signed_after_its_notice_is_not_offered_a_new_notice(self, cast, client_for):
+        notice = running_notice(cast)
+        uphold_tier_change(cast, notice)
+        signoff = roster_sign(actor=cast.zhang, signoff=RosterSignoff.objects.get())
+        assert (signoff.status, signoff.version) == ("signed", 2)
+        page = client_for(cast.li).get(reverse("publicity:notice_index"))
+        assert list(page.context["awaiting"]) == []
+        index = reverse("publicity:notice_index")
+        assert [item for item in todo_for(cast.li) if item.url == index] == []
+        with pytest.raises(ValidationError) as refused:
+            notice_services.notice_create(
+                actor=cast.li,
+                signoff=signoff,
+                start_date=timezone.localdate(),
+                working_days=5,
+                places=["school_board"],
+                contact_office="资助办",
+                contact_phone="0731-12345678",
+            )
+        assert refused.value.code == "already_published"
+        form = {
+            "start_date": timezone.localdate().isoformat(),
+            "working_days": 5,
+            "places": ["school_board"],
+            "contact_office": "资助办",
+            "contact_phone": "0731-12345678",
+        }
+        response = client_for(cast.li).post(reverse("publicity:notice_create", args=[signoff.pk]), form)
+        assert response.status_code == 400
+        assert [error.code for error in response.context["form"].non_field_errors().as_data()] == ["already_published"]
+        assert PublicNotice.objects.filter(kind="original").count() == 1
+
+    def test_a_closed_notice_is_not_made_again_either(self, cast):
+        notice = running_notice(cast)
+        PublicNotice.objects.filter(pk=notice.pk).update(status="closed", closed_at=timezone.now(), closed_by=cast.li)
+        revoke(cast, application_of(notice, "艾米"))
+        signoff = roster_sign(actor=cast.zhang, signoff=RosterSignoff.objects.get())
+        assert list(selectors.rosters_awaiting_notice(user=cast.li)) == []
+        assert supplementary_notice_from_roster(actor=cast.li, original=notice).signoff_version == signoff.version
+
+    def test_a_draft_of_an_earlier_signature_is_replaced_by_a_notice_of_the_new_one(self, cast):
+        signoff = signed_roster(cast, program=aid_program(cast))
+        make_notice(cast, signoff, publish=False)
+        assert list(selectors.rosters_awaiting_notice(user=cast.li)) == []
+        RosterSignoff.objects.filter(pk=signoff.pk).update(version=2)
+        signoff.refresh_from_db()
+        assert list(selectors.rosters_awaiting_notice(user=cast.li)) == [signoff]
+        assert make_notice(cast, signoff).signoff_version == 2
