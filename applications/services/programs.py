@@ -71,7 +71,8 @@ def program_standards_set(*, actor, program: AidProgram, school_year: SchoolYear
             raise ValidationError(
                 _("The standard for {tier}, {boarding} is given twice.").format(
                     tier=_tier_label(key[0]), boarding=Boarding(key[1]).label
-                )
+                ),
+                code="duplicate_standard",
             )
         wanted[key] = row["amount_per_year"]
     stored = {
@@ -102,7 +103,8 @@ def funding_shares_set(*, actor, program: AidProgram, school_year: SchoolYear, r
     for row in rows:
         if row["source"] in wanted:
             raise ValidationError(
-                _("The funding source {source} is given twice.").format(source=FundingSource(row["source"]).label)
+                _("The funding source {source} is given twice.").format(source=FundingSource(row["source"]).label),
+                code="duplicate_source",
             )
         wanted[row["source"]] = row["percent"]
     total = sum(wanted.values(), Decimal("0"))
