@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.db.models import BooleanField, Case, Count, Min, Q, QuerySet, Value, When
+from django.db.models import BooleanField, Case, Count, Max, Min, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from aidsys.scope import scope_for
@@ -18,6 +18,7 @@ from publicity.models import (
     ObjectionStatus,
     PublicNotice,
 )
+from reviews.models import SignoffStatus
 
 # ---------------------------------------------------------------------------------------------
 # Who may act. Views answer 403 where these say no (after fetching in scope: 404 first).
@@ -141,6 +142,17 @@ def objection_for_page(*, user, pk: int) -> Objection:
 
 def notes_of(objection: Objection) -> QuerySet[ObjectionNote]:
     return objection.notes.select_related("author").order_by("created_at", "pk")
+
+
+def awaits_signature(notice: PublicNotice, signoff=None) -> bool:
+    """Whether a draft supplementary notice waits for the principal to sign the changed roster: the
+    roster's sign-off is not signed, or not since the version its notices last showed."""
+    signoff = signoff or notice.signoff
+    noticed = PublicNotice.objects.filter(
+        pk__in=[member.pk for member in family_of(notice)],
+        status__in=(NoticeStatus.PUBLISHED, NoticeStatus.CLOSED),
+    ).aggregate(version=Max("signoff_version"))["version"]
+    return signoff.status != SignoffStatus.SIGNED or signoff.version <= (noticed or 0)
 
 
 def supplementary_notices(notice: PublicNotice) -> QuerySet[PublicNotice]:

@@ -242,31 +242,40 @@ def notice_update(
 
 @transaction.atomic
 def notice_publish(*, actor, notice: PublicNotice) -> PublicNotice:
-    """Publish a draft: its public page shows from the first day to the last (DESIGN.md §4)."""
+    """Publish a draft: its public page shows from the first day to the last (DESIGN.md §4).
+
+    An original notice shows the signed version it was drafted from; a supplementary notice the
+    changes of the roster the principal has signed again (`supplementary_publish_check`), and takes
+    that version.
+    """
+    # The supplementary notices build on this module: imported here, not above.
+    from publicity.services.supplementary import supplementary_publish_check
+
     _require(selectors.may_manage_notices(actor, notice.school_id))
     stored = _locked_notice(notice)
-    if stored.kind == NoticeKind.ORIGINAL:
-        signoff = RosterSignoff.objects.select_for_update().get(pk=stored.signoff_id)
-        if signoff.status != SignoffStatus.SIGNED or signoff.version != stored.signoff_version:
-            raise ValidationError(
-                _(
-                    "The roster of {program} for {term} has changed since this notice was drafted from its signed "
-                    "version {version}; a new notice is made once the principal signs it again."
-                ).format(program=stored.program, term=stored.term, version=stored.signoff_version),
-                code="roster_changed",
-            )
+    signoff = RosterSignoff.objects.select_for_update().get(pk=stored.signoff_id)
+    if stored.kind == NoticeKind.SUPPLEMENTARY and stored.status == NoticeStatus.DRAFT:
+        supplementary_publish_check(notice=stored, signoff=signoff)
+    elif stored.kind == NoticeKind.ORIGINAL and (
+        signoff.status != SignoffStatus.SIGNED or signoff.version != stored.signoff_version
+    ):
+        raise ValidationError(
+            _(
+                "The roster of {program} for {term} has changed since this notice was drafted from its signed "
+                "version {version}; a new notice is made once the principal signs it again."
+            ).format(program=stored.program, term=stored.term, version=stored.signoff_version),
+            code="roster_changed",
+        )
     now = timezone.now()
     updated = PublicNotice.objects.filter(pk=stored.pk, status=NoticeStatus.DRAFT).update(
-        status=NoticeStatus.PUBLISHED, published_by=actor, published_at=now
+        status=NoticeStatus.PUBLISHED, published_by=actor, published_at=now, signoff_version=signoff.version
     )
     if updated != 1:
         raise _not_in(stored, NoticeStatus.DRAFT)
-    audit_record(
-        actor=actor,
-        action=Action.TRANSITION,
-        target=stored,
-        changes={"status": [NoticeStatus.DRAFT.value, NoticeStatus.PUBLISHED.value]},
-    )
+    changes = {"status": [NoticeStatus.DRAFT.value, NoticeStatus.PUBLISHED.value]}
+    if signoff.version != stored.signoff_version:
+        changes["signoff_version"] = [stored.signoff_version, signoff.version]
+    audit_record(actor=actor, action=Action.TRANSITION, target=stored, changes=changes)
     stored.refresh_from_db()
     return stored
 

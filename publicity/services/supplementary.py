@@ -30,7 +30,7 @@ from publicity.models import (
     PublicNotice,
 )
 from publicity.services.notices import effective_entries, next_working_day, notice_period
-from reviews.models import Revocation
+from reviews.models import Revocation, RosterSignoff
 from students.models import Tier
 
 # A supplementary notice is made for an original that has been shown: running, ended, or closed
@@ -161,6 +161,42 @@ def _lines(notice: PublicNotice, changes: list[RosterChange]) -> list[NoticeEntr
                 )
             )
     return lines
+
+
+def _line_key(line: NoticeEntry) -> tuple:
+    return (line.application_id, line.change, line.tier, line.amount)
+
+
+def supplementary_publish_check(*, notice: PublicNotice, signoff: RosterSignoff) -> None:
+    """Refuse to publish a supplementary notice unless it shows what the principal has signed.
+
+    The principal signs the changed roster (校长审定) before its changes are noticed: the roster's
+    sign-off is signed, at a version later than any its notices have shown. And the lines are the
+    changes of the roster as it stands: if it changed again since the draft, the draft is brought
+    up to date first (`supplementary_notice_from_roster`). `signoff` is locked by the caller.
+    """
+    if selectors.awaits_signature(notice, signoff):
+        raise ValidationError(
+            _(
+                "The supplementary notice can be published only after the principal has signed the changed roster "
+                "of {program} for {term}: the roster is “{status}”, version {version}."
+            ).format(
+                program=notice.program,
+                term=notice.term,
+                status=signoff.get_status_display(),
+                version=signoff.version,
+            ),
+            code="roster_not_signed",
+        )
+    expected = _lines(notice, roster_changes(original=notice.supplements))
+    if {_line_key(line) for line in expected} != {_line_key(line) for line in notice.entries.all()}:
+        raise ValidationError(
+            _(
+                "The roster of {program} for {term} has changed since this supplementary notice was drafted: its "
+                "lines are brought up to date; check them, then publish."
+            ).format(program=notice.program, term=notice.term),
+            code="supplementary_outdated",
+        )
 
 
 def _locked_original(original: PublicNotice) -> PublicNotice:

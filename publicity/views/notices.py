@@ -11,9 +11,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from aidsys import cn
 from publicity import selectors
+from publicity import selectors_objections as objection_selectors
 from publicity.forms import NoticeForm, PeriodPreviewForm
-from publicity.models import NoticeStatus, Place
+from publicity.models import NoticeKind, NoticeStatus, Place
 from publicity.services import notices as services
+from publicity.services.supplementary import supplementary_notice_from_roster
 from publicity.views import add_errors, error_text
 from reviews.models import RosterSignoff
 
@@ -146,6 +148,7 @@ def notice_detail(request, pk):
     notice = selectors.notice_for_page(user=request.user, pk=pk)
     phase = selectors.phase(notice)
     objections = selectors.objection_counts(notice=notice)
+    supplementary_draft = notice.kind == NoticeKind.SUPPLEMENTARY and notice.status == NoticeStatus.DRAFT
     return render(
         request,
         "publicity/notice_detail.html",
@@ -158,6 +161,7 @@ def notice_detail(request, pk):
             "may_manage": selectors.may_manage_notices(request.user, notice.school_id),
             "may_print": selectors.may_print_notice(request.user, notice.school_id) and notice.status != "draft",
             "public_url": request.build_absolute_uri(notice.get_public_url()),
+            "awaiting_signature": supplementary_draft and objection_selectors.awaits_signature(notice),
         },
     )
 
@@ -170,6 +174,11 @@ def notice_publish(request, pk):
         services.notice_publish(actor=request.user, notice=notice)
     except ValidationError as error:
         messages.error(request, error_text(error))
+        # The roster changed again since the draft: its lines are redone, to be checked before publishing.
+        outdated = error.code == "supplementary_outdated"
+        if outdated and supplementary_notice_from_roster(actor=request.user, original=notice.supplements) is None:
+            messages.info(request, _("The roster is as its notices show it: there is nothing to notice again."))
+            return redirect(notice.supplements)
     else:
         messages.success(
             request,

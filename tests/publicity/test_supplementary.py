@@ -57,6 +57,23 @@ def lines(notice) -> dict[str, tuple[str, str]]:
     return {entry.name: (entry.change, entry.tier) for entry in notice.entries.all()}
 
 
+def uphold_tier_change(cast, notice, name="王小明", tier="difficult"):
+    objection = lodge(notice, entry=entry_named(notice, name))
+    return objection_decide(
+        actor=cast.li,
+        objection=objection,
+        outcome="upheld",
+        decision="核实后调整档次。",
+        reply="异议成立，档次已调整。",
+        action="change",
+        tier=tier,
+    )
+
+
+def sign_again(cast) -> RosterSignoff:
+    return roster_sign(actor=cast.zhang, signoff=RosterSignoff.objects.get())
+
+
 class TestChanges:
     def test_added_changed_and_removed_lines_only(self, cast):
         notice = running_notice(cast)
@@ -145,6 +162,7 @@ class TestSupplementaryNotice:
         notice = running_notice(cast)
         revoke(cast, application_of(notice, "赵小雨"))
         first = supplementary_notice_from_roster(actor=cast.li, original=notice)
+        sign_again(cast)
         notice_services.notice_publish(actor=cast.li, notice=first)
         assert supplementary_notice_from_roster(actor=cast.li, original=notice) is None
         revoke(cast, application_of(notice, "艾米"), detail="家庭经济状况好转")
@@ -159,6 +177,7 @@ class TestSupplementaryNotice:
         replacement(cast, notice, revoked)
         supplementary = supplementary_notice_from_roster(actor=cast.li, original=notice)
         PublicNotice.objects.filter(pk=supplementary.pk).update(start_date=timezone.localdate())
+        sign_again(cast)
         supplementary = notice_services.notice_publish(actor=cast.li, notice=supplementary)
         page = client.get(supplementary.get_public_url()).content.decode()
         assert "钱小花" in page and "赵小雨" in page and "王小明" not in page
@@ -188,6 +207,7 @@ class TestSupplementaryNotice:
         added = replacement(cast, notice, revoked)
         first = supplementary_notice_from_roster(actor=cast.li, original=notice)
         PublicNotice.objects.filter(pk=first.pk).update(start_date=timezone.localdate())
+        sign_again(cast)
         first = notice_services.notice_publish(actor=cast.li, notice=first)
         objection = lodge(first, entry=first.entries.get(name="钱小花"))
         objection_decide(
@@ -222,19 +242,6 @@ class TestSupplementaryNotice:
         with pytest.raises(ValidationError) as refused:
             supplementary_notice_from_roster(actor=cast.li, original=draft)
         assert refused.value.code == "not_published"
-
-
-def uphold_tier_change(cast, notice, name="王小明", tier="difficult"):
-    objection = lodge(notice, entry=entry_named(notice, name))
-    return objection_decide(
-        actor=cast.li,
-        objection=objection,
-        outcome="upheld",
-        decision="核实后调整档次。",
-        reply="异议成立，档次已调整。",
-        action="change",
-        tier=tier,
-    )
 
 
 class TestNoSecondOriginal:
@@ -286,3 +293,69 @@ class TestNoSecondOriginal:
         signoff.refresh_from_db()
         assert list(selectors.rosters_awaiting_notice(user=cast.li)) == [signoff]
         assert make_notice(cast, signoff).signoff_version == 2
+
+
+class TestPublishingAfterTheNewSignature:
+    def test_it_waits_for_the_principals_signature_of_the_changed_roster(self, cast, client_for):
+        notice = running_notice(cast)
+        uphold_tier_change(cast, notice)
+        draft = PublicNotice.objects.get(kind="supplementary")
+        assert RosterSignoff.objects.get().status == "pending"
+        with pytest.raises(ValidationError) as refused:
+            notice_services.notice_publish(actor=cast.li, notice=draft)
+        assert refused.value.code == "roster_not_signed"
+        response = client_for(cast.li).post(reverse("publicity:notice_publish", args=[draft.pk]), follow=True)
+        assert [m.message for m in response.context["messages"]] == refused.value.messages
+        draft.refresh_from_db()
+        assert draft.status == "draft"
+        page = client_for(cast.li).get(draft.get_absolute_url())
+        assert page.context["awaiting_signature"]
+        assert 'data-testid="awaiting-signature"' in page.content.decode()
+
+        sign_again(cast)
+        assert not client_for(cast.li).get(draft.get_absolute_url()).context["awaiting_signature"]
+        published = notice_services.notice_publish(actor=cast.li, notice=draft)
+        assert (published.status, published.signoff_version) == ("published", 2)
+        assert AuditEvent.objects.for_object(published).filter(action="transition").count() == 1
+
+    def test_a_returned_roster_is_not_signed(self, cast):
+        notice = running_notice(cast)
+        uphold_tier_change(cast, notice)
+        draft = PublicNotice.objects.get(kind="supplementary")
+        RosterSignoff.objects.filter(pk=notice.signoff_id).update(status="returned", comment="请复核")
+        with pytest.raises(ValidationError) as refused:
+            notice_services.notice_publish(actor=cast.li, notice=draft)
+        assert refused.value.code == "roster_not_signed"
+
+    def test_a_second_supplementary_notice_waits_for_a_signature_after_the_first(self, cast):
+        notice = running_notice(cast)
+        revoke(cast, application_of(notice, "赵小雨"))
+        sign_again(cast)
+        first = supplementary_notice_from_roster(actor=cast.li, original=notice)
+        notice_services.notice_publish(actor=cast.li, notice=first)
+        revoke(cast, application_of(notice, "艾米"), detail="家庭经济状况好转")
+        second = supplementary_notice_from_roster(actor=cast.li, original=notice)
+        # Signed at version 2, which the first supplementary notice showed: not a signature of this change.
+        RosterSignoff.objects.filter(pk=notice.signoff_id).update(status="signed")
+        with pytest.raises(ValidationError) as refused:
+            notice_services.notice_publish(actor=cast.li, notice=second)
+        assert refused.value.code == "roster_not_signed"
+
+    def test_lines_that_no_longer_match_the_signed_roster_are_refused_and_brought_up_to_date(self, cast, client_for):
+        notice = running_notice(cast)
+        uphold_tier_change(cast, notice)
+        draft = PublicNotice.objects.get(kind="supplementary")
+        sign_again(cast)
+        # A revocation after the draft, signed too: the draft does not know it.
+        revoke(cast, application_of(notice, "艾米"), detail="家庭经济状况好转")
+        assert sign_again(cast).version == 3
+        with pytest.raises(ValidationError) as refused:
+            notice_services.notice_publish(actor=cast.li, notice=draft)
+        assert refused.value.code == "supplementary_outdated"
+        response = client_for(cast.li).post(reverse("publicity:notice_publish", args=[draft.pk]))
+        assert response.status_code == 302 and response["Location"] == draft.get_absolute_url()
+        draft.refresh_from_db()
+        assert draft.status == "draft"
+        assert lines(draft) == {"王小明": ("changed", "difficult"), "艾米": ("removed", "difficult")}
+        published = notice_services.notice_publish(actor=cast.li, notice=draft)
+        assert (published.status, published.signoff_version) == ("published", 3)
