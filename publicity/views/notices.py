@@ -149,6 +149,11 @@ def notice_detail(request, pk):
     phase = selectors.phase(notice)
     objections = selectors.objection_counts(notice=notice)
     supplementary_draft = notice.kind == NoticeKind.SUPPLEMENTARY and notice.status == NoticeStatus.DRAFT
+    supplementary_notices = []
+    if notice.kind == NoticeKind.ORIGINAL:
+        supplementary_notices = list(objection_selectors.supplementary_notices(notice))
+        for supplement in supplementary_notices:
+            supplement.phase = selectors.phase(supplement)
     return render(
         request,
         "publicity/notice_detail.html",
@@ -162,6 +167,7 @@ def notice_detail(request, pk):
             "may_print": selectors.may_print_notice(request.user, notice.school_id) and notice.status != "draft",
             "public_url": request.build_absolute_uri(notice.get_public_url()),
             "awaiting_signature": supplementary_draft and objection_selectors.awaits_signature(notice),
+            "supplementary_notices": supplementary_notices,
         },
     )
 

@@ -359,3 +359,40 @@ class TestPublishingAfterTheNewSignature:
         assert lines(draft) == {"王小明": ("changed", "difficult"), "艾米": ("removed", "difficult")}
         published = notice_services.notice_publish(actor=cast.li, notice=draft)
         assert (published.status, published.signoff_version) == ("published", 3)
+
+
+class TestOnTheNoticePage:
+    def test_the_original_notice_lists_its_supplementary_notices(self, cast, client_for):
+        notice = running_notice(cast)
+        revoked = application_of(notice, "赵小雨")
+        revoke(cast, revoked)
+        replacement(cast, notice, revoked)
+        draft = supplementary_notice_from_roster(actor=cast.li, original=notice)
+        for user in (cast.li, cast.zhang, cast.zhao):
+            page = client_for(user).get(notice.get_absolute_url())
+            listed = page.context["supplementary_notices"]
+            assert [(s.pk, s.entry_count, s.phase) for s in listed] == [(draft.pk, 2, "draft")]
+        html = page.content.decode()
+        section = html[html.index('data-testid="supplementary-notices"') :]
+        start = section.index('data-testid="supplementary-notice"')
+        row = section[start : section.index("</tr>", start)]
+        assert f'href="{draft.get_absolute_url()}"' in row
+        assert draft.start_date.isoformat() in row and draft.end_date.isoformat() in row
+        assert 'data-testid="supplementary-lines">2<' in row
+        assert 'data-status="draft"' in row
+
+    def test_a_supplementary_notice_links_its_original_and_lists_nothing_itself(self, cast, client_for):
+        notice = running_notice(cast)
+        revoke(cast, application_of(notice, "赵小雨"))
+        draft = supplementary_notice_from_roster(actor=cast.li, original=notice)
+        page = client_for(cast.li).get(draft.get_absolute_url())
+        assert page.context["supplementary_notices"] == []
+        html = page.content.decode()
+        assert 'data-testid="supplementary-notices"' not in html
+        assert f'href="{notice.get_absolute_url()}" data-testid="supplements-link"' in html
+
+    def test_an_original_without_supplementary_notices_says_so(self, cast, client_for):
+        notice = running_notice(cast)
+        page = client_for(cast.li).get(notice.get_absolute_url())
+        assert list(page.context["supplementary_notices"]) == []
+        assert 'data-testid="no-supplementary-notices"' in page.content.decode()
