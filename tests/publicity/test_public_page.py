@@ -95,3 +95,15 @@ class TestPublicPage:
     def test_a_post_is_refused(self, cast, visitor):
         notice = make_notice(cast)
         assert visitor.post(reverse("publicity:public_notice", args=[notice.token])).status_code == 405
+
+    @pytest.mark.parametrize("ended", [False, True], ids=["running", "ended"])
+    def test_the_title_is_plain_text_and_the_tracking_link_is_in_the_page(self, cast, visitor, ended):
+        notice = make_notice(cast)
+        if ended:
+            move_period(notice, ended_days_ago=1)
+        page = open_page(visitor, notice).content.decode()
+        title = page[page.index("<title>") + len("<title>") : page.index("</title>")]
+        assert title.strip() and "<" not in title and "href" not in title
+        track = f'href="{reverse("publicity:objection_track")}"'
+        assert page.count(track) == 1
+        assert page.index(track) > page.index("<main")
