@@ -30,7 +30,8 @@ LODGED_SESSION_KEY = "publicity_objection_lodged"
 def _public(response):
     response["Cache-Control"] = "no-store"
     response["X-Robots-Tag"] = "noindex, nofollow"
-    response["Referrer-Policy"] = "no-referrer"
+    # Not "no-referrer": the browser would send "Origin: null" with the form, which the CSRF check refuses.
+    response["Referrer-Policy"] = "same-origin"
     return response
 
 

@@ -15,7 +15,9 @@ def _public_response(request, template, context, status):
     # The page comes down when the period ends (DESIGN.md §4): no copy kept by a cache or a search engine.
     response["Cache-Control"] = "no-store"
     response["X-Robots-Tag"] = "noindex, nofollow"
-    response["Referrer-Policy"] = "no-referrer"
+    # Its address (the token) goes to no other site; "no-referrer" would also make the browser send
+    # "Origin: null" with the objection form, which the CSRF check refuses.
+    response["Referrer-Policy"] = "same-origin"
     return response
 
 

@@ -50,6 +50,19 @@ class TestLodge:
         assert 'type="file"' not in page
         assert response["Cache-Control"] == "no-store"
 
+    def test_the_public_pages_let_the_browser_send_their_origin_with_the_form(self, cast):
+        # "no-referrer" made Chromium send "Origin: null" with the form, which the CSRF check refuses;
+        # "same-origin" still keeps the notice's address from other sites.
+        notice = running_notice(cast)
+        client = Client(enforce_csrf_checks=True, REMOTE_ADDR="203.0.113.7")
+        for url in (notice.get_public_url(), lodge_url(notice), reverse("publicity:objection_track")):
+            response = client.get(url)
+            assert response["Referrer-Policy"] == "same-origin", url
+            assert '<meta name="referrer" content="same-origin">' in response.content.decode(), url
+        data = {"entry": "", "text": OBJECTION_TEXT, "csrfmiddlewaretoken": client.cookies["csrftoken"].value}
+        response = client.post(lodge_url(notice), data, HTTP_ORIGIN="http://testserver")
+        assert response.status_code == 302 and Objection.objects.count() == 1
+
     def test_a_visitor_lodges_and_sees_the_tracking_number_and_deadline_once(self, cast):
         notice = running_notice(cast)
         client = visitor("203.0.113.7")
