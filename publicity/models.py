@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from aidsys.scope import ScopedQuerySet
 
@@ -283,7 +284,7 @@ class ObjectionReminder(models.Model):
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     school = models.ForeignKey("aidsys.School", on_delete=models.PROTECT, related_name="+", verbose_name=_("school"))
-    day = models.DateField(_("day"))
+    day = models.DateField(pgettext_lazy("date", "day"))
     text = models.CharField(_("reminder"), max_length=1000)
     objection_count = models.PositiveIntegerField(_("objections"))
     created_at = models.DateTimeField(_("sent at"))
