@@ -151,6 +151,8 @@ def serve(port: int, log) -> subprocess.Popen:
         "AIDSYS_SECRET_KEY": settings.SECRET_KEY,
         "AIDSYS_ALLOWED_HOSTS": "127.0.0.1",
         "AIDSYS_SSL_REDIRECT": "false",
+        # As in production: a worker keeps its database connection between requests.
+        "AIDSYS_DB_CONN_MAX_AGE": "60",
     }
     command = [sys.executable, "-m", "gunicorn", "bench.wsgi", "--bind", f"127.0.0.1:{port}"]
     command += ["--workers", str(WORKERS), "--worker-class", "sync", "--log-level", "warning"]
