@@ -165,6 +165,9 @@ def notice_detail(request, pk):
             "report": selectors.report_of(notice=notice),
             "may_manage": selectors.may_manage_notices(request.user, notice.school_id),
             "may_print": selectors.may_print_notice(request.user, notice.school_id) and notice.status != "draft",
+            "may_read_objections": objection_selectors.may_read_objections(
+                request.user, notice.school_id, notice.school.county_id
+            ),
             "public_url": request.build_absolute_uri(notice.get_public_url()),
             "awaiting_signature": supplementary_draft and objection_selectors.awaits_signature(notice),
             "supplementary_notices": supplementary_notices,

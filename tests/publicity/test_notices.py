@@ -272,6 +272,17 @@ class TestPublish:
         notice.refresh_from_db()
         assert notice.status == "draft"
 
+    def test_the_class_teacher_sees_the_objection_counts_without_a_link_to_the_objections(self, cast, client_for):
+        notice = make_notice(cast)
+        objections_url = reverse("publicity:objection_notice", args=[notice.pk])
+        teacher = client_for(cast.wang)
+        page = teacher.get(notice.get_absolute_url()).content.decode()
+        assert 'data-testid="objection-counts"' in page
+        assert objections_url not in page
+        assert teacher.get(objections_url).status_code == 403
+        for reader in (cast.li, cast.zhang, cast.zhao):
+            assert objections_url in client_for(reader).get(notice.get_absolute_url()).content.decode()
+
 
 class TestClose:
     def close(self, cast, notice):
