@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from aidsys.models import Stage
 from aidsys.scope import ScopedQuerySet
@@ -120,8 +121,12 @@ def default_window(term) -> tuple[date, date]:
 class ProgramStandard(models.Model):
     """资助标准: yuan per student and year, for a tier (or any) and boarders, day students or both."""
 
-    program = models.ForeignKey(AidProgram, on_delete=models.CASCADE, related_name="standards")
-    school_year = models.ForeignKey("aidsys.SchoolYear", on_delete=models.PROTECT, related_name="+")
+    program = models.ForeignKey(
+        AidProgram, on_delete=models.CASCADE, related_name="standards", verbose_name=_("program")
+    )
+    school_year = models.ForeignKey(
+        "aidsys.SchoolYear", on_delete=models.PROTECT, related_name="+", verbose_name=_("school year")
+    )
     tier = models.CharField(_("tier"), max_length=25, choices=Tier.choices, blank=True)
     boarding = models.CharField(_("boarding"), max_length=7, choices=Boarding.choices, default=Boarding.ANY)
     amount_per_year = models.DecimalField(
@@ -157,8 +162,12 @@ class ProgramStandard(models.Model):
 class FundingShare(models.Model):
     """资金来源: one source's percentage of a program's money for a school year (分账核算)."""
 
-    program = models.ForeignKey(AidProgram, on_delete=models.CASCADE, related_name="funding_shares")
-    school_year = models.ForeignKey("aidsys.SchoolYear", on_delete=models.PROTECT, related_name="+")
+    program = models.ForeignKey(
+        AidProgram, on_delete=models.CASCADE, related_name="funding_shares", verbose_name=_("program")
+    )
+    school_year = models.ForeignKey(
+        "aidsys.SchoolYear", on_delete=models.PROTECT, related_name="+", verbose_name=_("school year")
+    )
     source = models.CharField(_("funding source"), max_length=10, choices=FundingSource.choices)
     percent = models.DecimalField(
         _("percent"),
@@ -186,7 +195,7 @@ class FundingShare(models.Model):
 class ApplicationWindow(models.Model):
     """申请时间: when a term's applications are taken, where it differs from the term's first month."""
 
-    program = models.ForeignKey(AidProgram, on_delete=models.CASCADE, related_name="windows")
+    program = models.ForeignKey(AidProgram, on_delete=models.CASCADE, related_name="windows", verbose_name=_("program"))
     term = models.ForeignKey("aidsys.Term", on_delete=models.PROTECT, related_name="+", verbose_name=_("term"))
     opens = models.DateField(_("opens"))
     closes = models.DateField(_("closes"))
@@ -213,9 +222,11 @@ class ApplicationWindow(models.Model):
 class Quota(models.Model):
     """名额/指标: what the county gives a school for a program and term, for one tier or for all."""
 
-    program = models.ForeignKey(AidProgram, on_delete=models.PROTECT, related_name="quotas")
+    program = models.ForeignKey(AidProgram, on_delete=models.PROTECT, related_name="quotas", verbose_name=_("program"))
     term = models.ForeignKey("aidsys.Term", on_delete=models.PROTECT, related_name="+", verbose_name=_("term"))
-    school = models.ForeignKey("aidsys.School", on_delete=models.PROTECT, related_name="quotas")
+    school = models.ForeignKey(
+        "aidsys.School", on_delete=models.PROTECT, related_name="quotas", verbose_name=_("school")
+    )
     tier = models.CharField(_("tier"), max_length=25, choices=Tier.choices, blank=True)
     awards = models.PositiveIntegerField(_("number of awards"), null=True, blank=True)
     amount = models.DecimalField(_("amount (yuan)"), max_digits=12, decimal_places=2, null=True, blank=True)
@@ -246,7 +257,7 @@ class Quota(models.Model):
 class ClassQuota(models.Model):
     """The part of a school's quota that the aid office gives one class."""
 
-    quota = models.ForeignKey(Quota, on_delete=models.CASCADE, related_name="class_quotas")
+    quota = models.ForeignKey(Quota, on_delete=models.CASCADE, related_name="class_quotas", verbose_name=_("quota"))
     school_class = models.ForeignKey(
         "aidsys.SchoolClass", on_delete=models.PROTECT, related_name="quotas", verbose_name=_("class")
     )
@@ -305,7 +316,9 @@ class Application(models.Model):
     student = models.ForeignKey(
         "students.Student", on_delete=models.PROTECT, related_name="applications", verbose_name=_("student")
     )
-    program = models.ForeignKey(AidProgram, on_delete=models.PROTECT, related_name="applications")
+    program = models.ForeignKey(
+        AidProgram, on_delete=models.PROTECT, related_name="applications", verbose_name=_("program")
+    )
     term = models.ForeignKey("aidsys.Term", on_delete=models.PROTECT, related_name="+", verbose_name=_("term"))
     # Where the student was when the application was filed: rosters and scope follow it.
     school = models.ForeignKey("aidsys.School", on_delete=models.PROTECT, related_name="+", verbose_name=_("school"))
@@ -317,7 +330,9 @@ class Application(models.Model):
     statement = models.TextField(_("statement"), max_length=2000)
     pledge_signed = models.BooleanField(_("the signed pledge is on file"), default=False)
     late_reason = models.TextField(_("reason for applying late"), blank=True, max_length=1000)
-    home_visits = models.ManyToManyField("students.HomeVisit", blank=True, related_name="applications")
+    home_visits = models.ManyToManyField(
+        "students.HomeVisit", blank=True, related_name="applications", verbose_name=_("home visits")
+    )
     filed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("filed by")
     )
@@ -328,7 +343,12 @@ class Application(models.Model):
     no_visit_reason = models.TextField(_("why there is no home visit"), blank=True, max_length=1000)
     first_review_note = models.TextField(_("first review note"), blank=True, max_length=1000)
     first_reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("first reviewed by"),
     )
     first_reviewed_at = models.DateTimeField(_("first reviewed at"), null=True, blank=True)
     # 复审
@@ -337,13 +357,25 @@ class Application(models.Model):
     amount_reason = models.TextField(_("why the amount differs from the standard"), blank=True, max_length=1000)
     decision_reason = models.TextField(_("reason"), blank=True, max_length=1000)
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=pgettext_lazy("second review", "decided by"),
     )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     # A comment that goes with a return or a send-back, shown to whoever must act next.
     return_comment = models.TextField(_("comment"), blank=True, max_length=1000)
     # 递补: the revoked award this one replaces.
-    replaces = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="replacements")
+    replaces = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="replacements",
+        verbose_name=_("replaces the award of"),
+    )
     updated_at = models.DateTimeField(_("last changed"), auto_now=True)
 
     objects = ScopedQuerySet.as_manager()
@@ -402,15 +434,19 @@ class AttachmentKind(models.TextChoices):
 class Attachment(models.Model):
     """证明材料: a PDF, JPEG or PNG, recognised by its content, served only through a scoped view."""
 
-    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="attachments")
+    application = models.ForeignKey(
+        Application, on_delete=models.PROTECT, related_name="attachments", verbose_name=_("application")
+    )
     kind = models.CharField(_("kind"), max_length=20, choices=AttachmentKind.choices)
     file = models.FileField(_("file"), upload_to=attachment_path, max_length=200)
-    content_type = models.CharField(max_length=50, editable=False)
-    extension = models.CharField(max_length=4, editable=False)
+    content_type = models.CharField(max_length=50, editable=False, verbose_name=_("content type"))
+    extension = models.CharField(max_length=4, editable=False, verbose_name=_("file extension"))
     size = models.PositiveIntegerField(_("size in bytes"), editable=False)
-    sha256 = models.CharField(max_length=64, editable=False)
+    sha256 = models.CharField(max_length=64, editable=False, verbose_name=_("SHA-256 checksum"))
     original_name = models.CharField(_("file name"), max_length=200, blank=True)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("uploaded by")
+    )
     uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
 
     objects = ScopedQuerySet.as_manager()

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from aidsys.scope import ScopedQuerySet
+from students.models import Tier
 
 
 def new_public_token() -> str:
@@ -42,14 +43,23 @@ class PublicNotice(models.Model):
     """公示: a frozen snapshot of a signed roster, shown for a period of working days."""
 
     school = models.ForeignKey("aidsys.School", on_delete=models.PROTECT, related_name="+", verbose_name=_("school"))
-    program = models.ForeignKey("applications.AidProgram", on_delete=models.PROTECT, related_name="notices")
+    program = models.ForeignKey(
+        "applications.AidProgram", on_delete=models.PROTECT, related_name="notices", verbose_name=_("program")
+    )
     term = models.ForeignKey("aidsys.Term", on_delete=models.PROTECT, related_name="+", verbose_name=_("term"))
-    signoff = models.ForeignKey("reviews.RosterSignoff", on_delete=models.PROTECT, related_name="notices")
+    signoff = models.ForeignKey(
+        "reviews.RosterSignoff", on_delete=models.PROTECT, related_name="notices", verbose_name=_("signed roster")
+    )
     # Which signature of the roster the snapshot was taken from.
     signoff_version = models.PositiveIntegerField(_("signed version"))
     kind = models.CharField(_("kind"), max_length=13, choices=NoticeKind.choices, default=NoticeKind.ORIGINAL)
     supplements = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="supplementary_notices"
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="supplementary_notices",
+        verbose_name=_("original notice"),
     )
     status = models.CharField(_("status"), max_length=9, choices=NoticeStatus.choices, default=NoticeStatus.DRAFT)
     start_date = models.DateField(_("first day"))
@@ -62,21 +72,36 @@ class PublicNotice(models.Model):
     contact_office = models.CharField(_("office taking objections"), max_length=100)
     contact_phone = models.CharField(_("phone for objections"), max_length=30)
     show_amounts = models.BooleanField(_("shows amounts"), default=False)
-    token = models.CharField(max_length=40, unique=True, default=new_public_token, editable=False)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    token = models.CharField(
+        max_length=40, unique=True, default=new_public_token, editable=False, verbose_name=_("public page key")
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
+    )
     created_at = models.DateTimeField(_("created at"))
     published_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("published by"),
     )
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
     closed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("closed by"),
     )
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
 
     objects = ScopedQuerySet.as_manager()
     scope_paths = SCHOOL_SCOPE
     audit_excluded_fields = ("token",)
+    audit_list_choices = {"places": Place.choices}
 
     class Meta:
         verbose_name = _("public notice")
@@ -122,13 +147,20 @@ class EntryChange(models.TextChoices):
 class NoticeEntry(models.Model):
     """One line of a notice, frozen when the notice is made: only what a notice may show (DESIGN.md §4)."""
 
-    notice = models.ForeignKey(PublicNotice, on_delete=models.CASCADE, related_name="entries")
+    notice = models.ForeignKey(
+        PublicNotice, on_delete=models.CASCADE, related_name="entries", verbose_name=_("public notice")
+    )
     position = models.PositiveIntegerField(_("no."))
-    application = models.ForeignKey("applications.Application", on_delete=models.PROTECT, related_name="notice_entries")
+    application = models.ForeignKey(
+        "applications.Application",
+        on_delete=models.PROTECT,
+        related_name="notice_entries",
+        verbose_name=_("application"),
+    )
     name = models.CharField(_("name"), max_length=50)
     class_name = models.CharField(_("grade and class"), max_length=50)
     tier = models.CharField(_("tier"), max_length=25)
-    tier_label = models.CharField(_("tier"), max_length=25)
+    tier_label = models.CharField(_("tier as shown"), max_length=25)
     program_name = models.CharField(_("program"), max_length=100)
     amount = models.DecimalField(_("amount (yuan)"), max_digits=10, decimal_places=2, null=True, blank=True)
     change = models.CharField(_("change"), max_length=8, choices=EntryChange.choices, blank=True, default="")
@@ -137,6 +169,8 @@ class NoticeEntry(models.Model):
 
     objects = ScopedQuerySet.as_manager()
     scope_paths = {level: f"notice__{path}" for level, path in SCHOOL_SCOPE.items()}
+    # The frozen tier keeps no choices of its own: the trail names it as the registry does.
+    audit_list_choices = {"tier": Tier.choices}
 
     class Meta:
         verbose_name = _("notice entry")
@@ -167,7 +201,9 @@ class ObjectionStatus(models.TextChoices):
 class Objection(models.Model):
     """异议: lodged on the public page or recorded by staff; answered within 3 working days."""
 
-    notice = models.ForeignKey(PublicNotice, on_delete=models.PROTECT, related_name="objections")
+    notice = models.ForeignKey(
+        PublicNotice, on_delete=models.PROTECT, related_name="objections", verbose_name=_("public notice")
+    )
     entry = models.ForeignKey(
         NoticeEntry, on_delete=models.PROTECT, null=True, blank=True, related_name="objections",
         verbose_name=_("entry concerned"),
@@ -180,15 +216,27 @@ class Objection(models.Model):
     lodged_at = models.DateTimeField(_("lodged at"))
     deadline = models.DateField(_("answer by"))
     # A keyed hash of the lodging address: enough to limit the rate, not enough to identify anyone.
-    address_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    address_hash = models.CharField(
+        max_length=64, blank=True, db_index=True, editable=False, verbose_name=_("address hash")
+    )
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
     )
     status = models.CharField(_("status"), max_length=9, choices=ObjectionStatus.choices, default=ObjectionStatus.OPEN)
     decision = models.TextField(_("decision and its reason"), blank=True, max_length=2000)
     reply = models.TextField(_("reply to the objector"), blank=True, max_length=2000)
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=pgettext_lazy("objection", "decided by"),
     )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
 
@@ -215,9 +263,13 @@ class Objection(models.Model):
 class ObjectionNote(models.Model):
     """What the aid office found while investigating: a call, a visit, a document."""
 
-    objection = models.ForeignKey(Objection, on_delete=models.CASCADE, related_name="notes")
+    objection = models.ForeignKey(
+        Objection, on_delete=models.CASCADE, related_name="notes", verbose_name=_("objection")
+    )
     text = models.TextField(_("note"), max_length=2000)
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("written by")
+    )
     created_at = models.DateTimeField(_("written at"))
 
     objects = ScopedQuerySet.as_manager()
@@ -242,16 +294,27 @@ class RosterReport(models.Model):
     """上报: a school's confirmed roster of a program and term, archived and sent to the county."""
 
     school = models.ForeignKey("aidsys.School", on_delete=models.PROTECT, related_name="+", verbose_name=_("school"))
-    program = models.ForeignKey("applications.AidProgram", on_delete=models.PROTECT, related_name="reports")
+    program = models.ForeignKey(
+        "applications.AidProgram", on_delete=models.PROTECT, related_name="reports", verbose_name=_("program")
+    )
     term = models.ForeignKey("aidsys.Term", on_delete=models.PROTECT, related_name="+", verbose_name=_("term"))
-    notice = models.ForeignKey(PublicNotice, on_delete=models.PROTECT, related_name="reports")
+    notice = models.ForeignKey(
+        PublicNotice, on_delete=models.PROTECT, related_name="reports", verbose_name=_("public notice")
+    )
     status = models.CharField(_("status"), max_length=8, choices=ReportStatus.choices, default=ReportStatus.REPORTED)
     # What was reported, frozen: class, tier, count and total per line, and the totals.
     summary = models.JSONField(_("summary"), default=dict)
-    reported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("reported by")
+    )
     reported_at = models.DateTimeField(_("reported at"))
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=pgettext_lazy("county report", "decided by"),
     )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     comment = models.TextField(_("county's comment"), blank=True, max_length=1000)
@@ -282,7 +345,9 @@ class ObjectionReminder(models.Model):
     the dashboard until read. One per user, school and day: the daily task may run twice.
     """
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("user")
+    )
     school = models.ForeignKey("aidsys.School", on_delete=models.PROTECT, related_name="+", verbose_name=_("school"))
     day = models.DateField(pgettext_lazy("date", "day"))
     text = models.CharField(_("reminder"), max_length=1000)
@@ -312,8 +377,8 @@ class TrackingLookup(models.Model):
     Counted in the database so that the limit holds across app servers; the daily task drops old rows.
     """
 
-    address_hash = models.CharField(max_length=64, editable=False)
-    looked_up_at = models.DateTimeField()
+    address_hash = models.CharField(max_length=64, editable=False, verbose_name=_("address hash"))
+    looked_up_at = models.DateTimeField(_("looked up at"))
 
     class Meta:
         indexes = [models.Index(fields=["address_hash", "looked_up_at"], name="tracking_lookup_address")]

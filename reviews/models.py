@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from aidsys.scope import ScopedQuerySet
 
@@ -39,7 +40,9 @@ class PanelRole(models.TextChoices):
 
 
 class ReviewPanelMember(models.Model):
-    panel = models.ForeignKey(ReviewPanel, on_delete=models.CASCADE, related_name="members")
+    panel = models.ForeignKey(
+        ReviewPanel, on_delete=models.CASCADE, related_name="members", verbose_name=_("review panel")
+    )
     name = models.CharField(_("name"), max_length=50)
     role = models.CharField(_("role on the panel"), max_length=15, choices=PanelRole.choices)
     title = models.CharField(_("position"), max_length=50, blank=True)
@@ -70,13 +73,22 @@ class RosterSignoff(models.Model):
     """
 
     school = models.ForeignKey("aidsys.School", on_delete=models.PROTECT, related_name="+", verbose_name=_("school"))
-    program = models.ForeignKey("applications.AidProgram", on_delete=models.PROTECT, related_name="signoffs")
+    program = models.ForeignKey(
+        "applications.AidProgram", on_delete=models.PROTECT, related_name="signoffs", verbose_name=_("program")
+    )
     term = models.ForeignKey("aidsys.Term", on_delete=models.PROTECT, related_name="+", verbose_name=_("term"))
     status = models.CharField(_("status"), max_length=8, choices=SignoffStatus.choices, default=SignoffStatus.PENDING)
-    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("submitted by")
+    )
     submitted_at = models.DateTimeField(_("submitted at"))
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=pgettext_lazy("sign-off", "decided by"),
     )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     comment = models.TextField(_("comment"), blank=True, max_length=1000)
@@ -110,13 +122,17 @@ class RevocationReason(models.TextChoices):
 class Revocation(models.Model):
     """取消资格: an approved award withdrawn during the year, from a term on."""
 
-    application = models.OneToOneField("applications.Application", on_delete=models.PROTECT, related_name="revocation")
+    application = models.OneToOneField(
+        "applications.Application", on_delete=models.PROTECT, related_name="revocation", verbose_name=_("application")
+    )
     reason = models.CharField(_("reason"), max_length=16, choices=RevocationReason.choices)
     detail = models.TextField(_("details"), max_length=1000)
     effective_term = models.ForeignKey(
         "aidsys.Term", on_delete=models.PROTECT, related_name="+", verbose_name=_("takes effect in")
     )
-    revoked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("revoked by")
+    )
     revoked_at = models.DateTimeField(_("revoked at"))
 
     objects = ScopedQuerySet.as_manager()

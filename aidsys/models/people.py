@@ -21,6 +21,7 @@ class User(AbstractUser):
     # Never copied into the audit trail: a hash is still a secret, a sign-in time is noise.
     audit_excluded_fields = ("password", "last_login")
     audit_masked_fields = {"phone": mask_mobile}
+    audit_labels = {"permissions": _("permissions")}
 
     class Meta:
         verbose_name = _("user")

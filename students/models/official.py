@@ -38,6 +38,8 @@ class OfficialList(models.Model):
 
     objects = ScopedQuerySet.as_manager()
     scope_paths = {"county": "county", "school": "school"}
+    # The upload's outcome, recorded beside the fields.
+    audit_labels = {"rows": _("rows"), "matched_rows": _("rows matched"), "rejected_rows": _("rows rejected")}
 
     class Meta:
         verbose_name = _("official list")
@@ -58,10 +60,20 @@ class OfficialListEntry(models.Model):
     # The special group this entry gives (a monitored household's list names its sub-group per row).
     group = models.CharField(_("special group"), max_length=30, choices=SpecialGroup.choices)
     matched_student = models.ForeignKey(
-        "students.Student", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "students.Student",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("matched student"),
     )
     matched_member = models.ForeignKey(
-        "students.HouseholdMember", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "students.HouseholdMember",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("matched household member"),
     )
 
     class Meta:

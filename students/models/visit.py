@@ -63,8 +63,8 @@ def visit_photo_path(photo, filename: str) -> str:
 class HomeVisitPhoto(models.Model):
     visit = models.ForeignKey(HomeVisit, on_delete=models.CASCADE, related_name="photos", verbose_name=_("home visit"))
     image = models.ImageField(_("photo"), upload_to=visit_photo_path)
-    width = models.PositiveIntegerField(editable=False)
-    height = models.PositiveIntegerField(editable=False)
+    width = models.PositiveIntegerField(editable=False, verbose_name=_("width in pixels"))
+    height = models.PositiveIntegerField(editable=False, verbose_name=_("height in pixels"))
 
     objects = ScopedQuerySet.as_manager()
     scope_paths = {level: f"visit__{path}" for level, path in HomeVisit.scope_paths.items()}
