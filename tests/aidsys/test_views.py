@@ -1,6 +1,8 @@
+import re
 from datetime import date
 
 import pytest
+from django.conf import settings
 
 from aidsys.models import AuditEvent, Holiday, Term
 from aidsys.todo import TodoItem, _providers, register_todo_provider
@@ -124,6 +126,10 @@ class TestClassPage:
         assert client.post(f"/classes/{cast.class_1.pk}/", {"class_teacher": ""}).status_code == 403
         assert client.get(f"/classes/{cast.class_2.pk}/").status_code == 404
 
+    def test_its_breadcrumb_is_named_in_chinese_for_screen_readers(self, cast, client_for):
+        html = client_for(cast.wang).get(f"/classes/{cast.class_1.pk}/").content.decode()
+        assert '<nav aria-label="当前位置">' in html
+
     def test_another_schools_class_is_not_found(self, cast, client_for):
         assert client_for(cast.zhao).get(f"/classes/{cast.other_class.pk}/").status_code == 404
         other = SchoolClassFactory(school=cast.sibling_school)
@@ -236,3 +242,14 @@ class TestCurrentTermFilter:
         client = client_for(cast.li)
         assert "六年级(3)班" not in client.get(f"/schools/{cast.school.pk}/").content.decode()
         assert "六年级(3)班" in client.get(f"/schools/{cast.school.pk}/", {"year": "all"}).content.decode()
+
+
+def test_no_template_names_a_region_in_english():
+    """aria-label, title, placeholder and alt are read out or shown: they go through {% translate %}."""
+    english = re.compile(r'\b(?:aria-label|title|placeholder|alt)="[A-Za-z]')
+    offenders = [
+        f"{path.relative_to(settings.BASE_DIR)}: {match.group(0)}"
+        for path in (settings.BASE_DIR / "templates").rglob("*.html")
+        for match in english.finditer(path.read_text(encoding="utf-8"))
+    ]
+    assert offenders == []
