@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 from aidsys.models import SchoolClass
 from aidsys.scope import scope_for
 from applications.models import Application, Status
+from applications.quotas import quota_states
 from reviews import selectors, services
 from reviews.forms import RecommendForm, ReturnForm
 from reviews.scoring import hardship_score
@@ -57,6 +58,12 @@ def _first_review_page(request, application, *, recommend_form=None, return_form
             "student": application.student,
             "score": hardship_score(application),
             "visits": visits,
+            "quotas": quota_states(
+                program=application.program,
+                term=application.term,
+                school=application.school,
+                school_class=application.school_class,
+            ),
             "open": application.status in FIRST_REVIEW_FROM,
             "recommend_form": recommend_form or RecommendForm(initial={"tier": tier}),
             "return_form": return_form or ReturnForm(),

@@ -8,6 +8,7 @@ from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from applications.quotas import quota_states
 from reviews import selectors, services
 from reviews.forms import RosterReturnForm
 from reviews.models import RosterSignoff, SignoffStatus
@@ -40,6 +41,7 @@ def _signoff_page(request, school, program, term, *, return_form=None, status=20
             "term": term,
             "signoff": signoff,
             "summary": selectors.signoff_summary(school=school, program=program, term=term),
+            "quotas": [q for q in quota_states(program=program, term=term, school=school) if not q.is_class],
             "may_sign": selectors.may_sign(request.user, school.pk)
             and signoff is not None
             and signoff.status == SignoffStatus.PENDING,

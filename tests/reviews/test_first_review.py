@@ -3,7 +3,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from aidsys.models import AuditEvent
 from reviews.services import InvalidTransition, application_recommend, application_return
-from tests.reviews.conftest import submitted, visit
+from tests.reviews.conftest import approved, submitted, visit
 
 Action = AuditEvent.Action
 
@@ -117,6 +117,25 @@ class TestFirstReviewPages:
         response = client.post(f"/reviews/applications/{application.pk}/recommend/", {"tier": "difficult"})
         assert response.status_code == 302
         assert response.headers["Location"] == f"/reviews/classes/{cast.class_1.pk}/first-review/"
+
+    def test_the_review_page_shows_the_schools_and_the_classs_quota_allocated_used_and_remaining(
+        self, cast, program, quota, client_for
+    ):
+        from applications.models import ClassQuota
+
+        ClassQuota.objects.create(quota=quota, school_class=cast.class_1, awards=3)
+        ClassQuota.objects.create(quota=quota, school_class=cast.class_2, awards=7)
+        approved(cast, program)
+        application = submitted(cast, program)
+        response = client_for(cast.wang).get(f"/reviews/applications/{application.pk}/first-review/")
+        rows = [(q.label(), q.awards, q.awards_used, q.awards_remaining) for q in response.context["quotas"]]
+        assert rows == [
+            ("学校名额（所有档次）", 10, 1, 9),
+            (f"{cast.class_1}的名额（所有档次）", 3, 1, 2),
+        ]
+        html = response.content.decode()
+        assert html.count('data-testid="quota-row"') == 2
+        assert 'data-testid="quota-remaining">2<' in html
 
     def test_a_refusal_shows_beside_the_field(self, cast, program, client_for):
         application = submitted(cast, program)

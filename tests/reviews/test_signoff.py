@@ -111,6 +111,15 @@ class TestSignoffPage:
         assert 'data-testid="total-amount">2000.00<' in html
         assert "/sign/" in html
 
+    def test_the_principal_sees_the_schools_quota_allocated_used_and_remaining(self, cast, program, quota, client_for):
+        approved(cast, program)
+        approved(cast, program, school_class=cast.class_2)
+        submit(cast, program)
+        response = client_for(cast.zhang).get(signoff_page(cast, program))
+        assert [(q.awards, q.awards_used, q.awards_remaining) for q in response.context["quotas"]] == [(10, 2, 8)]
+        html = response.content.decode()
+        assert "学校名额（所有档次）" in html and 'data-testid="quota-remaining">8<' in html
+
     def test_the_aid_office_reads_it_without_the_signature(self, cast, program, client_for):
         approved(cast, program)
         submit(cast, program)
