@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from applications.models import Status
+from applications.quotas import quota_states
 from reviews import selectors, services
 from reviews.forms import RevokeForm
 from reviews.views.common import add_errors, application_in_scope, roster_url
@@ -37,7 +38,17 @@ def revoke(request, pk):
     return render(
         request,
         "reviews/revoke.html",
-        {"application": application, "form": form, "approved": application.status == Status.APPROVED},
+        {
+            "application": application,
+            "form": form,
+            "approved": application.status == Status.APPROVED,
+            "quotas": quota_states(
+                program=application.program,
+                term=application.term,
+                school=application.school,
+                school_class=application.school_class,
+            ),
+        },
         status=400 if request.method == "POST" else 200,
     )
 

@@ -166,7 +166,9 @@ class TestReplacement:
         application = approved(cast, program)
         client = client_for(cast.li)
         url = f"/reviews/applications/{application.pk}/revoke/"
-        assert client.get(url).status_code == 200
+        page = client.get(url)
+        assert page.status_code == 200
+        assert [(q.awards, q.awards_used, q.awards_remaining) for q in page.context["quotas"]] == [(10, 1, 9)]
         response = client.post(url, {"reason": "disciplined", "detail": "", "effective_term": spring(cast).pk})
         assert response.status_code == 400
         assert Application.objects.get(pk=application.pk).status == "approved"
