@@ -400,8 +400,9 @@ class Application(models.Model):
         # in the index's order and, on PostgreSQL, read the amounts from it too.
         indexes = [
             models.Index(
-                fields=["school", "program", "term", "status", "school_class", "approved_tier"],
-                include=["amount"],
+                # Covering on every database (SQLite has no INCLUDE): the roster's grouped counts
+                # and sums read the index alone.
+                fields=["school", "program", "term", "status", "school_class", "approved_tier", "amount", "replaces"],
                 name="application_roster",
             )
         ]

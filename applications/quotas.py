@@ -82,20 +82,38 @@ class QuotaState:
         return not self.is_class or self.row.school_class_id == use.school_class_id
 
 
-def _states(quotas: list[Quota], class_quotas: list[ClassQuota], *, program, term, school) -> list[QuotaState]:
-    states = [QuotaState(row, row.awards, row.amount) for row in quotas]
-    states += [QuotaState(row, row.awards, row.amount) for row in class_quotas]
-    used = (
+@dataclass(frozen=True)
+class UseGroup:
+    """What the approved applications of one class and tier use: awards and amount."""
+
+    school_class_id: int
+    tier: str
+    awards: int
+    amount: Decimal
+
+
+def approved_use(*, program, term, school) -> list[UseGroup]:
+    """One query: the approved applications of the school's roster by class and tier."""
+    rows = (
         Application.objects.filter(program=program, term=term, school=school, status__in=USING_STATUSES)
-        .values("school_class_id", "approved_tier")
+        .order_by()
+        .values_list("school_class_id", "approved_tier")
         .annotate(awards=Count("pk"), amount=Sum("amount"))
     )
+    return [UseGroup(class_id, tier, awards, amount or Decimal("0.00")) for class_id, tier, awards, amount in rows]
+
+
+def _states(quotas, class_quotas, *, program, term, school, used=None) -> list[QuotaState]:
+    states = [QuotaState(row, row.awards, row.amount) for row in quotas]
+    states += [QuotaState(row, row.awards, row.amount) for row in class_quotas]
+    if used is None:
+        used = approved_use(program=program, term=term, school=school)
     for group in used:
-        use = Use(group["school_class_id"], group["approved_tier"], Decimal("0"))
+        use = Use(group.school_class_id, group.tier, Decimal("0"))
         for state in states:
             if state.applies_to(use):
-                state.awards_used += group["awards"]
-                state.amount_used += group["amount"] or Decimal("0.00")
+                state.awards_used += group.awards
+                state.amount_used += group.amount
     return states
 
 
@@ -106,6 +124,13 @@ def quota_states(*, program, term, school, school_class=None) -> list[QuotaState
     if school_class is not None:
         class_quotas = class_quotas.filter(school_class=school_class)
     return _states(quotas, list(class_quotas), program=program, term=term, school=school)
+
+
+def school_quota_states(*, program, term, school, used: list[UseGroup] | None = None) -> list[QuotaState]:
+    """The school's own quota rows only (not the classes' parts), for the pages about the whole
+    roster; `used` is `approved_use` of the roster where the caller has counted it already."""
+    quotas = list(Quota.objects.filter(program=program, term=term, school=school).order_by("tier"))
+    return _states(quotas, [], program=program, term=term, school=school, used=used)
 
 
 def quota_reserve(*, program, term, school, uses: list[Use]) -> list[QuotaState]:

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Count, Exists, Min, OuterRef, Q, Sum, prefetch_related_objects
 
 from aidsys.scope import scope_for
 from applications.models import Application, Status
-from applications.quotas import quota_states
+from applications.quotas import UseGroup, quota_states
 from applications.selectors import StandardMissing, standard_amount
 from reviews.models import ReviewPanel, Revocation, RosterSignoff
 from reviews.scoring import Score, hardship_score, with_score_inputs
@@ -321,28 +321,40 @@ class SignoffSummary:
     at_first_review: int
     revoked: int
     replacements: int = 0
+    # The approved by class and tier, as the quotas count them (applications.quotas.approved_use).
+    approved_use: list[UseGroup] = field(default_factory=list)
 
 
 def signoff_summary(*, school, program, term) -> SignoffSummary:
-    """The approved roster by class and tier with counts and amounts, and what is still open, in fixed queries."""
+    """The approved roster by class and tier with counts and amounts, and what is still open:
+    one grouped query over the roster's applications, and one for its classes."""
     from aidsys.models import SchoolClass
 
-    base = Application.objects.filter(school=school, program=program, term=term).order_by()
-    approved = base.filter(status=Status.APPROVED).values("school_class", "approved_tier")
-    approved = approved.annotate(n=Count("pk"), amount=Sum("amount"))
-    waiting = base.filter(status=Status.RECOMMENDED).values("school_class").annotate(n=Count("pk"))
-    waiting_by_class = {row["school_class"]: row["n"] for row in waiting}
-    others = base.aggregate(
-        at_first_review=Count("pk", filter=Q(status__in=AT_FIRST_REVIEW)),
-        revoked=Count("pk", filter=Q(status=Status.REVOKED)),
-        replacements=Count("pk", filter=Q(status=Status.APPROVED, replaces__isnull=False)),
+    groups = (
+        Application.objects.filter(school=school, program=program, term=term)
+        .order_by()
+        .values_list("school_class_id", "status", "approved_tier")
+        .annotate(n=Count("pk"), amount=Sum("amount"), replacements=Count("replaces"))
     )
+    approved: list[UseGroup] = []
+    waiting_by_class: dict[int, int] = defaultdict(int)
+    at_first_review = revoked = replacements = 0
+    for class_id, status, tier, n, amount, replacing in groups:
+        if status == Status.APPROVED:
+            approved.append(UseGroup(class_id, tier, n, amount or Decimal("0.00")))
+            replacements += replacing
+        elif status == Status.RECOMMENDED:
+            waiting_by_class[class_id] += n
+        elif status in AT_FIRST_REVIEW:
+            at_first_review += n
+        elif status == Status.REVOKED:
+            revoked += n
     tiers = AWARD_TIERS
     tier_index = {value: index for index, (value, _label) in enumerate(tiers)}
     cells: dict[int, list[SummaryCell]] = {}
-    for row in approved:
-        class_cells = cells.setdefault(row["school_class"], [SummaryCell() for _ in tiers])
-        class_cells[tier_index[row["approved_tier"]]].add(row["n"], row["amount"] or Decimal("0.00"))
+    for group in approved:
+        class_cells = cells.setdefault(group.school_class_id, [SummaryCell() for _ in tiers])
+        class_cells[tier_index[group.tier]].add(group.awards, group.amount)
     for class_id in waiting_by_class:
         cells.setdefault(class_id, [SummaryCell() for _ in tiers])
     classes = SchoolClass.objects.in_bulk(list(cells))
@@ -362,9 +374,10 @@ def signoff_summary(*, school, program, term) -> SignoffSummary:
         tier_totals=tier_totals,
         total=total,
         waiting=sum(waiting_by_class.values()),
-        at_first_review=others["at_first_review"],
-        revoked=others["revoked"],
-        replacements=others["replacements"],
+        at_first_review=at_first_review,
+        revoked=revoked,
+        replacements=replacements,
+        approved_use=approved,
     )
 
 

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from aidsys.models import School, SchoolClass
 from applications.models import Application
-from applications.quotas import quota_states
+from applications.quotas import school_quota_states
 from reviews import selectors, services
 from reviews.forms import ApproveForm, ReconsiderForm, RejectForm, ReplaceForm, SendBackForm
 from reviews.views.common import (
@@ -56,7 +56,7 @@ def roster(request, school_pk, program_pk, term_pk):
             "program": program,
             "term": term,
             "classes": selectors.roster_classes(user=request.user, school=school, program=program, term=term),
-            "quotas": [q for q in quota_states(program=program, term=term, school=school) if not q.is_class],
+            "quotas": school_quota_states(program=program, term=term, school=school),
             "signoff": selectors.signoff_of(school=school, program=program, term=term),
             "panel": selectors.panel_of(school=school, term=term),
             "open_places": places,

@@ -8,7 +8,7 @@ from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from applications.quotas import quota_states
+from applications.quotas import school_quota_states
 from reviews import selectors, services
 from reviews.forms import RosterReturnForm
 from reviews.models import RosterSignoff, SignoffStatus
@@ -32,6 +32,7 @@ def roster_submit(request, school_pk, program_pk, term_pk):
 
 def _signoff_page(request, school, program, term, *, return_form=None, status=200):
     signoff = selectors.signoff_of(school=school, program=program, term=term)
+    summary = selectors.signoff_summary(school=school, program=program, term=term)
     return render(
         request,
         "reviews/signoff.html",
@@ -40,8 +41,8 @@ def _signoff_page(request, school, program, term, *, return_form=None, status=20
             "program": program,
             "term": term,
             "signoff": signoff,
-            "summary": selectors.signoff_summary(school=school, program=program, term=term),
-            "quotas": [q for q in quota_states(program=program, term=term, school=school) if not q.is_class],
+            "summary": summary,
+            "quotas": school_quota_states(program=program, term=term, school=school, used=summary.approved_use),
             "may_sign": selectors.may_sign(request.user, school.pk)
             and signoff is not None
             and signoff.status == SignoffStatus.PENDING,

@@ -111,6 +111,27 @@ class TestSignoffPage:
         assert 'data-testid="total-amount">2000.00<' in html
         assert "/sign/" in html
 
+    def test_the_summary_counts_what_is_still_open_revoked_and_replaced(self, cast, program, quota, client_for):
+        from reviews.selectors import signoff_summary
+
+        revoked = approved(cast, program, status="revoked")
+        approved(cast, program, replaces=revoked, school_class=cast.class_2)
+        approved(cast, program, tier="especially_difficult", amount="750.00")
+        submitted(cast, program)
+        submitted(cast, program, status="sent_back", school_class=cast.class_2)
+        recommended(cast, program, school_class=cast.class_2)
+        submitted(cast, program, status="rejected")
+        summary = signoff_summary(school=cast.school, program=program, term=cast.term)
+        assert (summary.at_first_review, summary.revoked, summary.replacements, summary.waiting) == (2, 1, 1, 1)
+        assert summary.total.count == 2 and summary.total.amount == Decimal("1375.00")
+        assert [(row[0], row[2].count, row[3]) for row in summary.rows] == [(cast.class_1, 1, 0), (cast.class_2, 1, 1)]
+        assert sorted((g.school_class_id, g.tier, g.awards, g.amount) for g in summary.approved_use) == sorted(
+            [
+                (cast.class_1.pk, "especially_difficult", 1, Decimal("750.00")),
+                (cast.class_2.pk, "difficult", 1, Decimal("625.00")),
+            ]
+        )
+
     def test_the_principal_sees_the_schools_quota_allocated_used_and_remaining(self, cast, program, quota, client_for):
         approved(cast, program)
         approved(cast, program, school_class=cast.class_2)
