@@ -109,6 +109,12 @@ class TestSignoffPage:
         assert first[3] == 1 and summary.waiting == 1
         html = response.content.decode()
         assert 'data-testid="total-amount">2000.00<' in html
+        # 一班: 特别困难 1 × 750.00, 困难 1 × 625.00, 一般困难 none; the tiers' totals in bold.
+        first_row = html[html.index(f'<th scope="row">{cast.class_1.name}</th>') :].split("</tr>")[0]
+        assert '<td class="text-end">1</td><td class="text-end">750.00</td>' in first_row
+        assert '<td class="text-end">1</td><td class="text-end">625.00</td>' in first_row
+        assert '<td class="text-end">0</td><td class="text-end">0.00</td>' in first_row
+        assert '<td class="text-end fw-bold">2</td><td class="text-end fw-bold">1250.00</td>' in html
         assert "/sign/" in html
 
     def test_the_summary_counts_what_is_still_open_revoked_and_replaced(self, cast, program, quota, client_for):
