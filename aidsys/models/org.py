@@ -1,5 +1,7 @@
 """The organisation: County → School → SchoolYear/Term → SchoolClass."""
 
+from functools import lru_cache
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -183,6 +185,18 @@ class Term(models.Model):
 CHINESE_DIGITS = "零一二三四五六七八九"
 
 
+@lru_cache(maxsize=4096)
+def class_name(language: str | None, grade: int, number: int) -> str:
+    """A class's name in a language: made once per process, as a roster import or a school's
+    summary names the same classes thousands of times."""
+    # Grade(...).label, not get_grade_display(): Django rebuilds the choices dict on every call.
+    try:
+        label = Grade(grade).label
+    except ValueError:
+        label = grade
+    return str(_("{grade}({number}) class")).format(grade=label, number=number)
+
+
 class SchoolClass(models.Model):
     school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="classes", verbose_name=_("school"))
     school_year = models.ForeignKey(
@@ -225,20 +239,8 @@ class SchoolClass(models.Model):
 
     @property
     def name(self) -> str:
-        """三年级(2)班, 高一(3)班: the name written on the classroom door.
-
-        Kept per language on the instance: a roster import names one class thousands of times.
-        """
-        key = (get_language(), self.grade, self.number)
-        names = self.__dict__.setdefault("_names", {})
-        if key not in names:
-            # Grade(...).label, not get_grade_display(): Django rebuilds the choices dict on every call.
-            try:
-                grade = Grade(self.grade).label
-            except ValueError:
-                grade = self.grade
-            names[key] = _("{grade}({number}) class").format(grade=grade, number=self.number)
-        return names[key]
+        """三年级(2)班, 高一(3)班: the name written on the classroom door."""
+        return class_name(get_language(), self.grade, self.number)
 
     def clean(self):
         if self.school_id and self.grade and self.stage not in (self.school.stages or []):
