@@ -20,8 +20,13 @@ def _no_fetching(url: str, *args, **kwargs):
     raise ValueError(f"a printed document does not load {url}")
 
 
-def render_pdf(template_name: str, context: dict) -> bytes:
+def render_layout(template_name: str, context: dict):
+    """The document laid out in pages (a WeasyPrint Document), whose boxes show what will be drawn."""
     from weasyprint import HTML  # imported here: loading it costs a tenth of a second, paid only when printing
 
     html = render_to_string(template_name, {**context, "page_counter_css": _page_counter_css()})
-    return HTML(string=html, url_fetcher=_no_fetching).write_pdf()
+    return HTML(string=html, url_fetcher=_no_fetching).render()
+
+
+def render_pdf(template_name: str, context: dict) -> bytes:
+    return render_layout(template_name, context).write_pdf()

@@ -9,7 +9,9 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from aidsys.models import AuditEvent
+from aidsys.pdf import render_layout
 from publicity.models import PublicNotice
+from publicity.pdf import notice_sheet_context
 from students.models import Student
 from tests.publicity.notice_data import STUDENTS, make_notice
 
@@ -139,3 +141,45 @@ def test_the_sheet_shows_the_supplementary_changes(cast, client_for, tmp_path):
     text = pdf_text(print_sheet(client_for(cast.li), supplementary).content, tmp_path)
     assert entry.name in without_spaces(text)
     assert gettext("Removed") in text
+
+
+def boxes_of_class(document, name):
+    """The boxes of the elements with that class across the laid-out pages: each element's own box,
+    not the anonymous boxes (lines, text) that it wraps."""
+
+    def walk(box):
+        if box.element is not None and name in (box.element.get("class") or "").split():
+            yield box
+            return
+        for child in getattr(box, "children", ()):
+            yield from walk(child)
+
+    return [box for page in document.pages for box in walk(page._page_box)]
+
+
+MM = 96 / 25.4  # WeasyPrint lays out in CSS pixels
+
+
+class TestTheSheetIsSigned:
+    """The principal signs on a drawn line and the school's seal goes in a drawn box, not beside bare words."""
+
+    @pytest.fixture
+    def document(self, cast):
+        notice = make_notice(cast)
+        return render_layout(
+            "publicity/pdf/notice.html", notice_sheet_context(notice=notice, public_url="https://example.test/n/1")
+        )
+
+    def test_the_principal_signs_on_a_line(self, document):
+        (line,) = boxes_of_class(document, "line")
+        assert line.style["border_bottom_style"] == "solid"
+        assert line.border_bottom_width > 0
+        assert line.width >= 40 * MM
+
+    def test_the_seal_has_a_dashed_box_of_four_centimetres(self, document):
+        (seal,) = boxes_of_class(document, "seal")
+        for side in ("top", "right", "bottom", "left"):
+            assert seal.style[f"border_{side}_style"] == "dashed", side
+            assert getattr(seal, f"border_{side}_width") > 0, side
+        assert seal.border_width() == pytest.approx(40 * MM, abs=2 * MM)
+        assert seal.border_height() == pytest.approx(40 * MM, abs=2 * MM)
