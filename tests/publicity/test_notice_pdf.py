@@ -183,3 +183,10 @@ class TestTheSheetIsSigned:
             assert getattr(seal, f"border_{side}_width") > 0, side
         assert seal.border_width() == pytest.approx(40 * MM, abs=2 * MM)
         assert seal.border_height() == pytest.approx(40 * MM, abs=2 * MM)
+
+
+def test_the_sheets_columns_are_headed_as_the_rules_name_them(cast, client_for, tmp_path):
+    """DESIGN.md §4: a notice shows 序号, 姓名, 年级班级, 档次, 项目: a person's name, not a thing's 名称."""
+    text = pdf_text(print_sheet(client_for(cast.li), make_notice(cast)).content, tmp_path)
+    (header,) = [line.split() for line in text.splitlines() if gettext("Grade and class") in line]
+    assert header[:3] == ["序号", "姓名", gettext("Grade and class")]

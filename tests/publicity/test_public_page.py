@@ -1,5 +1,7 @@
 """The public page: no sign-in, only during the period (Asia/Shanghai), 410 once the period has ended."""
 
+import re
+
 import pytest
 from django.test import Client
 from django.urls import NoReverseMatch, reverse
@@ -107,3 +109,17 @@ class TestPublicPage:
         track = f'href="{reverse("publicity:objection_track")}"'
         assert page.count(track) == 1
         assert page.index(track) > page.index("<main")
+
+
+def column_headings(page: str, testid: str | None = None) -> list[str]:
+    """The texts of the <th> cells in the page's (or the table's) first <thead>."""
+    if testid:
+        page = page[page.index(f'data-testid="{testid}"') :]
+    head = re.search(r"<thead>(.*?)</thead>", page, re.S).group(1)
+    return [re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<th\b[^>]*>(.*?)</th>", head, re.S)]
+
+
+def test_the_columns_are_headed_as_the_rules_name_them(cast, visitor):
+    """DESIGN.md §4: a notice shows 序号, 姓名, ...: a row number and a person's name, not 编号 and 名称."""
+    headings = column_headings(open_page(visitor, make_notice(cast)).content.decode())
+    assert headings[:2] == ["序号", "姓名"]
