@@ -2,6 +2,7 @@
 
 from django import forms
 from django.urls import reverse_lazy
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from aidsys.forms import DateInput
@@ -27,6 +28,8 @@ class NoticeForm(forms.Form):
 
     def __init__(self, *args, county, **kwargs):
         super().__init__(*args, **kwargs)
+        # The service refuses a first day before today; the date picker offers none.
+        self.fields["start_date"].widget.attrs["min"] = timezone.localdate().isoformat()
         self.fields["working_days"].min_value = county.notice_working_days
         self.fields["working_days"].widget.attrs["min"] = county.notice_working_days
         # The last day shows beside the fields as they are typed (htmx; the page works without it).

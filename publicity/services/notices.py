@@ -67,6 +67,20 @@ def notice_period(*, county, start_date: date, working_days: int) -> cn.WorkingP
     return cn.working_period(start_date, working_days)
 
 
+def check_first_day(start_date: date, today: date | None = None) -> None:
+    """A notice runs its whole period once posted: its first day is today at the earliest (DESIGN.md §4)."""
+    today = today or timezone.localdate()
+    if start_date < today:
+        message = _("The first day ({start}) is before today ({today}): choose today or a later day.")
+        raise ValidationError(
+            {
+                "start_date": ValidationError(
+                    message.format(start=start_date.isoformat(), today=today.isoformat()), code="first_day_past"
+                )
+            }
+        )
+
+
 def _check_places(places: list[str]) -> list[str]:
     chosen = [place for place in Place.values if place in set(places)]
     if not chosen or len(chosen) != len(set(places)):
@@ -145,6 +159,7 @@ def notice_create(
             ),
             code="already_noticed",
         )
+    check_first_day(start_date)
     period = notice_period(county=signoff.school.county, start_date=start_date, working_days=working_days)
     applications = list(
         Application.objects.filter(
@@ -224,6 +239,7 @@ def notice_update(
     stored = _locked_notice(notice)
     if stored.status != NoticeStatus.DRAFT:
         raise _not_in(stored, NoticeStatus.DRAFT)
+    check_first_day(start_date)
     period = notice_period(county=stored.school.county, start_date=start_date, working_days=working_days)
     return instance_update(
         actor=actor,
@@ -238,6 +254,29 @@ def notice_update(
             "contact_phone": contact_phone.strip(),
         },
     )
+
+
+def _period_from_today(notice: PublicNotice) -> dict:
+    """A draft whose first day has passed is not published as it is: it would run short of its period.
+
+    An original's first day was chosen on its form: the aid office moves it (and the printed sheet's
+    dates with it). A supplementary draft's period was set when it was drafted, often by an upheld
+    objection, and it waits for the principal's new signature for days: it runs its working days from
+    the day it is published, as the aid office expects of a notice it posts that day.
+    """
+    today = timezone.localdate()
+    if notice.start_date >= today:
+        return {}
+    if notice.kind == NoticeKind.ORIGINAL:
+        raise ValidationError(
+            _(
+                "The first day of this notice ({start}) has passed: change the first day to today or a later day, "
+                "then publish it."
+            ).format(start=notice.start_date.isoformat()),
+            code="first_day_passed",
+        )
+    period = notice_period(county=notice.school.county, start_date=today, working_days=notice.working_days)
+    return {"start_date": period.start, "end_date": period.end, "fallback_years": list(period.fallback_years)}
 
 
 @transaction.atomic
@@ -266,15 +305,24 @@ def notice_publish(*, actor, notice: PublicNotice) -> PublicNotice:
             ).format(program=stored.program, term=stored.term, version=stored.signoff_version),
             code="roster_changed",
         )
+    moved = _period_from_today(stored) if stored.status == NoticeStatus.DRAFT else {}
     now = timezone.now()
     updated = PublicNotice.objects.filter(pk=stored.pk, status=NoticeStatus.DRAFT).update(
-        status=NoticeStatus.PUBLISHED, published_by=actor, published_at=now, signoff_version=signoff.version
+        status=NoticeStatus.PUBLISHED,
+        published_by=actor,
+        published_at=now,
+        signoff_version=signoff.version,
+        **moved,
     )
     if updated != 1:
         raise _not_in(stored, NoticeStatus.DRAFT)
     changes = {"status": [NoticeStatus.DRAFT.value, NoticeStatus.PUBLISHED.value]}
     if signoff.version != stored.signoff_version:
         changes["signoff_version"] = [stored.signoff_version, signoff.version]
+    for name, value in moved.items():
+        before = getattr(stored, name)
+        if before != value:
+            changes[name] = [before, value] if name == "fallback_years" else [before.isoformat(), value.isoformat()]
     audit_record(actor=actor, action=Action.TRANSITION, target=stored, changes=changes)
     stored.refresh_from_db()
     return stored

@@ -29,7 +29,7 @@ from publicity.models import (
     ObjectionStatus,
     PublicNotice,
 )
-from publicity.services.notices import effective_entries, next_working_day, notice_period
+from publicity.services.notices import check_first_day, effective_entries, next_working_day, notice_period
 from reviews.models import Revocation, RosterSignoff
 from students.models import Tier
 
@@ -241,6 +241,8 @@ def supplementary_notice_create(
             code="no_changes",
         )
     county = stored.school.county
+    if start_date is not None:
+        check_first_day(start_date)
     period = notice_period(
         county=county,
         start_date=start_date or next_working_day(),

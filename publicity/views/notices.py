@@ -180,7 +180,7 @@ def notice_detail(request, pk):
 def notice_publish(request, pk):
     notice = _managed_notice(request, pk)
     try:
-        services.notice_publish(actor=request.user, notice=notice)
+        published = services.notice_publish(actor=request.user, notice=notice)
     except ValidationError as error:
         messages.error(request, error_text(error))
         # The roster changed again since the draft: its lines are redone, to be checked before publishing.
@@ -192,7 +192,7 @@ def notice_publish(request, pk):
         messages.success(
             request,
             _("The notice has been published. Its public page shows from {start} to {end}.").format(
-                start=notice.start_date.isoformat(), end=notice.end_date.isoformat()
+                start=published.start_date.isoformat(), end=published.end_date.isoformat()
             ),
         )
     return redirect(notice)

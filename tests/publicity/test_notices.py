@@ -43,7 +43,14 @@ def objection(notice, number, status="open", deadline=None):
 
 
 class TestPeriod:
-    """chinese_calendar 1.11: 2026 National Day is Oct 1–7 (Mid-autumn Sep 25–27); Sep 20 and Oct 10 are worked."""
+    """chinese_calendar 1.11: 2026 National Day is Oct 1–7 (Mid-autumn Sep 25–27); Sep 20 and Oct 10 are worked.
+
+    Today is fixed before these dates: a notice's first day is today at the earliest.
+    """
+
+    @pytest.fixture(autouse=True)
+    def before_the_periods(self, today_is):
+        today_is(date(2026, 9, 1))
 
     def test_a_period_skips_national_day_and_counts_the_worked_saturday(self, cast):
         notice = make_notice(cast, start=date(2026, 9, 30), publish=False)
@@ -182,7 +189,8 @@ class TestCreate:
         assert entry_events.count() == 4
         assert set(entry_events.values_list("school_id", flat=True)) == {cast.school.pk}
 
-    def test_the_form_makes_a_draft_and_remembers_the_contact(self, cast, client_for):
+    def test_the_form_makes_a_draft_and_remembers_the_contact(self, cast, client_for, today_is):
+        today_is(date(2026, 11, 30))
         signoff = signed_roster(cast)
         client = client_for(cast.li)
         url = reverse("publicity:notice_create", args=[signoff.pk])
@@ -236,6 +244,87 @@ class TestCreate:
         notice = make_notice(cast, signed_roster(cast, students=STUDENTS[:1]))
         assert client_for(neighbour).get(notice.get_absolute_url()).status_code == 404
         assert client_for(neighbour).post(reverse("publicity:notice_publish", args=[notice.pk])).status_code == 404
+
+
+class TestFirstDay:
+    """A notice runs its whole period once posted: its first day is never before today.
+
+    Monday 23 November 2026 is today; 24 October, 30 days before, is the audit's case of a notice
+    published, ended and closed on the same day.
+    """
+
+    TODAY = date(2026, 11, 23)
+
+    def create(self, cast, start):
+        return notices.notice_create(
+            actor=cast.li,
+            signoff=signed_roster(cast),
+            start_date=start,
+            working_days=5,
+            places=["school_board"],
+            contact_office="资助办",
+            contact_phone="0731-12345678",
+        )
+
+    def test_a_notice_is_not_made_with_a_first_day_before_today(self, cast, today_is):
+        today_is(self.TODAY)
+        with pytest.raises(ValidationError) as refused:
+            self.create(cast, date(2026, 10, 24))
+        [error] = refused.value.error_dict["start_date"]
+        assert error.code == "first_day_past"
+        assert "2026-10-24" in error.messages[0] and "2026-11-23" in error.messages[0]
+        assert not PublicNotice.objects.exists()
+        assert self.create(cast, self.TODAY).start_date == self.TODAY
+
+    def test_a_draft_is_not_moved_to_a_first_day_before_today(self, cast, today_is):
+        today_is(self.TODAY)
+        notice = make_notice(cast, start=date(2026, 11, 25), publish=False)
+        with pytest.raises(ValidationError) as refused:
+            notices.notice_update(
+                actor=cast.li,
+                notice=notice,
+                start_date=date(2026, 11, 20),
+                working_days=5,
+                places=notice.places,
+                contact_office=notice.contact_office,
+                contact_phone=notice.contact_phone,
+            )
+        assert refused.value.error_dict["start_date"][0].code == "first_day_past"
+        notice.refresh_from_db()
+        assert notice.start_date == date(2026, 11, 25)
+        assert not AuditEvent.objects.for_object(notice).filter(action="update").exists()
+
+    def test_the_form_says_so_beside_the_first_day_and_its_picker_starts_today(self, cast, client_for, today_is):
+        today_is(self.TODAY)
+        url = reverse("publicity:notice_create", args=[signed_roster(cast).pk])
+        client = client_for(cast.li)
+        assert client.get(url).context["form"].fields["start_date"].widget.attrs["min"] == "2026-11-23"
+        response = client.post(url, notice_form(start_date="2026-10-24"))
+        assert response.status_code == 400
+        [message] = response.context["form"].errors["start_date"]
+        assert "公示首日" in message and "2026-11-23" in message
+        assert not PublicNotice.objects.exists()
+
+    def test_a_draft_whose_first_day_has_passed_is_not_published_until_it_is_moved(self, cast, client_for, today_is):
+        today_is(self.TODAY)
+        notice = make_notice(cast, start=self.TODAY, publish=False)
+        today_is(date(2026, 11, 26))
+        with pytest.raises(ValidationError) as refused:
+            notices.notice_publish(actor=cast.li, notice=notice)
+        assert refused.value.code == "first_day_passed"
+        client = client_for(cast.li)
+        page = client.post(reverse("publicity:notice_publish", args=[notice.pk]), follow=True).content.decode()
+        assert "2026-11-23" in page and "首日" in page
+        notice.refresh_from_db()
+        assert (notice.status, notice.start_date) == ("draft", self.TODAY)
+        assert not AuditEvent.objects.for_object(notice).filter(action="transition").exists()
+        client.post(reverse("publicity:notice_edit", args=[notice.pk]), notice_form(start_date="2026-11-26"))
+        published = notices.notice_publish(actor=cast.li, notice=notice)
+        assert (published.status, published.start_date, published.end_date) == (
+            "published",
+            date(2026, 11, 26),
+            date(2026, 12, 2),
+        )
 
 
 class TestPublish:

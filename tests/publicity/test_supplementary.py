@@ -1,6 +1,6 @@
 """补充公示: the changes to a roster after its notice was published, and only those, noticed again."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -317,6 +317,31 @@ class TestPublishingAfterTheNewSignature:
         published = notice_services.notice_publish(actor=cast.li, notice=draft)
         assert (published.status, published.signoff_version) == ("published", 2)
         assert AuditEvent.objects.for_object(published).filter(action="transition").count() == 1
+
+    def test_signed_after_its_first_day_it_runs_its_whole_period_from_the_day_it_is_published(
+        self, cast, client_for, today_is
+    ):
+        today_is(date(2026, 11, 23))
+        notice = running_notice(cast)
+        uphold_tier_change(cast, notice)
+        draft = PublicNotice.objects.get(kind="supplementary")
+        assert (draft.start_date, draft.end_date) == (date(2026, 11, 24), date(2026, 11, 30))
+        # The principal signs nine days later; the drafted period has all but run.
+        today_is(date(2026, 12, 2))
+        sign_again(cast)
+        response = client_for(cast.li).post(reverse("publicity:notice_publish", args=[draft.pk]), follow=True)
+        draft.refresh_from_db()
+        assert (draft.status, draft.start_date, draft.working_days, draft.end_date) == (
+            "published",
+            date(2026, 12, 2),
+            cast.county.notice_working_days,
+            cn.last_working_day(date(2026, 12, 2), cast.county.notice_working_days),
+        )
+        assert draft.end_date == date(2026, 12, 8)
+        assert any("2026-12-08" in str(m) for m in response.context["messages"])
+        event = AuditEvent.objects.for_object(draft).get(action="transition")
+        assert event.changes["start_date"] == ["2026-11-24", "2026-12-02"]
+        assert event.changes["end_date"] == ["2026-11-30", "2026-12-08"]
 
     def test_a_returned_roster_is_not_signed(self, cast):
         notice = running_notice(cast)
