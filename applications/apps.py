@@ -5,3 +5,9 @@ from django.utils.translation import gettext_lazy as _
 class ApplicationsConfig(AppConfig):
     name = "applications"
     verbose_name = _("Aid programs and applications")
+
+    def ready(self):
+        from applications.selectors import students_with_approved_aid
+        from students.matching import register_aid_lookup
+
+        register_aid_lookup(students_with_approved_aid)

@@ -402,3 +402,12 @@ def may_read_division(user, school: School) -> bool:
         or school.pk in quota_readers_school_ids(user)
         or (Role.COUNTY_STAFF in scope.roles and school.county_id in scope.county_ids)
     )
+
+
+def students_with_approved_aid(student_ids, school_year: SchoolYear) -> set[int]:
+    """Of these students, those with an approved application of any program in a term of the
+    school year: what takes a student off the 应助尽助 gaps (students.matching.aid_gaps)."""
+    approved = Application.objects.filter(
+        student_id__in=student_ids, term__school_year=school_year, status__in=USING_STATUSES
+    )
+    return set(approved.values_list("student_id", flat=True))

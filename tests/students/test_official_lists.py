@@ -286,6 +286,20 @@ class TestAidGaps:
         assert asked == [({flagged.pk, second.pk}, cast.school_year)]
         assert list(matching.aid_gaps(user=cast.li, school_year=cast.school_year)) == [flagged, second]
 
+    def test_an_approved_application_of_this_school_year_takes_the_student_off_the_gaps(self, cast, flagged):
+        """The applications app registers its lookup at start-up: no test wiring here."""
+        from aidsys.models import SchoolYear, Term
+        from tests.factories import ApplicationFactory, TermFactory
+
+        second = StudentFactory(school_class=cast.class_2)
+        upload(cast.li, [["身份证号"], [second.id_number]], unit=cast.school, name="十一月低保")
+        last_year = TermFactory(school_year=SchoolYear.objects.create(start_year=2025), kind=Term.Kind.SPRING)
+        ApplicationFactory(student=flagged, term=cast.term, status="approved", approved_tier="difficult", amount=625)
+        ApplicationFactory(student=second, term=cast.term, status="revoked", approved_tier="difficult", amount=625)
+        ApplicationFactory(student=second, term=last_year, status="approved", approved_tier="difficult", amount=625)
+        ApplicationFactory(student=second, term=cast.term, status="recommended")
+        assert list(matching.aid_gaps(user=cast.li, school_year=cast.school_year)) == [second]
+
     def test_gaps_are_scoped(self, cast, flagged):
         assert list(matching.aid_gaps(user=cast.wang, school_year=cast.school_year)) == [flagged]
         assert list(matching.aid_gaps(user=cast.zhao, school_year=cast.school_year, school=cast.sibling_school)) == []
