@@ -195,6 +195,17 @@ def mask_mobile(phone: str) -> str:
     return number[:3] + "*" * (len(number) - 7) + number[-4:]
 
 
+def mask_contact(contact: str) -> str:
+    """A contact typed as free text (an objector's): a phone number masked as `mask_mobile` does;
+    anything else, an address or an e-mail, keeps only its first 3 characters, as an address keeps its township."""
+    if not contact:
+        return ""
+    if re.fullmatch(r"\+?[0-9()]+", _mobile_digits(contact)):
+        return mask_mobile(contact)
+    text = _strip_spaces(contact)
+    return text[:3] + "****" if len(text) > 3 else "****"
+
+
 # ---------------------------------------------------------------------------------------------
 # Amounts in capitals, as on receipts (中国人民银行《支付结算办法》附件一)
 

@@ -46,6 +46,7 @@ from publicity.services.supplementary import supplementary_notice_from_roster
 from reviews.models import RevocationReason
 from reviews.services.award_change import application_award_change
 from reviews.services.revocation import application_revoke
+from students import privacy
 
 logger = logging.getLogger("publicity.objections")
 
@@ -351,6 +352,17 @@ def objection_note_add(*, actor, objection: Objection, text: str) -> ObjectionNo
         actor=actor,
         instance=ObjectionNote(objection=stored, text=text, author=actor, created_at=timezone.now()),
     )
+
+
+def objection_contact_reveal(*, actor, objection: Objection) -> str:
+    """The objector's contact in full, to a reader of the objection who may reveal sensitive data
+    (DESIGN.md §5: a phone or an address is masked by default); the showing is an audit event."""
+    notice = objection.notice
+    _require(
+        privacy.may_reveal(actor) and selectors.may_read_objections(actor, notice.school_id, notice.school.county_id)
+    )
+    audit_record(actor=actor, action=Action.REVEAL_SENSITIVE, target=objection, changes={"field": [None, "contact"]})
+    return objection.contact
 
 
 def _entry_unchanged_since_notice(entry: NoticeEntry) -> bool:

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from aidsys import cn
 from aidsys.context import current_request_context
 from publicity import selectors_objections as selectors
 from publicity.forms_objections import DecideForm, NoteForm, ObjectionLodgeForm, ObjectionRecordForm, TrackForm
@@ -20,6 +21,7 @@ from publicity.models import NoticeStatus, Objection, ObjectionStatus, PublicNot
 from publicity.services import objections as services
 from publicity.services.supplementary import supplementary_notice_from_roster
 from publicity.views import add_errors, error_text
+from students import privacy
 
 LODGED_SESSION_KEY = "publicity_objection_lodged"
 
@@ -276,6 +278,8 @@ def objection_detail(request, pk):
         "publicity/objection_detail.html",
         {
             "objection": objection,
+            "contact_masked": cn.mask_contact(objection.contact),
+            "may_reveal_contact": bool(objection.contact) and privacy.may_reveal(request.user),
             "notes": selectors.notes_of(objection),
             "may_manage": may_manage and is_open,
             "note_form": NoteForm(),
@@ -284,6 +288,14 @@ def objection_detail(request, pk):
             else [],
         },
     )
+
+
+@require_POST
+@login_required
+def objection_contact_reveal(request, pk):
+    objection = _readable_objection(request, pk)
+    value = services.objection_contact_reveal(actor=request.user, objection=objection)
+    return render(request, "publicity/_objection_contact_revealed.html", {"value": value, "objection": objection})
 
 
 @require_POST
@@ -384,6 +396,7 @@ urlpatterns = [
     path("objections/track/", objection_track, name="objection_track"),
     path("objections/", objection_list, name="objection_list"),
     path("objections/<int:pk>/", objection_detail, name="objection_detail"),
+    path("objections/<int:pk>/contact/", objection_contact_reveal, name="objection_contact_reveal"),
     path("objections/<int:pk>/notes/", objection_note_add, name="objection_note_add"),
     path("objections/<int:pk>/decide/", objection_decide, name="objection_decide"),
     path("objections/reminders/", reminder_list, name="objection_reminders"),

@@ -297,6 +297,23 @@ def test_it_masks_a_mobile_number(phone, masked):
     assert cn.mask_mobile(phone) == masked
 
 
+@pytest.mark.parametrize(
+    "contact, masked",
+    [
+        ("13812345678", "138****5678"),
+        ("+86 138-1234-5678", "138****5678"),
+        ("0731-88886666", "073*****6666"),
+        ("青山镇枫树村三组12号", "青山镇****"),
+        ("王先生 13812345678", "王先生****"),
+        ("zhao@example.com", "zha****"),
+        ("张三", "****"),
+        ("", ""),
+    ],
+)
+def test_it_masks_a_contact_whether_a_phone_or_an_address(contact, masked):
+    assert cn.mask_contact(contact) == masked
+
+
 # ---------------------------------------------------------------------------------------------
 # Amounts in capitals
 

@@ -52,6 +52,10 @@ EXPECTATIONS = {
     "publicity:objection_track": Expect(everyone(200, anonymous=200)),
     "publicity:objection_list": Expect(only(READERS, 200)),
     "publicity:objection_detail": Expect(READ, kwargs=_objection_kwargs),
+    # The objector's contact in full: a reader who also holds 'reveal sensitive data' (here the admin only).
+    "publicity:objection_contact_reveal": Expect(
+        only(("admin",), 200, outsider=404), method="post", kwargs=_objection_kwargs
+    ),
     "publicity:objection_note_add": Expect(
         MANAGE_POST, method="post", kwargs=_objection_kwargs, data=lambda c: {"text": "已电话核实。"}
     ),
