@@ -473,6 +473,24 @@ class TestRosterImportPage:
         assert response.status_code == 200 and response.context["plan"].ok
         assert not Student.objects.exists()
 
+    def test_the_preview_shows_no_full_id_number_or_student_number_to_a_user_who_may_not_reveal(self, cast, client_for):
+        row = student_row("王小明")
+        id_number = row["身份证号"]
+        roster_apply(plan=plan_for(cast, roster_xlsx([row])), actor=cast.li)
+        # The 学籍 system writes the 学籍号 without its G now, and a new phone: both are changes.
+        changed = {**row, "学籍号": id_number, "监护人电话": "13987654321"}
+        bad = student_row("李小红", male=False, 学籍号="G" + make_id_number() + "X" * 12)
+        client = client_for(cast.li)
+        assert not cast.li.has_perm("students.reveal_sensitive")
+        location = preview_url(client.post(self.url(cast.school), {"file": upload(roster_xlsx([changed, bad]))}))
+        html = client.get(location).content.decode()
+        assert 'data-testid="import-changed"' in html and 'data-testid="import-errors"' in html
+        assert f"学籍号: G{cn.mask_id_number(id_number)} → {cn.mask_id_number(id_number)}" in html
+        assert "138****5678 → 139****4321" in html
+        assert id_number not in html and id_number[6:14] not in html
+        assert bad["学籍号"] not in html and bad["身份证号"] not in html
+        assert "13987654321" not in html and "13812345678" not in html
+
     def test_a_file_of_another_kind_is_refused_at_upload(self, cast, client_for, settings):
         client = client_for(cast.li)
         response = client.post(self.url(cast.school), {"file": upload(b"\xd0\xcf\x11\xe0 old excel", "花名册.xls")})
