@@ -63,13 +63,22 @@ KIND_GROUP = {
     Kind.MONITORED: SpecialGroup.UNSTABLE_ALLEVIATED,
     Kind.DISABLED: SpecialGroup.DISABLED_STUDENT,
     Kind.ORPHAN: SpecialGroup.ORPHAN,
+    Kind.UNSUPPORTED_CHILD: SpecialGroup.UNSUPPORTED_CHILD,
 }
+# 民政 often keeps 孤儿 and 事实无人抚养儿童 in one list with a column that says which: where the
+# column is there, each row's value decides, whichever of the two kinds the list was uploaded as.
+CHILD_KINDS = (Kind.ORPHAN, Kind.UNSUPPORTED_CHILD)
+CHILD_CATEGORIES = (
+    ("无人抚养", SpecialGroup.UNSUPPORTED_CHILD),
+    ("孤儿", SpecialGroup.ORPHAN),
+)
 
 # Headers as other agencies' systems write them, compared after `spreadsheets.normalize_header`.
 HEADER_ALIASES = {
     "id": ("身份证号", "身份证号码", "证件号码", "公民身份号码", "公民身份证号码", "身份证件号码"),
     "name": ("姓名", "成员姓名", "人员姓名"),
     "category": ("监测对象类别", "监测对象类型", "监测类别", "监测类型"),
+    "child_category": ("儿童类别", "人员类别", "对象类别", "保障类别", "类别"),
 }
 # Words in a 监测对象类别 value that name the sub-group (脱贫不稳定户, 边缘易致贫户, 突发严重困难户).
 MONITORED_CATEGORIES = (
@@ -114,11 +123,11 @@ class ParsedList:
 # Reading the file
 
 
-def _monitored_group(value: str) -> str | None:
+def _category_group(value: str, categories, default: str) -> str | None:
     text = spreadsheets.normalize_header(value, notes=False)
     if not text:
-        return SpecialGroup.UNSTABLE_ALLEVIATED
-    for word, group in MONITORED_CATEGORIES:
+        return default
+    for word, group in categories:
         if word in text:
             return group
     return None
@@ -195,9 +204,19 @@ def _read_row(parsed: ParsedList, number: int, values: list, columns: dict, head
         reject("id", cn.mask_id_number(id_text), reason)
         return
     group = KIND_GROUP[kind]
+    if kind in CHILD_KINDS and "child_category" in columns:
+        category = cell_text(cell("child_category"))
+        group = _category_group(category, CHILD_CATEGORIES, group)
+        if group is None:
+            reject(
+                "child_category",
+                category,
+                _("“{value}” is neither 孤儿 nor 事实无人抚养儿童.").format(value=category),
+            )
+            return
     if kind == Kind.MONITORED and "category" in columns:
         category = cell_text(cell("category"))
-        group = _monitored_group(category)
+        group = _category_group(category, MONITORED_CATEGORIES, SpecialGroup.UNSTABLE_ALLEVIATED)
         if group is None:
             reject(
                 "category",

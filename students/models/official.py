@@ -15,7 +15,8 @@ class OfficialList(models.Model):
         POVERTY_ALLEVIATED = "poverty_alleviated", _("Households lifted out of poverty")
         MONITORED = "monitored", _("Households monitored against relapse into poverty")
         DISABLED = "disabled", _("Persons with disabilities")
-        ORPHAN = "orphan", _("Orphans and children without de facto support")
+        ORPHAN = "orphan", _("Orphans")
+        UNSUPPORTED_CHILD = "unsupported_child", _("Children without de facto support")
 
     kind = models.CharField(_("kind of list"), max_length=30, choices=Kind.choices)
     name = models.CharField(_("list name"), max_length=100)

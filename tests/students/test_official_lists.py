@@ -125,6 +125,33 @@ class TestMatchingAList:
             "低收入户",
         )
 
+    def test_a_list_of_children_without_de_facto_support_flags_them_so_not_as_orphans(self, cast):
+        alone, orphan = (StudentFactory(school_class=cast.class_1) for _ in range(2))
+        upload(cast.li, [["身份证号"], [alone.id_number]], unit=cast.school, kind=Kind.UNSUPPORTED_CHILD)
+        upload(cast.li, [["身份证号"], [orphan.id_number]], unit=cast.school, kind=Kind.ORPHAN)
+        assert set(flags_of(alone)) == {SpecialGroup.UNSUPPORTED_CHILD}
+        assert set(flags_of(orphan)) == {SpecialGroup.ORPHAN}
+
+    def test_a_combined_list_of_children_gives_each_row_its_category(self, cast):
+        students = [StudentFactory(school_class=cast.class_1) for _ in range(4)]
+        rows = [
+            ["身份证号", "人员类别"],
+            [students[0].id_number, "孤儿"],
+            [students[1].id_number, "事实无人抚养儿童"],
+            [students[2].id_number, None],
+            [students[3].id_number, "留守儿童"],
+        ]
+        outcome = upload(cast.li, rows, unit=cast.school, kind=Kind.ORPHAN, name="孤儿和事实无人抚养儿童名单")
+        assert [set(flags_of(student)) for student in students] == [
+            {SpecialGroup.ORPHAN},
+            {SpecialGroup.UNSUPPORTED_CHILD},
+            {SpecialGroup.ORPHAN},
+            set(),
+        ]
+        [rejection] = outcome.rejected
+        assert (rejection.row, rejection.column, rejection.value) == (5, "B", "留守儿童")
+        assert "事实无人抚养儿童" in rejection.reason
+
     def test_rows_that_match_nobody_are_kept_as_unmatched(self, cast, pupil):
         stranger = make_id_number(date(1970, 1, 1))
         outcome = upload(
