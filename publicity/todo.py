@@ -14,6 +14,7 @@ from aidsys.todo import TodoItem
 from publicity.models import NoticeKind, NoticeStatus, PublicNotice, ReportStatus, RosterReport
 from publicity.selectors import awaiting_notice
 from publicity.selectors_objections import open_summary, unread_reminders
+from publicity.services.supplementary import originals_with_unnoticed_changes
 from reviews.models import RosterSignoff
 
 
@@ -52,6 +53,30 @@ def aid_office_notices_todo(user) -> list[TodoItem]:
             )
         )
     return items
+
+
+def aid_office_unnoticed_changes_todo(user) -> list[TodoItem]:
+    """Rosters changed after their notice (a revocation, a replacement, a changed tier) without a supplementary
+    notice published: the notice cannot close, nor be reported again, until the change is noticed."""
+    schools = scope_for(user).aid_office_school_ids
+    if not schools:
+        return []
+    changed = originals_with_unnoticed_changes(school_ids=schools)
+    if not changed:
+        return []
+    if len(changed) == 1:
+        url = reverse("publicity:objection_notice", args=[changed[0].pk])
+    else:
+        url = reverse("publicity:notice_index")
+    return [
+        TodoItem(
+            role=Role.AID_OFFICE,
+            title=_("The roster changed after its notice: a supplementary notice is needed"),
+            count=len(changed),
+            url=url,
+            late=False,
+        )
+    ]
 
 
 def county_reports_todo(user) -> list[TodoItem]:

@@ -17,7 +17,7 @@ from aidsys.services.audit import Action, audit_record
 from aidsys.services.writes import instance_create, instance_update, instances_create
 from applications.models import Application, Status
 from publicity import selectors
-from publicity.models import NoticeEntry, NoticeKind, NoticeStatus, Place, PublicNotice, RosterReport
+from publicity.models import EntryChange, NoticeEntry, NoticeKind, NoticeStatus, Place, PublicNotice, RosterReport
 from publicity.pdf import notice_sheet_context
 from publicity.services.reports import roster_report
 from reviews.models import RosterSignoff, SignoffStatus
@@ -364,6 +364,42 @@ def effective_entries(notices: list[PublicNotice]) -> list[NoticeEntry]:
     return list(by_application.values())
 
 
+def confirmed_entries(notices: list[PublicNotice]) -> list[NoticeEntry]:
+    """The lines a closing confirms and reports: the noticed roster's (`effective_entries`) whose award is
+    still approved. The closing is refused while the roster has changes not noticed; this keeps a revoked
+    award out of the registry and the report whatever the order of events."""
+    return [entry for entry in effective_entries(notices) if entry.application.status == Status.APPROVED]
+
+
+def _refuse_unnoticed(original: PublicNotice, signoff: RosterSignoff) -> None:
+    """A notice closes over the roster as the principal signed it and as its notices showed it (DESIGN.md §4)."""
+    # The supplementary notices build on this module: imported here, not above.
+    from publicity.services.supplementary import roster_changes
+
+    changes = roster_changes(original=original)
+    if changes:
+        names = "、".join(
+            f"{change.application.student.name}（{EntryChange(change.change).label}）" for change in changes
+        )
+        raise ValidationError(
+            ngettext(
+                "The roster of {program} for {term} has changed since its notice and {count} change has not been "
+                "noticed ({names}): make a supplementary notice of it; the notice closes after its period.",
+                "The roster of {program} for {term} has changed since its notice and {count} changes have not been "
+                "noticed ({names}): make a supplementary notice of them; the notice closes after its period.",
+                len(changes),
+            ).format(program=original.program, term=original.term, count=len(changes), names=names),
+            code="roster_changed_unnoticed",
+        )
+    if signoff.status != SignoffStatus.SIGNED:
+        raise ValidationError(
+            _(
+                "The roster of {program} for {term} is “{status}”: the notice closes once the principal has signed it."
+            ).format(program=original.program, term=original.term, status=signoff.get_status_display()),
+            code="roster_not_signed",
+        )
+
+
 def _refuse_to_close(notice: PublicNotice, family: list[PublicNotice], today: date) -> None:
     if today <= notice.end_date:
         raise ValidationError(
@@ -412,9 +448,11 @@ def notice_close(*, actor, notice: PublicNotice) -> RosterReport:
     if stored.status != NoticeStatus.PUBLISHED:
         raise _not_in(stored, NoticeStatus.PUBLISHED)
     today = timezone.localdate()
+    signoff = RosterSignoff.objects.select_for_update().get(pk=stored.signoff_id)
     if stored.kind == NoticeKind.ORIGINAL:
         supplements = list(PublicNotice.objects.select_for_update().filter(supplements=stored).order_by("pk"))
         _refuse_to_close(stored, [stored, *supplements], today)
+        _refuse_unnoticed(stored, signoff)
         closing = [stored, *supplements]
         noticed = closing
     else:
@@ -424,10 +462,11 @@ def notice_close(*, actor, notice: PublicNotice) -> RosterReport:
                 _("A supplementary notice closes together with the notice it supplements."), code="supplementary"
             )
         _refuse_to_close(stored, [stored], today)
+        _refuse_unnoticed(original, signoff)
         closed = PublicNotice.objects.filter(supplements=original, status=NoticeStatus.CLOSED).order_by("pk")
         closing = [stored]
         noticed = [original, *closed, stored]
-    entries = effective_entries(noticed)
+    entries = confirmed_entries(noticed)
     # A later supplementary notice sets the tiers of its own lines; the others were set before.
     identified = entries if stored.kind == NoticeKind.ORIGINAL else [e for e in entries if e.notice_id == stored.pk]
     # What the trail keeps is data in the project's language, whatever the actor's screen shows.

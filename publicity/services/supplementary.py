@@ -10,6 +10,7 @@ until the aid office publishes it; it is brought up to date whenever the roster 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -116,6 +117,25 @@ def roster_changes(*, original: PublicNotice) -> list[RosterChange]:
                 reason = _("Approved after the notice was published")
             changes.append(RosterChange(application, EntryChange.ADDED, reason))
     return changes
+
+
+def originals_with_unnoticed_changes(*, school_ids, today: date | None = None) -> list[PublicNotice]:
+    """The shown original notices of these schools whose roster has changes no published supplementary
+    notice shows (`roster_changes`): the aid office's to-do, since such a notice cannot close or stay
+    closed as it is. Only notices of a school year still running: a revocation comes during the year."""
+    today = today or timezone.localdate()
+    originals = (
+        PublicNotice.objects.filter(
+            school_id__in=school_ids,
+            kind=NoticeKind.ORIGINAL,
+            status__in=NOTICED,
+            term__school_year__terms__end__gte=today,
+        )
+        .select_related("school", "program", "term")
+        .distinct()
+        .order_by("pk")
+    )
+    return [original for original in originals if roster_changes(original=original)]
 
 
 def _ordered(changes: list[RosterChange]) -> list[RosterChange]:

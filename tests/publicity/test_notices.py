@@ -10,12 +10,17 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from aidsys.models import AuditEvent, Holiday, Role
-from publicity.models import NoticeEntry, Objection, PublicNotice
+from aidsys.todo import todo_for
+from publicity.models import NoticeEntry, Objection, PublicNotice, RosterReport
 from publicity.services import notices, reports
+from publicity.services.supplementary import supplementary_notice_from_roster
 from reviews.models import RosterSignoff
+from reviews.services import application_revoke, roster_sign
+from reviews.services.award_change import application_award_change
 from students.models import Identification, Tier
 from tests.factories import MembershipFactory, UserFactory
 from tests.publicity.notice_data import STUDENTS, make_notice, move_period, signed_roster
+from tests.publicity.objection_data import aid_program
 
 
 def notice_form(**overrides):
@@ -27,6 +32,20 @@ def notice_form(**overrides):
         "contact_phone": "0731-12345678",
     }
     return data | overrides
+
+
+def revoke(cast, application, detail="2026年11月转学至外县"):
+    return application_revoke(
+        actor=cast.li, application=application, reason="transferred_out", detail=detail, effective_term=cast.term
+    )
+
+
+def change_tier(cast, application, tier):
+    return application_award_change(actor=cast.li, application=application, tier=tier, reason="经核实调整档次")
+
+
+def sign_again(cast) -> RosterSignoff:
+    return roster_sign(actor=cast.zhang, signoff=RosterSignoff.objects.get())
 
 
 def objection(notice, number, status="open", deadline=None):
@@ -434,45 +453,17 @@ class TestClose:
             self.close(cast, notice)
 
     def test_the_supplementary_notices_changes_are_what_is_confirmed(self, cast):
-        notice = move_period(make_notice(cast, students=STUDENTS[:3]), ended_days_ago=2)
-        supplementary = PublicNotice.objects.create(
-            school=notice.school,
-            program=notice.program,
-            term=notice.term,
-            signoff=notice.signoff,
-            signoff_version=notice.signoff_version,
-            kind="supplementary",
-            supplements=notice,
-            status="published",
-            start_date=notice.start_date,
-            working_days=5,
-            end_date=timezone.localdate(),
-            places=["school_board"],
-            contact_office="资助办",
-            contact_phone="0731-12345678",
-            created_by=cast.li,
-            created_at=timezone.now(),
-        )
-        removed = notice.entries.get(name="赵小雨")
-        changed = notice.entries.get(name="王小明")
-        for position, (entry, change, tier) in enumerate(
-            [(removed, "removed", removed.tier), (changed, "changed", "difficult")], start=1
-        ):
-            NoticeEntry.objects.create(
-                notice=supplementary,
-                position=position,
-                application=entry.application,
-                name=entry.name,
-                class_name=entry.class_name,
-                tier=tier,
-                tier_label=tier,
-                program_name=entry.program_name,
-                change=change,
-            )
+        signoff = signed_roster(cast, program=aid_program(cast), students=STUDENTS[:3])
+        notice = move_period(make_notice(cast, signoff), ended_days_ago=2)
+        revoke(cast, notice.entries.get(name="赵小雨").application)
+        change_tier(cast, notice.entries.get(name="王小明").application, "difficult")
+        sign_again(cast)
+        supplementary = supplementary_notice_from_roster(actor=cast.li, original=notice)
+        supplementary = notices.notice_publish(actor=cast.li, notice=supplementary)
         with pytest.raises(ValidationError) as refused:
             self.close(cast, notice)
         assert refused.value.code == "supplementary_running"
-        PublicNotice.objects.filter(pk=supplementary.pk).update(end_date=timezone.localdate() - timedelta(days=1))
+        move_period(supplementary, ended_days_ago=1)
         report = self.close(cast, notice)
         assert {i.student.name: i.tier for i in Identification.objects.all()} == {
             "王小明": "difficult",
@@ -483,44 +474,18 @@ class TestClose:
         assert supplementary.status == "closed"
 
     def test_a_supplementary_notice_made_after_the_closing_closes_on_its_own_and_reports_again(self, cast):
-        notice = move_period(make_notice(cast, students=STUDENTS[:2]), ended_days_ago=20)
+        signoff = signed_roster(cast, program=aid_program(cast), students=STUDENTS[:2])
+        notice = move_period(make_notice(cast, signoff), ended_days_ago=20)
         report = self.close(cast, notice)
         reports.report_approve(actor=cast.zhao, report=report)
-        changed = notice.entries.get(name="王小明")
-        supplementary = PublicNotice.objects.create(
-            school=notice.school,
-            program=notice.program,
-            term=notice.term,
-            signoff=notice.signoff,
-            signoff_version=notice.signoff_version,
-            kind="supplementary",
-            supplements=notice,
-            status="published",
-            start_date=timezone.localdate() - timedelta(days=9),
-            working_days=5,
-            end_date=timezone.localdate(),
-            places=["school_board"],
-            contact_office="资助办",
-            contact_phone="0731-12345678",
-            created_by=cast.li,
-            created_at=timezone.now(),
-        )
-        NoticeEntry.objects.create(
-            notice=supplementary,
-            position=1,
-            application=changed.application,
-            name=changed.name,
-            class_name=changed.class_name,
-            tier="generally_difficult",
-            tier_label="一般困难",
-            program_name=changed.program_name,
-            change="changed",
-        )
+        change_tier(cast, notice.entries.get(name="王小明").application, "generally_difficult")
+        sign_again(cast)
+        supplementary = supplementary_notice_from_roster(actor=cast.li, original=notice)
+        supplementary = notices.notice_publish(actor=cast.li, notice=supplementary)
         with pytest.raises(ValidationError) as refused:
             self.close(cast, supplementary)
         assert refused.value.code == "still_running"
-        PublicNotice.objects.filter(pk=supplementary.pk).update(end_date=timezone.localdate() - timedelta(days=1))
-        supplementary.refresh_from_db()
+        move_period(supplementary, ended_days_ago=1)
         again = self.close(cast, supplementary)
         assert (again.pk, again.status, again.version, again.notice_id) == (report.pk, "reported", 2, supplementary.pk)
         assert again.summary["count"] == 2
@@ -559,6 +524,88 @@ class TestClose:
         assert client_for(cast.outsider).post(reverse("publicity:notice_close", args=[notice.pk])).status_code == 404
         notice.refresh_from_db()
         assert notice.status == "published"
+
+
+class TestChangesNotNoticed:
+    """A change to the roster after its notice is noticed before the notice closes (DESIGN.md §4): the audit's
+    case of an award revoked during the period, signed again, then confirmed, identified and reported."""
+
+    TODO = "名单公示后有变动，需补充公示"
+
+    def ended_notice(self, cast):
+        return move_period(make_notice(cast, signed_roster(cast, program=aid_program(cast))), ended_days_ago=1)
+
+    def todo(self, user):
+        with translation.override("zh-hans"):
+            return [item for item in todo_for(user) if item.title == self.TODO]
+
+    def test_a_revocation_during_the_period_stops_the_closing_until_it_is_noticed(self, cast, client_for):
+        notice = self.ended_notice(cast)
+        revoke(cast, notice.entries.get(name="赵小雨").application)
+        sign_again(cast)
+        with pytest.raises(ValidationError) as refused:
+            notices.notice_close(actor=cast.li, notice=notice)
+        assert refused.value.code == "roster_changed_unnoticed"
+        response = client_for(cast.li).post(reverse("publicity:notice_close", args=[notice.pk]), follow=True)
+        [message] = [str(m) for m in response.context["messages"]]
+        assert "赵小雨" in message and "补充公示" in message
+        notice.refresh_from_db()
+        assert notice.status == "published"
+        assert not notice.entries.filter(confirmed=True).exists()
+        assert not Identification.objects.exists() and not RosterReport.objects.exists()
+
+        supplementary = supplementary_notice_from_roster(actor=cast.li, original=notice)
+        move_period(notices.notice_publish(actor=cast.li, notice=supplementary), ended_days_ago=1)
+        report = notices.notice_close(actor=cast.li, notice=notice)
+        assert report.summary["count"] == 3
+        assert not notice.entries.get(name="赵小雨").confirmed
+        assert set(Identification.objects.values_list("student__name", flat=True)) == {"王小明", "艾米", "曾小红"}
+
+    def test_a_roster_not_signed_stops_the_closing(self, cast):
+        notice = self.ended_notice(cast)
+        # Reopened for a change the aid office has not made yet: what the notice showed is not signed now.
+        RosterSignoff.objects.filter(pk=notice.signoff_id).update(status="pending")
+        with pytest.raises(ValidationError) as refused:
+            notices.notice_close(actor=cast.li, notice=notice)
+        assert refused.value.code == "roster_not_signed"
+        notice.refresh_from_db()
+        assert notice.status == "published" and not RosterReport.objects.exists()
+
+    def test_a_change_after_the_closing_stops_its_supplementary_notice_closing_until_noticed(self, cast):
+        notice = self.ended_notice(cast)
+        notices.notice_close(actor=cast.li, notice=notice)
+        revoke(cast, notice.entries.get(name="赵小雨").application)
+        sign_again(cast)
+        supplementary = supplementary_notice_from_roster(actor=cast.li, original=notice)
+        supplementary = move_period(notices.notice_publish(actor=cast.li, notice=supplementary), ended_days_ago=1)
+        revoke(cast, notice.entries.get(name="艾米").application, detail="家庭经济状况好转")
+        sign_again(cast)
+        with pytest.raises(ValidationError) as refused:
+            notices.notice_close(actor=cast.li, notice=supplementary)
+        assert refused.value.code == "roster_changed_unnoticed"
+        assert "艾米" in refused.value.messages[0] and "赵小雨" not in refused.value.messages[0]
+
+    def test_only_awards_still_approved_are_confirmed(self, cast):
+        notice = self.ended_notice(cast)
+        revoked = notice.entries.get(name="赵小雨")
+        revoke(cast, revoked.application)
+        assert revoked.pk in {entry.pk for entry in notices.effective_entries([notice])}
+        assert {entry.name for entry in notices.confirmed_entries([notice])} == {"王小明", "艾米", "曾小红"}
+
+    def test_the_aid_office_is_told_to_notice_the_change(self, cast, client_for):
+        notice = self.ended_notice(cast)
+        assert self.todo(cast.li) == []
+        revoke(cast, notice.entries.get(name="赵小雨").application)
+        [item] = self.todo(cast.li)
+        assert (item.count, item.url) == (1, reverse("publicity:objection_notice", args=[notice.pk]))
+        assert self.TODO in client_for(cast.li).get(reverse("aidsys:dashboard")).content.decode()
+        for user in (cast.wang, cast.zhang, cast.zhao, cast.outsider):
+            assert self.todo(user) == []
+        supplementary = supplementary_notice_from_roster(actor=cast.li, original=notice)
+        assert len(self.todo(cast.li)) == 1, "a draft is not noticed yet"
+        sign_again(cast)
+        notices.notice_publish(actor=cast.li, notice=supplementary)
+        assert self.todo(cast.li) == []
 
 
 class TestIndexAndTodo:
