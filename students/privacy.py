@@ -7,7 +7,7 @@ permission (`students.reveal_sensitive`) on a student in the user's scope, and a
 from django.utils.translation import gettext_lazy as _
 
 from aidsys import cn
-from students.models import Student
+from students.models import Health, Student
 
 MASK = "****"
 
@@ -30,6 +30,23 @@ def _masked_address(student: Student) -> str:
 def _income(student: Student) -> str:
     value = student.household.per_capita_income()
     return "" if value is None else f"{value:,.2f}"
+
+
+def _health(student: Student) -> str:
+    """Family members' illness or disability, then what home visits found, newest first."""
+    parts = []
+    for member in student.household.members.all():
+        if member.health != Health.HEALTHY or member.health_note:
+            note = f"，{member.health_note}" if member.health_note else ""
+            parts.append(f"{member.name}（{member.get_relation_display()}）：{member.get_health_display()}{note}")
+    for visit in sorted(student.visits.all(), key=lambda visit: visit.visited_on, reverse=True):
+        if visit.health_disability:
+            parts.append(
+                _("home visit of {date}: {finding}").format(
+                    date=visit.visited_on.isoformat(), finding=visit.health_disability
+                )
+            )
+    return "；".join(str(part) for part in parts)
 
 
 def mask_student_number(number: str) -> str:
@@ -60,6 +77,7 @@ SENSITIVE_FIELDS = {
     ),
     "address": (_("home address"), _address, _masked_address),
     "income": (_("per-capita annual income"), _income, lambda s: MASK if _income(s) else ""),
+    "health": (_("health and disability"), _health, lambda s: MASK if _health(s) else ""),
 }
 
 

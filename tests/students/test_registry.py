@@ -136,6 +136,31 @@ class TestStudentPage:
         income = client.post(f"/students/{ming.pk}/reveal/income/").content.decode()
         assert "6,000.00" in income  # (12000 + 6000 + 0) / 3
 
+    def test_health_and_disability_are_masked_and_revealed_together(self, cast, ming, client, client_for):
+        HouseholdMember.objects.filter(name="李秀英").update(health="serious_illness", health_note="尿毒症透析")
+        HomeVisit.objects.create(
+            student=ming,
+            visitor=cast.wang,
+            school_year=cast.school_year,
+            visited_on=date(2026, 10, 12),
+            method="in_person",
+            people_met="父亲",
+            housing="dangerous",
+            health_disability="母亲每周透析三次",
+            suggested_tier="especially_difficult",
+        )
+        html = client_for(cast.wang).get(f"/students/{ming.pk}/").content.decode()
+        for secret in ("尿毒症", "透析", "重病", "严重疾病"):
+            assert secret not in html
+        assert f'id="sensitive-{ming.pk}-health"' in html
+        client.force_login(grant_reveal(cast.li))
+        revealed = client.post(f"/students/{ming.pk}/reveal/health/").content.decode()
+        assert "李秀英（母亲）：重病，尿毒症透析" in revealed
+        assert "2026-10-12" in revealed and "母亲每周透析三次" in revealed
+        assert "王大山" not in revealed  # healthy members are not listed
+        event = AuditEvent.objects.get(action=Action.REVEAL_SENSITIVE)
+        assert event.changes == {"field": [None, "health"]}
+
     def test_without_the_permission_nothing_is_revealed_or_recorded(self, cast, ming, client_for):
         response = client_for(cast.li).post(f"/students/{ming.pk}/reveal/id_number/")
         assert response.status_code == 403
