@@ -43,7 +43,7 @@ from aidsys.services.jobs import JobProgress, job_create, job_fail, job_finish, 
 from aidsys.services.writes import InvalidBatchRow
 from aidsys.spreadsheets import XLSX, FileUnreadable, cell_text, check_file, file_rows, find_header, read_header
 from students import privacy, services
-from students.models import Household, Student
+from students.models import ON_ROLL, EnrolmentStatus, Household, Student
 from students.resources import (
     BOARDER_WORDS,
     COLUMN_BY_KEY,
@@ -142,6 +142,7 @@ class StudentChange:
     name: str
     changes: dict  # field → [before, after], model values (a class by its id)
     shown: list  # (column, before, after) as the page shows them
+    from_school: str = ""  # a transfer (转入): the school the student leaves
 
 
 @dataclass
@@ -160,6 +161,14 @@ class RosterPlan:
     @property
     def ok(self) -> bool:
         return not self.errors
+
+    @property
+    def updates(self) -> list:
+        return [row for row in self.changed if not row.from_school]
+
+    @property
+    def transfers(self) -> list:
+        return [row for row in self.changed if row.from_school]
 
     def digest(self) -> str:
         """A fingerprint of what the plan would write: confirming applies exactly what was previewed."""
@@ -410,7 +419,12 @@ def _parse_class(row: _Row) -> None:
 
 
 def _classify(plan: RosterPlan, parsed: list) -> None:
-    """Sort the good rows into new, changed and unchanged; a 身份证号 twice or registered elsewhere is an error."""
+    """Sort the good rows into new, changed (transfers among them) and unchanged.
+
+    A 身份证号 twice in the file, on roll at another school of the county (双重学籍) or registered in
+    another county is an error. A student who graduated from or transferred out of another school of
+    the county is moved here (转入), on roll from today.
+    """
     first_row, good = {}, []
     for number, values in parsed:
         if values is None:
@@ -427,7 +441,7 @@ def _classify(plan: RosterPlan, parsed: list) -> None:
     existing, ids = {}, list(first_row)
     for start in range(0, len(ids), LOOKUP_CHUNK):
         chunk = Student.objects.filter(id_number__in=ids[start : start + LOOKUP_CHUNK])
-        existing.update((s.id_number, s) for s in chunk.select_related("school", "school_class"))
+        existing.update((s.id_number, s) for s in chunk.select_related("school", "school_class", "household"))
     for number, values in good:
         student = existing.get(values["id_number"])
         if student is None:
@@ -437,17 +451,26 @@ def _classify(plan: RosterPlan, parsed: list) -> None:
             plan.new.append(NewStudent(number, values, household, str(school_class)))
         elif student.school_id == plan.school.pk:
             _compare(plan, number, student, values)
-        elif student.school.county_id == plan.school.county_id:
+        elif student.school.county_id != plan.school.county_id:
+            plan.errors.append(_error(plan, number, "id_number", values["id_number"], _REASONS["elsewhere"]))
+        elif student.on_roll:
             reason = _("Dual enrolment (双重学籍): this ID number is already registered at {school}.")
             plan.errors.append(
                 _error(plan, number, "id_number", values["id_number"], reason.format(school=student.school.name))
             )
         else:
-            plan.errors.append(_error(plan, number, "id_number", values["id_number"], _REASONS["elsewhere"]))
+            # Graduated or transferred out of another school of the county: the student comes here (转入).
+            _compare(plan, number, student, values, transfer=True)
 
 
-def _compare(plan: RosterPlan, number: int, student: Student, values: dict) -> None:
+def _compare(plan: RosterPlan, number: int, student: Student, values: dict, *, transfer: bool = False) -> None:
     changes, shown = {}, []
+    if transfer:
+        # On roll from today: as 转入 unless the file says 在读 or 休学.
+        status = values.get("status")
+        values = {**values, "status": status if status in ON_ROLL else EnrolmentStatus.TRANSFERRED_IN}
+        changes["school"] = [student.school_id, plan.school.pk]
+        changes["status_since"] = [student.status_since, timezone.localdate()]
     for name in COMPARED_FIELDS:
         if name not in values:
             continue
@@ -456,16 +479,22 @@ def _compare(plan: RosterPlan, number: int, student: Student, values: dict) -> N
             if student.school_class_id == after.pk:
                 continue
             changes[name] = [student.school_class_id, after.pk]
-            shown.append((plan.columns[name].header, str(student.school_class or ""), str(after)))
+            shown.append((_header(plan, name), str(student.school_class or ""), str(after)))
             continue
         if before == after:
             continue
         changes[name] = [before, after]
-        shown.append((plan.columns[name].header, _shown(name, before), _shown(name, after)))
+        shown.append((_header(plan, name), _shown(name, before), _shown(name, after)))
     if changes:
-        plan.changed.append(StudentChange(number, student.pk, student.name, changes, shown))
+        from_school = student.school.name if transfer else ""
+        plan.changed.append(StudentChange(number, student.pk, student.name, changes, shown, from_school))
     else:
         plan.unchanged += 1
+
+
+def _header(plan: RosterPlan, key: str) -> str:
+    """The column's header as the file writes it, or as the 学籍 export does when the file has no such column."""
+    return plan.columns[key].header if key in plan.columns else COLUMN_BY_KEY[key].header
 
 
 def _shown(name: str, value) -> str:
@@ -556,7 +585,14 @@ def _write(plan: RosterPlan, actor, actor_name, progress, current) -> None:
         data = {name: after for name, (_before, after) in row.changes.items()}
         if "school_class" in data:
             data["school_class"] = classes[data["school_class"]]
-        services.student_update(actor=actor, student=students[row.student_id], data=data)
+        reason = ""
+        if row.from_school:
+            data["school"] = school
+            with translation.override(settings.LANGUAGE_CODE):
+                reason = _("Transferred in from {school} by the roster import {file}.").format(
+                    school=row.from_school, file=plan.file_name
+                )
+        services.student_update(actor=actor, student=students[row.student_id], data=data, reason=reason)
         done += 1
         if progress:
             progress(done)

@@ -13,7 +13,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.db import connection, transaction
-from django.utils import translation
+from django.utils import timezone, translation
 
 from aidsys import cn
 from aidsys.models import AuditEvent, Job, SchoolClass
@@ -207,6 +207,33 @@ class TestRosterPlan:
         assert error.reason == "Dual enrolment (双重学籍): this ID number is already registered at 青山县第二小学."
         assert len(plan.new) == 1
 
+    @pytest.mark.parametrize("status", ["enrolled", "transferred_in", "suspended"])
+    def test_a_student_on_roll_at_another_school_of_the_county_is_still_dual_enrolment_in_chinese(
+        self, cast, sibling_class, status
+    ):
+        elsewhere = StudentFactory(school_class=sibling_class, status=status)
+        with translation.override("zh-hans"):
+            plan = plan_for(cast, roster_xlsx([student_row(id_number=elsewhere.id_number)]))
+        [error] = plan.errors
+        assert (error.row, error.column, error.value) == (2, "身份证号", cn.mask_id_number(elsewhere.id_number))
+        assert "双重学籍" in error.reason and "青山县第二小学" in error.reason
+        assert not plan.changed and not plan.new
+
+    @pytest.mark.parametrize("status", ["graduated", "transferred_out"])
+    def test_a_student_who_left_another_school_of_the_county_is_planned_as_a_transfer(
+        self, cast, sibling_class, status
+    ):
+        elsewhere = StudentFactory(school_class=sibling_class, status=status, name="王小明")
+        plan = plan_for(cast, roster_xlsx([student_row("王小明", id_number=elsewhere.id_number)]))
+        assert plan.ok, plan.errors
+        assert not plan.new and not plan.updates
+        [transfer] = plan.transfers
+        assert (transfer.row, transfer.student_id, transfer.from_school) == (2, elsewhere.pk, "青山县第二小学")
+        assert transfer.changes["school"] == [cast.sibling_school.pk, cast.school.pk]
+        assert transfer.changes["school_class"] == [sibling_class.pk, cast.class_1.pk]
+        assert transfer.changes["status"] == [status, "transferred_in"]
+        assert transfer.changes["status_since"] == [None, timezone.localdate()]
+
     def test_an_id_number_registered_in_another_county_is_refused_without_naming_the_school(self, cast):
         elsewhere = StudentFactory(school_class=cast.other_class)
         with translation.override("en"):
@@ -362,6 +389,30 @@ class TestRosterApply:
         assert [value["id"] for value in event.changes["school_class"]] == [cast.class_1.pk, cast.class_2.pk]
         assert set(event.changes) == {"boarder", "school_class"}
 
+    def test_a_transfer_moves_the_student_to_this_school_audited_and_a_second_import_changes_nothing(
+        self, cast, sibling_class
+    ):
+        elsewhere = StudentFactory(school_class=sibling_class, status="graduated", name="王小明")
+        content = roster_xlsx(
+            [student_row("王小明", id_number=elsewhere.id_number, 学籍状态="在读"), student_row("李小红", male=False)],
+            headers=[*HEADERS, "学籍状态"],
+        )
+        result = roster_apply(plan=plan_for(cast, content), actor=cast.li)
+        assert (result.created, result.updated) == (1, 1)
+        elsewhere.refresh_from_db()
+        assert (elsewhere.school, elsewhere.school_class) == (cast.school, cast.class_1)
+        assert (elsewhere.status, elsewhere.status_since) == ("enrolled", timezone.localdate())
+        event = AuditEvent.objects.for_object(elsewhere).get(action=Action.UPDATE)
+        assert event.actor == cast.li and "青山县第二小学" in event.reason
+        assert [value["id"] for value in event.changes["school"]] == [cast.sibling_school.pk, cast.school.pk]
+        assert event.changes["status"] == ["graduated", "enrolled"]
+        events = AuditEvent.objects.count()
+        again = plan_for(cast, content)
+        assert (len(again.new), len(again.changed), again.unchanged) == (0, 0, 2)
+        roster_apply(plan=again, actor=cast.li)
+        assert AuditEvent.objects.count() == events + 1  # the import's own event only
+        assert Student.objects.count() == 2
+
     def test_an_empty_optional_cell_leaves_the_stored_value_alone(self, cast):
         row = student_row("王小明")
         roster_apply(plan=plan_for(cast, roster_xlsx([row])), actor=cast.li)
@@ -490,6 +541,17 @@ class TestRosterImportPage:
         assert id_number not in html and id_number[6:14] not in html
         assert bad["学籍号"] not in html and bad["身份证号"] not in html
         assert "13987654321" not in html and "13812345678" not in html
+
+    def test_the_preview_lists_transfers_in_their_own_group(self, cast, client_for, sibling_class):
+        elsewhere = StudentFactory(school_class=sibling_class, status="graduated", name="王小明")
+        client = client_for(cast.li)
+        content = roster_xlsx([student_row("王小明", id_number=elsewhere.id_number), student_row("李小红")])
+        html = client.get(preview_url(client.post(self.url(cast.school), {"file": upload(content)}))).content.decode()
+        assert 'data-testid="count-transferred">1<' in html and 'data-testid="count-changed">0<' in html
+        transferred = html.split('data-testid="import-transferred"')[1].split("</table>")[0]
+        assert "王小明" in transferred and "青山县第二小学" in transferred
+        assert 'data-testid="import-changed"' not in html
+        assert 'data-testid="confirm-import"' in html
 
     def test_a_file_of_another_kind_is_refused_at_upload(self, cast, client_for, settings):
         client = client_for(cast.li)
