@@ -42,6 +42,13 @@ def may_decide_reports(user, county_id: int) -> bool:
     return scope.is_admin or county_id in scope.county_ids
 
 
+def may_read_reports(user, school_id: int, county_id: int) -> bool:
+    """A school's report to the county is read by its aid office and principal and by the county's staff;
+    a class teacher of the school, in scope for its notices, is not one of them."""
+    scope = scope_for(user)
+    return scope.is_admin or school_id in scope.school_ids or county_id in scope.county_ids
+
+
 def is_county_reader(user) -> bool:
     scope = scope_for(user)
     return scope.is_admin or bool(scope.county_ids)

@@ -67,6 +67,8 @@ def _report_page(request, report, *, return_form=None, status=200):
 @login_required
 def report_detail(request, pk):
     report = selectors.report_for_page(user=request.user, pk=pk)
+    if not selectors.may_read_reports(request.user, report.school_id, report.school.county_id):
+        raise PermissionDenied
     return _report_page(request, report)
 
 

@@ -163,6 +163,7 @@ def notice_detail(request, pk):
             "entries": notice.entries.all(),
             "objections": objections,
             "report": selectors.report_of(notice=notice),
+            "may_read_report": selectors.may_read_reports(request.user, notice.school_id, notice.school.county_id),
             "may_manage": selectors.may_manage_notices(request.user, notice.school_id),
             "may_print": selectors.may_print_notice(request.user, notice.school_id) and notice.status != "draft",
             "may_read_objections": objection_selectors.may_read_objections(

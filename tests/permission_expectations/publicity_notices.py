@@ -72,7 +72,10 @@ EXPECTATIONS = {
     "publicity:public_notice": Expect(everyone(200, anonymous=200), kwargs=lambda c: {"token": _notice(c).token}),
     "publicity:county_notices": Expect(only(COUNTY, 200)),
     "publicity:report_list": Expect(only(COUNTY, 200)),
-    "publicity:report_detail": Expect(READ, kwargs=_report_kwargs),
+    # The school's report: its aid office and principal, and the county; not a class teacher of the school.
+    "publicity:report_detail": Expect(
+        only(("aid_office", "principal", "county_staff", "admin"), 200, outsider=404), kwargs=_report_kwargs
+    ),
     "publicity:report_approve": Expect(only(COUNTY, 302, outsider=404), method="post", kwargs=_report_kwargs),
     "publicity:report_return": Expect(
         only(COUNTY, 302, outsider=404),
