@@ -10,14 +10,18 @@ from students.views.imports import admin_roster_import
 class StudentAdmin(AuditedAdmin):
     list_display = ["name", "school", "school_class", "status"]
     list_filter = ["school", "status"]
-    search_fields = ["name", "name_initials", "student_number"]
+    search_fields = ["name", "name_initials"]
     list_select_related = ["school", "school_class"]
     raw_id_fields = ["household", "school_class"]
-    # Sensitive values are neither shown nor edited here: the student's page masks them and
-    # records every reveal.
-    exclude = ["id_number", "guardian_phone", "account_number"]
+    # Sensitive values are neither shown, searched nor edited here: the student's page masks them
+    # and records every reveal. The 学籍号 is G and the 身份证号; the birth date is part of it.
+    exclude = ["id_number", "student_number", "birth_date", "guardian_phone", "account_number"]
     # The change list links to the roster import, which runs the aid office's import for any school.
     change_list_template = "students/import_admin_change_list.html"
+
+    def has_add_permission(self, request):
+        # Students come from the roster import, which checks the 身份证号 this form cannot hold.
+        return False
 
     def get_urls(self):
         view = self.admin_site.admin_view(self.roster_import_view)
