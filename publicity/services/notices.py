@@ -20,9 +20,9 @@ from publicity import selectors
 from publicity.models import EntryChange, NoticeEntry, NoticeKind, NoticeStatus, Place, PublicNotice, RosterReport
 from publicity.pdf import notice_sheet_context
 from publicity.services.reports import roster_report
-from reviews.models import RosterSignoff, SignoffStatus
-from students.models import Tier
-from students.services import identifications_set
+from reviews.models import RevocationReason, RosterSignoff, SignoffStatus
+from students.models import Identification, Tier
+from students.services import identification_set, identifications_set
 
 # A notice runs at least the county's number of working days; this bounds a typing slip.
 MAX_WORKING_DAYS = 30
@@ -434,6 +434,40 @@ def _refuse_to_close(notice: PublicNotice, family: list[PublicNotice], today: da
         )
 
 
+# An award revoked for these reasons goes, but the family's difficulty stands: the identified tier stays.
+IDENTIFICATION_STANDS = (RevocationReason.TRANSFERRED_OUT, RevocationReason.DISCIPLINED)
+
+
+def _withdraw_identifications(*, actor, closing: list[PublicNotice], kept: set[int], school_year, decided_on) -> None:
+    """A line removed by the closing notices takes back the identified tier (认定) its award gave.
+
+    The tier becomes 不困难 with the removal as its basis, and the registry keeps the change in the
+    student's history; unless the removal says nothing against the difficulty (a transfer, a
+    sanction), or the student is still on the roster. A student never identified is left as is.
+    """
+    removed = NoticeEntry.objects.filter(
+        notice__in=[member.pk for member in closing], change=EntryChange.REMOVED
+    ).select_related("notice", "application__student", "application__revocation")
+    for entry in removed.order_by("notice", "position"):
+        student = entry.application.student
+        revocation = getattr(entry.application, "revocation", None)
+        if student.pk in kept or (revocation is not None and revocation.reason in IDENTIFICATION_STANDS):
+            continue
+        identified = Identification.objects.filter(student=student, school_year=school_year)
+        if not identified.exclude(tier=Tier.NOT_DIFFICULT).exists():
+            continue
+        with translation.override(settings.LANGUAGE_CODE):
+            basis = _("Removed in {notice}: {reason}").format(notice=entry.notice, reason=entry.change_reason)
+        identification_set(
+            actor=actor,
+            student=student,
+            school_year=school_year,
+            tier=Tier.NOT_DIFFICULT,
+            decided_on=decided_on,
+            basis=basis,
+        )
+
+
 @transaction.atomic
 def notice_close(*, actor, notice: PublicNotice) -> RosterReport:
     """Close a notice whose period has passed with no objection open.
@@ -496,6 +530,13 @@ def notice_close(*, actor, notice: PublicNotice) -> RosterReport:
         tiers={entry.application.student: entry.tier for entry in identified},
         decided_on=today,
         basis=basis,
+    )
+    _withdraw_identifications(
+        actor=actor,
+        closing=closing,
+        kept={entry.application.student_id for entry in entries},
+        school_year=stored.term.school_year,
+        decided_on=today,
     )
     stored.refresh_from_db()
     return roster_report(actor=actor, notice=stored, entries=entries)

@@ -34,9 +34,9 @@ def notice_form(**overrides):
     return data | overrides
 
 
-def revoke(cast, application, detail="2026年11月转学至外县"):
+def revoke(cast, application, detail="2026年11月转学至外县", reason="transferred_out"):
     return application_revoke(
-        actor=cast.li, application=application, reason="transferred_out", detail=detail, effective_term=cast.term
+        actor=cast.li, application=application, reason=reason, detail=detail, effective_term=cast.term
     )
 
 
@@ -606,6 +606,32 @@ class TestChangesNotNoticed:
         sign_again(cast)
         notices.notice_publish(actor=cast.li, notice=supplementary)
         assert self.todo(cast.li) == []
+
+
+class TestIdentificationOfRemovedLines:
+    """A supplementary notice closing after its original takes back the identified tier of the lines it removes."""
+
+    def test_false_materials_take_the_tier_back_and_a_transfer_leaves_it(self, cast, client_for):
+        notice = move_period(make_notice(cast, signed_roster(cast, program=aid_program(cast))), ended_days_ago=1)
+        notices.notice_close(actor=cast.li, notice=notice)
+        wang_xiaoming = notice.entries.get(name="王小明").application
+        revoke(cast, wang_xiaoming, detail="经核实，申请材料不实", reason="false_materials")
+        revoke(cast, notice.entries.get(name="赵小雨").application)
+        sign_again(cast)
+        supplementary = supplementary_notice_from_roster(actor=cast.li, original=notice)
+        supplementary = move_period(notices.notice_publish(actor=cast.li, notice=supplementary), ended_days_ago=1)
+        notices.notice_close(actor=cast.li, notice=supplementary)
+
+        taken_back = Identification.objects.get(student__name="王小明")
+        assert (taken_back.tier, taken_back.decided_by) == ("not_difficult", cast.li)
+        assert "经核实，申请材料不实" in taken_back.basis and str(supplementary) in taken_back.basis
+        change = AuditEvent.objects.for_object(taken_back).get(action="update")
+        assert change.changes["tier"] == ["especially_difficult", "not_difficult"]
+        assert change in client_for(cast.li).get(wang_xiaoming.student.get_absolute_url()).context["history"]
+        tiers = {i.student.name: i.tier for i in Identification.objects.exclude(pk=taken_back.pk)}
+        assert tiers == {"赵小雨": "difficult", "艾米": "difficult", "曾小红": "generally_difficult"}
+        transferred = Identification.objects.get(student__name="赵小雨")
+        assert not AuditEvent.objects.for_object(transferred).filter(action="update").exists()
 
 
 class TestIndexAndTodo:
