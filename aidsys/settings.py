@@ -226,6 +226,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "aidsys.tasks.audit_chain_verify",
         "schedule": timedelta(hours=24),
     },
+    # Uploaded rosters and lists hold students' data; those nobody confirmed go after a day.
+    "purge-roster-uploads-hourly": {
+        "task": "students.tasks.roster_uploads_purge",
+        "schedule": timedelta(hours=1),
+    },
 }
 
 # Security: all on outside DEBUG, so that `check --deploy` passes with production settings.

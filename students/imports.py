@@ -688,6 +688,14 @@ def roster_job_run(*, job: Job) -> None:
     except FileNotFoundError:
         job_fail(job=job, message=_("The uploaded file is gone; nothing was imported. Please upload it again."))
         return
+    # The file holds students' data: it goes whatever the outcome; a new attempt starts from a new upload.
+    try:
+        _run(job, upload, content)
+    finally:
+        upload.delete()
+
+
+def _run(job: Job, upload: Upload, content: bytes) -> None:
     plan = roster_plan(school=job.school, content=content, file_name=upload.name)
     if plan.errors:
         job_fail(job=job, message=_("The file has errors; nothing was imported."), result=_result(plan))
@@ -703,7 +711,6 @@ def roster_job_run(*, job: Job) -> None:
             job_fail(job=job, message=_("Nothing was imported."), result=_result(plan))
             return
         job_finish(job=job, result=_result(plan), message=_("The roster has been imported."))
-    upload.delete()
 
 
 def _result(plan: RosterPlan) -> dict:

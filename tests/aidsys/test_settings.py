@@ -76,3 +76,14 @@ def test_the_interface_is_chinese_even_for_an_english_browser_until_english_is_c
     assert "登录" in page
     client.post("/i18n/setlang/", {"language": "en", "next": "/accounts/login/"})
     assert "Sign in" in client.get("/accounts/login/").content.decode()
+
+
+def test_every_beat_entry_names_a_registered_task_and_uploads_are_purged():
+    from django.conf import settings
+
+    from aidsys.celery import app
+
+    app.loader.import_default_modules()
+    scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert "students.tasks.roster_uploads_purge" in scheduled
+    assert scheduled <= set(app.tasks)

@@ -682,6 +682,25 @@ class TestBackgroundImport:
         job.refresh_from_db()
         assert job.status == "failed" and job.finished_at is not None
         assert not Student.objects.filter(name="李小红").exists()
+        assert imports.upload_find(school=cast.school, user=cast.li, token=token) is None
+
+    def test_a_write_that_fails_in_the_task_imports_nothing_and_deletes_the_upload(self, cast, monkeypatch):
+        content = roster_xlsx([student_row("王小明"), student_row("李小红", male=False)])
+        token = imports.upload_store(school=cast.school, user=cast.li, name="花名册.xlsx", content=content)
+        stored = imports.upload_find(school=cast.school, user=cast.li, token=token)
+        job = imports.roster_job_create(plan=plan_for(cast, content), upload=stored, owner=cast.li)
+        original = imports.services.students_create
+
+        def second_fails(**kwargs):
+            kwargs["students"][1]["guardian_phone"] = "12345"  # valid when planned, invalid when written
+            return original(**kwargs)
+
+        monkeypatch.setattr(imports.services, "students_create", second_fails)
+        tasks.roster_import(job.pk)
+        job.refresh_from_db()
+        assert job.status == "failed" and job.result["errors"][0]["row"] == 3
+        assert not Student.objects.exists()
+        assert imports.upload_find(school=cast.school, user=cast.li, token=token) is None
 
     @pytest.mark.postgres
     @pytest.mark.django_db(transaction=True)
