@@ -102,6 +102,8 @@ class PublicNotice(models.Model):
     scope_paths = SCHOOL_SCOPE
     audit_excluded_fields = ("token",)
     audit_list_choices = {"places": Place.choices}
+    # The closing's event names the lines it confirmed.
+    audit_labels = {"confirmed_entries": _("lines confirmed")}
 
     class Meta:
         verbose_name = _("public notice")

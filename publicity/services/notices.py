@@ -516,11 +516,15 @@ def notice_close(*, actor, notice: PublicNotice) -> RosterReport:
         )
         if updated != 1:
             raise _not_in(member, NoticeStatus.PUBLISHED)
+        changes = {"status": [NoticeStatus.PUBLISHED.value, NoticeStatus.CLOSED.value]}
+        if member is stored:
+            # Which lines were confirmed, not only how many: the bulk update below leaves no event per line.
+            changes["confirmed_entries"] = [[], sorted(entry.pk for entry in entries)]
         audit_record(
             actor=actor,
             action=Action.TRANSITION,
             target=member,
-            changes={"status": [NoticeStatus.PUBLISHED.value, NoticeStatus.CLOSED.value]},
+            changes=changes,
             reason=confirmed if member is stored else "",
         )
     NoticeEntry.objects.filter(pk__in=[entry.pk for entry in entries]).update(confirmed=True)

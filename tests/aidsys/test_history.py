@@ -37,7 +37,7 @@ def test_every_field_the_trail_may_name_has_a_chinese_label(field):
         assert CHINESE.search(str(field.verbose_name)), field.verbose_name
 
 
-@pytest.mark.parametrize("model", [OfficialList, User])
+@pytest.mark.parametrize("model", [OfficialList, User, PublicNotice])
 def test_facts_recorded_beside_the_fields_have_chinese_labels(model):
     with translation.override("zh-hans"):
         for label in model.audit_labels.values():

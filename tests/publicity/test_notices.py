@@ -443,6 +443,9 @@ class TestClose:
         change = AuditEvent.objects.for_object(earlier).get(action="update")
         assert change.changes["tier"] == ["generally_difficult", "especially_difficult"]
         assert notice.reports.get().summary["count"] == 4
+        closing = AuditEvent.objects.for_object(notice).filter(action="transition").latest("pk")
+        assert closing.changes["status"] == ["published", "closed"]
+        assert closing.changes["confirmed_entries"] == [[], sorted(notice.entries.values_list("pk", flat=True))]
         history = client_for(cast.li).get(wang_xiaoming.get_absolute_url()).context["history"]
         assert change in history
 
@@ -472,6 +475,10 @@ class TestClose:
         assert report.summary["count"] == 2
         supplementary.refresh_from_db()
         assert supplementary.status == "closed"
+        confirmed = sorted(NoticeEntry.objects.filter(confirmed=True).values_list("pk", flat=True))
+        assert confirmed == sorted([notice.entries.get(name="艾米").pk, supplementary.entries.get(name="王小明").pk])
+        closing = AuditEvent.objects.for_object(notice).filter(action="transition").latest("pk")
+        assert closing.changes["confirmed_entries"] == [[], confirmed]
 
     def test_a_supplementary_notice_made_after_the_closing_closes_on_its_own_and_reports_again(self, cast):
         signoff = signed_roster(cast, program=aid_program(cast), students=STUDENTS[:2])
