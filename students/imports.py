@@ -66,7 +66,7 @@ UPLOAD_FOLDER = "imports"
 LOOKUP_CHUNK = 500
 # A background import reports its progress every so many rows.
 PROGRESS_EVERY = 100
-# Fields an import may change on an existing student; the household is the registry's to keep.
+# Fields an import may change on an existing student, and on its household (the address) below.
 COMPARED_FIELDS = (
     "name",
     "gender",
@@ -485,6 +485,11 @@ def _compare(plan: RosterPlan, number: int, student: Student, values: dict, *, t
             continue
         changes[name] = [before, after]
         shown.append((_header(plan, name), _shown(name, before), _shown(name, after)))
+    for name in HOUSEHOLD_FIELDS:
+        before, after = getattr(student.household, name), values.get(name)
+        if after and before != after:
+            changes[name] = [before, after]
+            shown.append((_header(plan, name), _shown(name, before), _shown(name, after)))
     if changes:
         from_school = student.school.name if transfer else ""
         plan.changed.append(StudentChange(number, student.pk, student.name, changes, shown, from_school))
@@ -583,6 +588,10 @@ def _write(plan: RosterPlan, actor, actor_name, progress, current) -> None:
     for row in plan.changed:
         current[0] = row.row
         data = {name: after for name, (_before, after) in row.changes.items()}
+        student = students[row.student_id]
+        address = {name: data.pop(name) for name in HOUSEHOLD_FIELDS if name in data}
+        if address:
+            services.household_update(actor=actor, household=student.household, data=address)
         if "school_class" in data:
             data["school_class"] = classes[data["school_class"]]
         reason = ""
@@ -592,7 +601,8 @@ def _write(plan: RosterPlan, actor, actor_name, progress, current) -> None:
                 reason = _("Transferred in from {school} by the roster import {file}.").format(
                     school=row.from_school, file=plan.file_name
                 )
-        services.student_update(actor=actor, student=students[row.student_id], data=data, reason=reason)
+        if data:
+            services.student_update(actor=actor, student=student, data=data, reason=reason)
         done += 1
         if progress:
             progress(done)

@@ -413,6 +413,27 @@ class TestRosterApply:
         assert AuditEvent.objects.count() == events + 1  # the import's own event only
         assert Student.objects.count() == 2
 
+    def test_a_changed_address_is_planned_masked_and_written_to_the_household_audited(self, cast, client_for):
+        headers = [*HEADERS, "乡镇", "村", "详细地址"]
+        row = student_row("王小明", 乡镇="青山镇", 村="枫树村", 详细地址="三组12号")
+        roster_apply(plan=plan_for(cast, roster_xlsx([row], headers=headers)), actor=cast.li)
+        moved = {**row, "乡镇": "白水镇", "村": "杨柳村", "详细地址": ""}
+        content = roster_xlsx([moved], headers=headers)
+        [change] = plan_for(cast, content).changed
+        assert change.changes == {"township": ["青山镇", "白水镇"], "village": ["枫树村", "杨柳村"]}
+        assert change.shown == [("乡镇", "青山镇", "白水镇"), ("村", "****", "****")]
+        client = client_for(cast.li)
+        url = f"/schools/{cast.school.pk}/students/import/"
+        html = client.get(preview_url(client.post(url, {"file": upload(content)}))).content.decode()
+        assert "乡镇: 青山镇 → 白水镇" in html and "杨柳村" not in html and "枫树村" not in html
+        roster_apply(plan=plan_for(cast, content), actor=cast.li)
+        household = Student.objects.get().household
+        assert (household.township, household.village, household.address_detail) == ("白水镇", "杨柳村", "三组12号")
+        event = AuditEvent.objects.for_object(household).get(action=Action.UPDATE)
+        assert event.actor == cast.li and set(event.changes) == {"township", "village"}
+        assert "杨柳村" not in str(event.changes)
+        assert plan_for(cast, content).unchanged == 1
+
     def test_an_empty_optional_cell_leaves_the_stored_value_alone(self, cast):
         row = student_row("王小明")
         roster_apply(plan=plan_for(cast, roster_xlsx([row])), actor=cast.li)
