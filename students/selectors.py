@@ -4,6 +4,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Prefetch, Q
 from django.http import Http404
 
@@ -12,6 +13,7 @@ from aidsys.scope import scope_for
 from students.models import (
     ON_ROLL,
     HomeVisit,
+    Household,
     HouseholdMember,
     Identification,
     OfficialList,
@@ -231,3 +233,36 @@ def school_year_for(official_list: OfficialList) -> SchoolYear | None:
     """The school year the list's gaps are counted in: the school's current one, else today's."""
     term = (official_list.school.current_term if official_list.school else None) or Term.current()
     return term.school_year if term else None
+
+
+def student_history(student: Student, *, limit: int = 100) -> list[AuditEvent]:
+    """操作记录 of a student's page, newest first: the student, the household, its members and
+    special groups (those since removed too), the student's home visits and identified tiers.
+    Takes the members, groups, visits and identifications as `student_for_page` fetched them."""
+    household = student.household
+    types = ContentType.objects.get_for_models(
+        Student, Household, HouseholdMember, SpecialGroupFlag, HomeVisit, Identification
+    )
+
+    def of(model, ids) -> Q:
+        return Q(content_type=types[model], object_id__in=[str(pk) for pk in ids])
+
+    # Members and groups since removed: their deletion events name the household.
+    removed = {types[HouseholdMember].pk: [], types[SpecialGroupFlag].pk: []}
+    deletions = AuditEvent.objects.filter(
+        school_id=student.school_id,
+        content_type__in=list(removed),
+        action=AuditEvent.Action.DELETE,
+        changes__household__0__id=household.pk,
+    )
+    for content_type_id, object_id in deletions.values_list("content_type_id", "object_id"):
+        removed[content_type_id].append(object_id)
+    wanted = (
+        of(Student, [student.pk])
+        | of(Household, [household.pk])
+        | of(HouseholdMember, [m.pk for m in household.members.all()] + removed[types[HouseholdMember].pk])
+        | of(SpecialGroupFlag, [f.pk for f in household.special_groups.all()] + removed[types[SpecialGroupFlag].pk])
+        | of(HomeVisit, [v.pk for v in student.visits.all()])
+        | of(Identification, [i.pk for i in student.identifications.all()])
+    )
+    return list(AuditEvent.objects.filter(wanted).select_related("content_type").order_by("-pk")[:limit])

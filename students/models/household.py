@@ -78,7 +78,7 @@ class HouseholdMember(models.Model):
     objects = ScopedQuerySet.as_manager()
     scope_paths = {level: f"household__{path}" for level, path in Household.scope_paths.items()}
 
-    audit_masked_fields = {"id_number": cn.mask_id_number, "annual_income": None, "health_note": None}
+    audit_masked_fields = {"id_number": cn.mask_id_number, "annual_income": None, "health": None, "health_note": None}
 
     class Meta:
         verbose_name = _("household member")

@@ -10,7 +10,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from aidsys.models import School, SchoolClass, Term
-from aidsys.selectors import object_history
 from students import exports, imports, privacy, selectors, services
 from students.forms import (
     HomeVisitForm,
@@ -86,10 +85,6 @@ def student_detail(request, pk):
     household = student.household
     members = list(household.members.all())
     school_year = _school_year_of(student.school)
-    history = list(object_history(obj=student)) + list(object_history(obj=household))
-    # The identified tier's changes (a closed notice sets it) belong to the student's history too.
-    for identification in student.identifications.all():
-        history += list(object_history(obj=identification))
     return render(
         request,
         "students/student_detail.html",
@@ -102,7 +97,8 @@ def student_detail(request, pk):
             "visits": student.visits.all(),
             "visited_this_year": any(v.school_year_id == school_year.pk for v in student.visits.all()),
             "may_edit": selectors.may_edit_student(request.user, student),
-            "history": sorted(history, key=lambda event: event.pk, reverse=True),
+            "history": selectors.student_history(student),
+            "history_names_objects": True,
             "remove_form": ReasonForm(),
         },
     )

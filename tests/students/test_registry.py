@@ -161,6 +161,32 @@ class TestStudentPage:
         event = AuditEvent.objects.get(action=Action.REVEAL_SENSITIVE)
         assert event.changes == {"field": [None, "health"]}
 
+    def test_the_history_names_the_members_groups_and_visits_and_keeps_what_was_removed(self, cast, ming, client_for):
+        from students.services import member_add, member_remove, special_group_set
+
+        other = StudentFactory(school_class=cast.class_1)
+        grandma = member_add(actor=cast.wang, household=ming.household, name="赵桂兰", relation="grandparent")
+        member_remove(actor=cast.wang, member=grandma, reason="已去世")
+        flag = special_group_set(actor=cast.wang, household=ming.household, group="single_parent", source="home_visit")
+        special_group_remove(actor=cast.wang, flag=flag, reason="登记有误")
+        home_visit_record(
+            actor=cast.wang, student=ming, school_year=cast.school_year, visited_on=date(2026, 10, 12),
+            method="phone", people_met="母亲", housing="poor", suggested_tier="difficult",
+        )  # fmt: skip
+        member_add(actor=cast.wang, household=other.household, name="别家的人", relation="father")
+        response = client_for(cast.wang).get(f"/students/{ming.pk}/")
+        subjects = [(event.content_type.model, event.action) for event in response.context["history"]]
+        assert ("householdmember", "create") in subjects and ("householdmember", "delete") in subjects
+        assert ("specialgroupflag", "create") in subjects and ("specialgroupflag", "delete") in subjects
+        assert ("homevisit", "create") in subjects
+        html = response.content.decode()
+        assert "赵桂兰" in html and "已去世" in html and "登记有误" in html
+        assert "别家的人" not in html
+        trail = html.split('id="history-heading"')[1]
+        assert "健康状况: ****" in trail and "健康状况: 健康" not in trail  # a member's health is masked there too
+        pks = [event.pk for event in response.context["history"]]
+        assert pks == sorted(pks, reverse=True)
+
     def test_without_the_permission_nothing_is_revealed_or_recorded(self, cast, ming, client_for):
         response = client_for(cast.li).post(f"/students/{ming.pk}/reveal/id_number/")
         assert response.status_code == 403
