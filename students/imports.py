@@ -376,9 +376,8 @@ def _parse_id_number(row: _Row) -> None:
         if given is None:
             row.reject("birth_date", _REASONS["date"])
         elif given != birth_date:
-            row.reject(
-                "birth_date", _("The ID number gives the birth date {date}.").format(date=birth_date.isoformat())
-            )
+            # Naming the date the ID number gives would show part of the ID number.
+            row.reject("birth_date", _("The birth date does not match the ID number."))
 
 
 def _parse_date(value, text: str) -> date | None:

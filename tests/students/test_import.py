@@ -17,7 +17,7 @@ from django.utils import timezone, translation
 
 from aidsys import cn
 from aidsys.models import AuditEvent, Job, SchoolClass
-from aidsys.services.jobs import JobProgress, job_create, job_start
+from aidsys.services.jobs import JobProgress, job_create, job_fail, job_start
 from students import imports, tasks
 from students.imports import RosterNotApplied, roster_apply, roster_plan
 from students.models import Household, Student
@@ -251,8 +251,31 @@ class TestRosterPlan:
             plan = plan_for(cast, roster_xlsx(rows, headers=[*HEADERS, "出生日期"]))
         assert [(e.row, e.column, e.reason) for e in plan.errors] == [
             (2, "性别", "The ID number is that of a 男 student."),
-            (3, "出生日期", "The ID number gives the birth date 2019-10-08."),
+            (3, "出生日期", "The birth date does not match the ID number."),
         ]
+
+    def test_sensitive_values_in_errors_are_masked_also_on_the_job_result_page(self, cast, client_for):
+        headers = [*HEADERS, "出生日期", "村", "详细地址"]
+        village, address = "枫树村" + "十" * 50, "三组" + "号" * 200
+        rows = [
+            {**student_row("王小明"), "出生日期": "2019-10-09"},
+            student_row("李小红", male=False, 村=village, 详细地址=address),
+        ]
+        with translation.override("en"):
+            plan = plan_for(cast, roster_xlsx(rows, headers=headers))
+        assert [(e.row, e.column, e.value) for e in plan.errors] == [
+            (2, "出生日期", "****"),
+            (3, "村", "****"),
+            (3, "详细地址", "****"),
+        ]
+        assert plan.errors[1].reason == "At most 50 characters."
+        job = job_create(kind=imports.ROSTER_JOB, owner=cast.li, school=cast.school)
+        job_start(job_id=job.pk)
+        job_fail(job=job, message="x", result=imports._result(plan))
+        html = client_for(cast.zhang).get(f"/import-jobs/{job.pk}/").content.decode()
+        assert 'data-testid="import-errors"' in html
+        for shown in ("2019-10-09", "2019-10-08", "20191008", "枫树村", "三组"):
+            assert shown not in html
 
     def test_an_id_number_stored_as_a_number_is_reported_as_damaged(self, cast):
         row = student_row()
