@@ -9,6 +9,7 @@ from students import privacy
 from students.models import (
     AccountKind,
     BigExpense,
+    EnrolmentStatus,
     Health,
     Housing,
     Hukou,
@@ -198,3 +199,17 @@ class HomeVisitForm(forms.Form):
 
 class ReasonForm(forms.Form):
     reason = forms.CharField(label=_("reason"), max_length=500)
+
+
+class StatusForm(forms.Form):
+    """学籍变动: the new enrolment status, from which day, and why."""
+
+    status = forms.ChoiceField(label=_("enrolment status"), choices=EnrolmentStatus.choices)
+    since = forms.DateField(label=_("status since"), widget=DateInput())
+    reason = forms.CharField(label=_("reason"), max_length=500)
+
+    def clean_since(self):
+        value = self.cleaned_data["since"]
+        if value > timezone.localdate():
+            raise ValidationError(_("The date of a status change cannot be in the future."))
+        return value

@@ -61,6 +61,13 @@ def student_update(*, actor, student: Student, data: dict, reason: str = "") -> 
     return instance_update(actor=actor, instance=student, data=data, reason=reason)
 
 
+def student_status_change(*, actor, student: Student, status: str, since, reason: str) -> dict:
+    """学籍变动 (转出, 休学, 毕业, back on roll): the status and the day it took effect, with the reason."""
+    if status == student.status and since == student.status_since:
+        raise ValidationError({"status": _("The student already has this status from this day.")})
+    return instance_update(actor=actor, instance=student, data={"status": status, "status_since": since}, reason=reason)
+
+
 def member_add(*, actor, household: Household, **fields) -> HouseholdMember:
     return instance_create(actor=actor, instance=HouseholdMember(household=household, **fields))
 

@@ -9,6 +9,7 @@ urlpatterns = [
     path("schools/<int:school_pk>/students/", registry.school_students, name="school_students"),
     path("students/<int:pk>/", registry.student_detail, name="student_detail"),
     path("students/<int:pk>/edit/", registry.student_edit, name="student_edit"),
+    path("students/<int:pk>/status/", registry.student_status, name="student_status"),
     path("students/<int:pk>/reveal/<str:field>/", registry.student_reveal, name="student_reveal"),
     path("students/<int:pk>/household/", registry.household_edit, name="household_edit"),
     path("students/<int:pk>/household/members/new/", registry.member_new, name="member_new"),

@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -18,6 +19,7 @@ from students.forms import (
     ReasonForm,
     RosterFilterForm,
     SpecialGroupForm,
+    StatusForm,
     StudentForm,
 )
 from students.models import HomeVisitPhoto, SpecialGroupFlag
@@ -119,6 +121,29 @@ def student_edit(request, pk):
             messages.success(request, _("The student's details have been saved."))
             return redirect(student)
     return render(request, "students/_form_page.html", {"student": student, "form": form, "heading": _("Edit details")})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def student_status(request, pk):
+    student = _editable_student(request, pk)
+    form = StatusForm(
+        request.POST or None, initial={"status": student.status, "since": student.status_since or timezone.localdate()}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.student_status_change(actor=request.user, student=student, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The enrolment status has been changed."))
+            return redirect(student)
+    return render(
+        request,
+        "students/_form_page.html",
+        {"student": student, "form": form, "heading": _("Change the enrolment status")},
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 @require_POST

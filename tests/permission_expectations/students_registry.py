@@ -63,6 +63,7 @@ EXPECTATIONS = {
     "students:school_students": Expect(READ, kwargs=lambda c: {"school_pk": c.school.pk}),
     "students:student_detail": Expect(READ, kwargs=_student_kwargs),
     "students:student_edit": Expect(EDIT_GET, kwargs=_student_kwargs),
+    "students:student_status": Expect(EDIT_GET, kwargs=_student_kwargs),
     # Nobody in the cast holds the reveal permission but the admin (a superuser holds them all).
     "students:student_reveal": Expect(
         only(("admin",), 200, outsider=404),

@@ -247,6 +247,39 @@ class TestEditingDetails:
         )
 
 
+class TestEnrolmentStatus:
+    def test_a_transfer_out_is_recorded_with_its_day_and_reason_and_shown(self, cast, ming, client_for):
+        client = client_for(cast.wang)
+        url = f"/students/{ming.pk}/status/"
+        assert client.get(url).status_code == 200
+        response = client.post(url, {"status": "transferred_out", "since": "2026-11-20", "reason": "随父母迁往外省"})
+        assert response.status_code == 302
+        ming.refresh_from_db()
+        assert (ming.status, ming.status_since) == ("transferred_out", date(2026, 11, 20))
+        event = AuditEvent.objects.for_object(ming).get()
+        assert event.changes["status"] == ["enrolled", "transferred_out"]
+        assert event.changes["status_since"] == [None, "2026-11-20"] and event.reason == "随父母迁往外省"
+        html = client.get(f"/students/{ming.pk}/").content.decode()
+        assert "转出" in html and "2026-11-20" in html
+
+    def test_a_day_in_the_future_or_no_reason_is_refused_and_nothing_changes(self, cast, ming, client_for):
+        client = client_for(cast.wang)
+        url = f"/students/{ming.pk}/status/"
+        future = client.post(url, {"status": "graduated", "since": "2099-07-01", "reason": "毕业"})
+        assert future.status_code == 400 and "不能晚于今天" in future.content.decode()
+        assert client.post(url, {"status": "graduated", "since": "2026-07-01", "reason": ""}).status_code == 400
+        ming.refresh_from_db()
+        assert ming.status == "enrolled" and not AuditEvent.objects.for_object(ming).exists()
+
+    def test_the_principal_and_another_class_teacher_may_not(self, cast, ming, client_for):
+        url = f"/students/{ming.pk}/status/"
+        data = {"status": "suspended", "since": "2026-11-02", "reason": "病休"}
+        assert client_for(cast.zhang).post(url, data).status_code == 403
+        assert client_for(cast.outsider).post(url, data).status_code == 404
+        ming.refresh_from_db()
+        assert ming.status == "enrolled"
+
+
 class TestMembers:
     def test_adding_a_member_changes_the_per_capita_income(self, cast, ming, client_for):
         client_for(cast.wang).post(
