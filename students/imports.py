@@ -541,21 +541,47 @@ def roster_apply(*, plan: RosterPlan, actor, actor_name: str | None = None, prog
     """
     if plan.errors:
         raise RosterNotApplied(plan.errors)
-    current = [None]
+    current = _Writing()
     try:
         with transaction.atomic():
             _write(plan, actor, actor_name, progress, current)
     except ValidationError as error:
         # The plan checks what the models check; a row that still fails (a stored value that
         # is no longer valid) stops the import and is reported like the others.
-        raise RosterNotApplied([RowError(current[0], reason=" ".join(error.messages))]) from error
+        raise RosterNotApplied(_write_errors(plan, current, error)) from error
     except IntegrityError as error:
         reason = _("Someone changed the registry at the same moment; nothing was imported. Please try again.")
-        raise RosterNotApplied([RowError(current[0], reason=reason)]) from error
+        raise RosterNotApplied([RowError(current.row, reason=reason)]) from error
     return RosterResult(len(plan.new), len(plan.changed), plan.unchanged)
 
 
-def _write(plan: RosterPlan, actor, actor_name, progress, current) -> None:
+@dataclass
+class _Writing:
+    """The row being written and the values given for it, for an error to name."""
+
+    row: int | None = None
+    values: dict = field(default_factory=dict)
+
+    def at(self, row: int | None, values: dict | None = None) -> None:
+        self.row, self.values = row, values or {}
+
+
+def _write_errors(plan: RosterPlan, current: _Writing, error: ValidationError) -> list:
+    """The row's errors, each with its column and (masked) value when the file has that column."""
+    if not hasattr(error, "error_dict"):
+        return [RowError(current.row, reason=" ".join(error.messages))]
+    errors = []
+    for name, messages in error.message_dict.items():
+        column = plan.columns.get(name)
+        if column is None:
+            errors.append(RowError(current.row, reason=" ".join(messages)))
+            continue
+        value = _shown(name, current.values.get(name))
+        errors.append(RowError(current.row, column.header, column.letter, value, " ".join(messages)))
+    return errors
+
+
+def _write(plan: RosterPlan, actor, actor_name, progress, current: _Writing) -> None:
     school = plan.school
     classes = {c.pk: c for c in plan.classes.values()}
     done = 0
@@ -564,19 +590,22 @@ def _write(plan: RosterPlan, actor, actor_name, progress, current) -> None:
     # constraints stand behind it.
     for start in range(0, len(plan.new), IMPORT_BATCH):
         batch = plan.new[start : start + IMPORT_BATCH]
-        current[0] = batch[0].row
-        households = services.households_create(actor=actor, school=school, households=[row.household for row in batch])
+        current.at(batch[0].row)
         try:
-            services.students_create(
-                actor=actor,
-                school=school,
-                students=[
-                    {**row.fields, "school_class": classes[row.fields["school_class"]], "household": household}
-                    for row, household in zip(batch, households, strict=True)
-                ],
+            households = services.households_create(
+                actor=actor, school=school, households=[row.household for row in batch]
             )
         except InvalidBatchRow as error:
-            current[0] = batch[error.index].row
+            current.at(batch[error.index].row, batch[error.index].household)
+            raise
+        fields = [
+            {**row.fields, "school_class": classes[row.fields["school_class"]], "household": household}
+            for row, household in zip(batch, households, strict=True)
+        ]
+        try:
+            services.students_create(actor=actor, school=school, students=fields)
+        except InvalidBatchRow as error:
+            current.at(batch[error.index].row, fields[error.index])
             raise
         done += len(batch)
         if progress:
@@ -585,12 +614,9 @@ def _write(plan: RosterPlan, actor, actor_name, progress, current) -> None:
         [row.student_id for row in plan.changed]
     )
     for row in plan.changed:
-        current[0] = row.row
         data = {name: after for name, (_before, after) in row.changes.items()}
         student = students[row.student_id]
         address = {name: data.pop(name) for name in HOUSEHOLD_FIELDS if name in data}
-        if address:
-            services.household_update(actor=actor, household=student.household, data=address)
         if "school_class" in data:
             data["school_class"] = classes[data["school_class"]]
         reason = ""
@@ -600,12 +626,15 @@ def _write(plan: RosterPlan, actor, actor_name, progress, current) -> None:
                 reason = _("Transferred in from {school} by the roster import {file}.").format(
                     school=row.from_school, file=plan.file_name
                 )
+        current.at(row.row, {**data, **address})
+        if address:
+            services.household_update(actor=actor, household=student.household, data=address)
         if data:
             services.student_update(actor=actor, student=student, data=data, reason=reason)
         done += 1
         if progress:
             progress(done)
-    current[0] = None
+    current.at(None)
     with translation.override(settings.LANGUAGE_CODE):
         reason = _("Roster import {file}: {new} new, {changed} changed, {unchanged} unchanged.").format(
             file=plan.file_name, new=len(plan.new), changed=len(plan.changed), unchanged=plan.unchanged

@@ -480,8 +480,30 @@ class TestRosterApply:
         monkeypatch.setattr(imports.services, "students_create", second_fails)
         with pytest.raises(RosterNotApplied) as caught:
             roster_apply(plan=plan, actor=cast.li)
-        assert caught.value.errors[0].row == 3
+        [error] = caught.value.errors
+        assert (error.row, error.column, error.letter, error.value) == (3, "监护人电话", "L", cn.mask_mobile("12345"))
+        assert error.reason and "12345" not in error.value
         assert not Student.objects.exists() and not Household.objects.exists() and not AuditEvent.objects.exists()
+
+    def test_a_changed_row_that_fails_when_written_names_its_column_and_masked_value(self, cast):
+        row = student_row("王小明")
+        roster_apply(plan=plan_for(cast, roster_xlsx([row])), actor=cast.li)
+        plan = plan_for(cast, roster_xlsx([{**row, "监护人电话": "13987654321", "是否寄宿": "是"}]))
+        plan.changed[0].changes["guardian_phone"][1] = "12345"  # valid when planned, invalid when written
+        with pytest.raises(RosterNotApplied) as caught:
+            roster_apply(plan=plan, actor=cast.li)
+        [error] = caught.value.errors
+        assert (error.row, error.column, error.letter, error.value) == (2, "监护人电话", "L", cn.mask_mobile("12345"))
+        assert Student.objects.get().boarder is False
+
+    def test_a_stored_value_no_longer_valid_is_reported_on_its_row_without_a_column_of_the_file(self, cast):
+        ming = StudentFactory(school_class=cast.class_1, name="王小明", account_number="6222021234567890123")
+        plan = plan_for(cast, roster_xlsx([student_row("王小明", id_number=ming.id_number, 是否寄宿="是")]))
+        with translation.override("en"), pytest.raises(RosterNotApplied) as caught:
+            roster_apply(plan=plan, actor=cast.li)
+        assert [(e.row, e.column, e.value, e.reason) for e in caught.value.errors] == [
+            (2, "", "", "Say what kind of account the number belongs to.")
+        ]
 
     def test_an_export_through_the_resource_imports_back_unchanged(self, cast):
         content = roster_xlsx([student_row("王小明"), student_row("李小红", male=False, 班级="2", 是否寄宿="是")])
