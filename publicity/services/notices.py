@@ -17,7 +17,16 @@ from aidsys.services.audit import Action, audit_record
 from aidsys.services.writes import instance_create, instance_update, instances_create
 from applications.models import Application, Status
 from publicity import selectors
-from publicity.models import EntryChange, NoticeEntry, NoticeKind, NoticeStatus, Place, PublicNotice, RosterReport
+from publicity.models import (
+    EntryChange,
+    NoticeEntry,
+    NoticeKind,
+    NoticeStatus,
+    Place,
+    PublicNotice,
+    ReportStatus,
+    RosterReport,
+)
 from publicity.pdf import notice_sheet_context
 from publicity.services.reports import roster_report
 from reviews.models import RevocationReason, RosterSignoff, SignoffStatus
@@ -544,3 +553,60 @@ def notice_close(*, actor, notice: PublicNotice) -> RosterReport:
     )
     stored.refresh_from_db()
     return roster_report(actor=actor, notice=stored, entries=entries)
+
+
+@transaction.atomic
+def notice_report_again(*, actor, notice: PublicNotice) -> RosterReport:
+    """重新上报: the roster the county returned, reported again unchanged once the principal has signed it again.
+
+    A returned roster that needed a change goes through a supplementary notice, whose closing reports
+    it. One that needed none has nothing to notice and no notice to close: the aid office reports its
+    closed notices' roster again, as it stands, one version up.
+    """
+    _require(selectors.may_manage_notices(actor, notice.school_id))
+    stored = _locked_notice(notice)
+    original = stored if stored.kind == NoticeKind.ORIGINAL else _locked_notice(stored.supplements)
+    report = (
+        RosterReport.objects.select_for_update()
+        .filter(school=original.school_id, program=original.program_id, term=original.term_id)
+        .first()
+    )
+    if report is None or report.status != ReportStatus.RETURNED:
+        raise ValidationError(
+            _("Only a roster the county has returned is reported again; this one is “{status}”.").format(
+                status=report.get_status_display() if report else _("not reported")
+            ),
+            code="report_not_returned",
+        )
+    family = list(PublicNotice.objects.select_for_update().filter(supplements=original).order_by("pk"))
+    pending = [member for member in [original, *family] if member.status != NoticeStatus.CLOSED]
+    if pending:
+        raise ValidationError(
+            _("The {kind} from {start} is “{status}”: the roster is reported when it closes.").format(
+                kind=pending[0].get_kind_display(),
+                start=pending[0].start_date.isoformat(),
+                status=pending[0].get_status_display(),
+            ),
+            code="notice_not_closed",
+        )
+    signoff = RosterSignoff.objects.select_for_update().get(pk=original.signoff_id)
+    if signoff.status != SignoffStatus.SIGNED or signoff.decided_at is None or signoff.decided_at <= report.decided_at:
+        raise ValidationError(
+            _(
+                "The county returned the roster of {program} for {term} on {returned}: it is reported again once the "
+                "principal has signed it again (it is “{status}” now)."
+            ).format(
+                program=original.program,
+                term=original.term,
+                returned=timezone.localtime(report.decided_at).strftime("%Y-%m-%d %H:%M"),
+                status=signoff.get_status_display(),
+            ),
+            code="roster_not_signed_again",
+        )
+    _refuse_unnoticed(original, signoff)
+    with translation.override(settings.LANGUAGE_CODE):
+        reason = _("Reported again unchanged: the principal signed the returned roster again (version {version})")
+        reason = reason.format(version=signoff.version)
+    return roster_report(
+        actor=actor, notice=report.notice, entries=confirmed_entries([original, *family]), reason=reason
+    )

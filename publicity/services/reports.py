@@ -61,7 +61,7 @@ def roster_summary(entries: list[NoticeEntry]) -> dict:
 
 
 @transaction.atomic
-def roster_report(*, actor, notice: PublicNotice, entries: list[NoticeEntry]) -> RosterReport:
+def roster_report(*, actor, notice: PublicNotice, entries: list[NoticeEntry], reason: str = "") -> RosterReport:
     """Report the closed notice's roster; a roster reported before (and returned) is reported anew, one version up."""
     _require(selectors.may_manage_notices(actor, notice.school_id))
     summary = roster_summary(entries)
@@ -108,6 +108,7 @@ def roster_report(*, actor, notice: PublicNotice, entries: list[NoticeEntry]) ->
             "version": [existing.version, existing.version + 1],
             "notice": [existing.notice_id, notice.pk],
         },
+        reason=reason,
     )
     existing.refresh_from_db()
     return existing

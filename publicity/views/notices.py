@@ -236,6 +236,23 @@ def notice_close(request, pk):
     return redirect(notice)
 
 
+@require_POST
+@login_required
+def notice_report_again(request, pk):
+    """重新上报: a roster the county returned, signed again with nothing to change, is reported again."""
+    notice = _managed_notice(request, pk)
+    try:
+        report = services.notice_report_again(actor=request.user, notice=notice)
+    except ValidationError as error:
+        messages.error(request, error_text(error))
+    else:
+        messages.success(
+            request,
+            _("The roster has been reported to the county again (version {version}).").format(version=report.version),
+        )
+    return redirect(notice)
+
+
 urlpatterns = [
     path("notices/", notice_index, name="notice_index"),
     path("notices/new/<int:signoff_pk>/", notice_create, name="notice_create"),
@@ -245,4 +262,5 @@ urlpatterns = [
     path("notices/<int:pk>/publish/", notice_publish, name="notice_publish"),
     path("notices/<int:pk>/sheet.pdf", notice_pdf, name="notice_pdf"),
     path("notices/<int:pk>/close/", notice_close, name="notice_close"),
+    path("notices/<int:pk>/report-again/", notice_report_again, name="notice_report_again"),
 ]

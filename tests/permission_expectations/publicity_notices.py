@@ -43,6 +43,15 @@ def _report_kwargs(cast):
     return {"pk": notice_close(actor=cast.li, notice=notice).pk}
 
 
+def _closed_notice_kwargs(cast):
+    from publicity.services.notices import notice_close
+    from tests.publicity.notice_data import move_period
+
+    notice = move_period(_notice(cast), ended_days_ago=1)
+    notice_close(actor=cast.li, notice=notice)
+    return {"pk": notice.pk}
+
+
 def _sibling_notice_kwargs(cast):
     from tests.publicity.test_reports import make_notice_for
 
@@ -68,6 +77,7 @@ EXPECTATIONS = {
         only(("aid_office", "principal", "admin"), 200, outsider=404), method="post", kwargs=_notice_kwargs
     ),
     "publicity:notice_close": Expect(MANAGE_POST, method="post", kwargs=_ended_notice_kwargs),
+    "publicity:notice_report_again": Expect(MANAGE_POST, method="post", kwargs=_closed_notice_kwargs),
     # The QR code's target: anyone, without signing in, during the notice's period.
     "publicity:public_notice": Expect(everyone(200, anonymous=200), kwargs=lambda c: {"token": _notice(c).token}),
     "publicity:county_notices": Expect(only(COUNTY, 200)),

@@ -109,6 +109,80 @@ class TestReport:
         assert client_for(cast.zhao).get(reverse("publicity:report_detail", args=[report.pk])).context["may_decide"]
 
 
+class TestReportAgain:
+    """重新上报: a roster the county returned that needs no change is reported again once the principal signs it."""
+
+    def returned(self, cast) -> RosterReport:
+        report = closed_report(cast)
+        return reports.report_return(actor=cast.zhao, report=report, comment="请核对后重新上报。")
+
+    def sign_again(self, cast, report):
+        signoff = roster_submit(actor=cast.li, school=cast.school, program=report.program, term=cast.term)
+        return roster_sign(actor=cast.zhang, signoff=signoff)
+
+    def test_signed_again_unchanged_it_is_reported_again_from_the_notice_page(self, cast, client_for):
+        report = self.returned(cast)
+        notice = report.notice
+        self.sign_again(cast, report)
+        # Nothing to notice: no new notice, no supplementary notice; before, the report stayed returned.
+        assert supplementary_notice_from_roster(actor=cast.li, original=notice) is None
+        client = client_for(cast.li)
+        page = client.get(notice.get_absolute_url()).content.decode()
+        assert 'data-testid="notice-report-again"' in page and "重新上报" in page
+        for user in (cast.zhang, cast.wang, cast.zhao):
+            assert (
+                'data-testid="notice-report-again"'
+                not in client_for(user).get(notice.get_absolute_url()).content.decode()
+            )
+        client = client_for(cast.li)
+        response = client.post(reverse("publicity:notice_report_again", args=[notice.pk]), follow=True)
+        assert "第 2 版" in "".join(str(m) for m in response.context["messages"])
+        report.refresh_from_db()
+        assert (report.status, report.version, report.notice_id, report.comment) == ("reported", 2, notice.pk, "")
+        assert (report.reported_by, report.summary["count"]) == (cast.li, 4)
+        event = AuditEvent.objects.for_object(report).filter(action="transition").latest("pk")
+        assert event.changes["status"] == ["returned", "reported"] and event.actor == cast.li
+        assert "重新上报" in event.reason
+        assert 'data-testid="notice-report-again"' not in client.get(notice.get_absolute_url()).content.decode()
+        with pytest.raises(ValidationError) as refused:
+            notices.notice_report_again(actor=cast.li, notice=notice)
+        assert refused.value.code == "report_not_returned"
+
+    def test_not_before_the_principal_has_signed_it_again(self, cast, client_for):
+        report = self.returned(cast)
+        with pytest.raises(ValidationError) as refused:
+            notices.notice_report_again(actor=cast.li, notice=report.notice)
+        assert refused.value.code == "roster_not_signed_again"
+        roster_submit(actor=cast.li, school=cast.school, program=report.program, term=cast.term)
+        response = client_for(cast.li).post(
+            reverse("publicity:notice_report_again", args=[report.notice_id]), follow=True
+        )
+        assert "校长" in "".join(str(m) for m in response.context["messages"])
+        report.refresh_from_db()
+        assert (report.status, report.version) == ("returned", 1)
+
+    def test_a_change_goes_through_a_supplementary_notice_instead(self, cast):
+        report = self.returned(cast)
+        aimi = report.notice.entries.get(name="艾米").application
+        application_revoke(
+            actor=cast.li, application=aimi, reason="improved", detail="家庭经济状况好转", effective_term=cast.term
+        )
+        self.sign_again(cast, report)
+        with pytest.raises(ValidationError) as refused:
+            notices.notice_report_again(actor=cast.li, notice=report.notice)
+        assert refused.value.code == "roster_changed_unnoticed"
+        report.refresh_from_db()
+        assert report.status == "returned"
+
+    def test_only_the_aid_office_reports_again_and_only_a_returned_report(self, cast):
+        report = closed_report(cast)
+        with pytest.raises(ValidationError) as refused:
+            notices.notice_report_again(actor=cast.li, notice=report.notice)
+        assert refused.value.code == "report_not_returned"
+        with pytest.raises(PermissionDenied):
+            notices.notice_report_again(actor=cast.zhang, notice=report.notice)
+
+
 class TestCountyLists:
     def test_the_county_lists_reports_with_filters(self, cast, client_for):
         report = closed_report(cast)
