@@ -105,12 +105,11 @@ def sibling_class(cast):
 
 
 class TestRosterPlan:
-    def test_a_valid_file_plans_new_students_and_writes_nothing(self, cast):
+    def test_a_valid_file_plans_new_students(self, cast):
         plan = plan_for(cast, roster_xlsx([student_row("王小明"), student_row("李小红", male=False, 班级="2")]))
         assert plan.ok and plan.rows == 2
         assert [row.fields["name"] for row in plan.new] == ["王小明", "李小红"]
         assert plan.new[1].fields["school_class"] == cast.class_2.pk
-        assert not Student.objects.exists() and not AuditEvent.objects.exists()
 
     def test_every_bad_row_of_a_workbook_is_reported_with_row_column_letter_and_value(self, cast):
         rows = [
@@ -129,7 +128,11 @@ class TestRosterPlan:
             (5, "户籍性质", "H", ""),
             (6, "班级", "G", "9"),
         ]
-        assert not Student.objects.exists()
+        # All or nothing: 王小明's good row is not written either.
+        with pytest.raises(RosterNotApplied) as caught:
+            roster_apply(plan=plan, actor=cast.li)
+        assert caught.value.errors == plan.errors
+        assert not Student.objects.exists() and not AuditEvent.objects.exists()
         reasons = [e.reason for e in plan.errors]
         assert reasons[0].startswith("The last character of the ID number should be")
         assert reasons[1] == "Write 男 or 女."
@@ -464,7 +467,8 @@ class TestRosterApply:
         assert plan.unchanged == 1 and not plan.changed
 
     def test_a_plan_with_errors_is_refused(self, cast):
-        plan = plan_for(cast, roster_xlsx([student_row(班级="9")]))
+        plan = plan_for(cast, roster_xlsx([student_row("王小明"), student_row("李小红", 班级="9")]))
+        assert len(plan.new) == 1
         with pytest.raises(RosterNotApplied):
             roster_apply(plan=plan, actor=cast.li)
         assert not Student.objects.exists() and not AuditEvent.objects.exists()
