@@ -213,3 +213,17 @@ class StatusForm(forms.Form):
         if value > timezone.localdate():
             raise ValidationError(_("The date of a status change cannot be in the future."))
         return value
+
+
+class HouseholdJoinForm(forms.Form):
+    """Join a brother's or sister's household: found by their 身份证号 among the students one may edit."""
+
+    id_number = forms.CharField(
+        label=_("ID number of the brother or sister at school"),
+        max_length=25,
+        help_text=_("Their household, members and special groups join this student's; duplicates are removed."),
+    )
+    reason = forms.CharField(label=_("reason"), max_length=500)
+
+    def clean_id_number(self):
+        return cn.normalize_id_number(self.cleaned_data["id_number"])

@@ -266,3 +266,8 @@ def student_history(student: Student, *, limit: int = 100) -> list[AuditEvent]:
         | of(Identification, [i.pk for i in student.identifications.all()])
     )
     return list(AuditEvent.objects.filter(wanted).select_related("content_type").order_by("-pk")[:limit])
+
+
+def student_by_id_number(*, user, id_number: str) -> Student | None:
+    """The student in the user's scope with this 身份证号, or None."""
+    return Student.objects.visible_to(user).select_related("school_class").filter(id_number=id_number).first()

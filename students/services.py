@@ -18,6 +18,7 @@ from students.models import (
     HouseholdMember,
     Identification,
     OfficialList,
+    Relation,
     SpecialGroupFlag,
     Student,
 )
@@ -39,6 +40,47 @@ def household_create(*, actor, school, township: str = "", village: str = "", ad
 
 def household_update(*, actor, household: Household, data: dict) -> dict:
     return instance_update(actor=actor, instance=household, data=data)
+
+
+@transaction.atomic
+def household_join(*, actor, student: Student, sibling: Student, reason: str) -> Household:
+    """Brothers and sisters at school are one family: `sibling` (and any other student of their
+    household) joins `student`'s household, so that the family's members, income and special
+    groups are counted once for both.
+
+    The other household's members and special groups move over, except those the family already
+    has (a member of the same name and relation, a group of the same kind), which are removed as
+    duplicates; each student keeps a member row linked to their registry row. The emptied
+    household is removed. Every step is audited with the reason.
+    """
+    household = Household.objects.select_for_update().get(pk=student.household_id)
+    other = Household.objects.select_for_update().get(pk=sibling.household_id)
+    if household.pk == other.pk:
+        raise ValidationError(
+            _("{sibling} already belongs to the same household as {student}.").format(
+                sibling=sibling.name, student=student.name
+            )
+        )
+    note = _("households joined: {reason}").format(reason=reason)
+    known_members = {(m.name, m.relation) for m in household.members.all()}
+    for member in other.members.all():
+        if member.student_id is None and (member.name, member.relation) in known_members:
+            instance_delete(actor=actor, instance=member, reason=note)
+        else:
+            instance_update(actor=actor, instance=member, data={"household": household}, reason=note)
+    known_groups = {flag.group for flag in household.special_groups.all()}
+    for flag in other.special_groups.all():
+        if flag.group in known_groups:
+            instance_delete(actor=actor, instance=flag, reason=note)
+        else:
+            instance_update(actor=actor, instance=flag, data={"household": household}, reason=note)
+    for moving in Student.objects.filter(household=other):
+        instance_update(actor=actor, instance=moving, data={"household": household}, reason=note)
+    for child in Student.objects.filter(household=household, as_member__isnull=True):
+        member = HouseholdMember(household=household, name=child.name, relation=Relation.SELF, student=child)
+        instance_create(actor=actor, instance=member)
+    instance_delete(actor=actor, instance=other, reason=note)
+    return household
 
 
 def student_create(*, actor, household: Household, **fields) -> Student:

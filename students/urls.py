@@ -12,6 +12,7 @@ urlpatterns = [
     path("students/<int:pk>/status/", registry.student_status, name="student_status"),
     path("students/<int:pk>/reveal/<str:field>/", registry.student_reveal, name="student_reveal"),
     path("students/<int:pk>/household/", registry.household_edit, name="household_edit"),
+    path("students/<int:pk>/household/join/", registry.household_join, name="household_join"),
     path("students/<int:pk>/household/members/new/", registry.member_new, name="member_new"),
     path("students/<int:pk>/household/members/<int:member_pk>/", registry.member_edit, name="member_edit"),
     path("students/<int:pk>/household/members/<int:member_pk>/remove/", registry.member_remove, name="member_remove"),

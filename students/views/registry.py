@@ -15,6 +15,7 @@ from students import exports, imports, privacy, selectors, services
 from students.forms import (
     HomeVisitForm,
     HouseholdForm,
+    HouseholdJoinForm,
     MemberForm,
     ReasonForm,
     RosterFilterForm,
@@ -167,6 +168,33 @@ def household_edit(request, pk):
         messages.success(request, _("The address has been saved."))
         return redirect(student)
     return render(request, "students/_form_page.html", {"student": student, "form": form, "heading": _("Edit address")})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def household_join(request, pk):
+    student = _editable_student(request, pk)
+    form = HouseholdJoinForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        sibling = selectors.student_by_id_number(user=request.user, id_number=form.cleaned_data["id_number"])
+        if sibling is None or sibling.pk == student.pk or not selectors.may_edit_student(request.user, sibling):
+            form.add_error("id_number", _("No other student you may edit has this ID number."))
+        else:
+            try:
+                services.household_join(
+                    actor=request.user, student=student, sibling=sibling, reason=form.cleaned_data["reason"]
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(request, _("{sibling} now belongs to this household.").format(sibling=sibling.name))
+                return redirect(student)
+    return render(
+        request,
+        "students/_form_page.html",
+        {"student": student, "form": form, "heading": _("Join a brother's or sister's household")},
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 @require_http_methods(["GET", "POST"])

@@ -71,6 +71,7 @@ EXPECTATIONS = {
         kwargs=lambda c: {"pk": _student(c).pk, "field": "id_number"},
     ),
     "students:household_edit": Expect(EDIT_GET, kwargs=_student_kwargs),
+    "students:household_join": Expect(EDIT_GET, kwargs=_student_kwargs),
     "students:member_new": Expect(EDIT_GET, kwargs=_student_kwargs),
     "students:member_edit": Expect(EDIT_GET, kwargs=_member),
     "students:member_remove": Expect(

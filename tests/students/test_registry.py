@@ -280,6 +280,61 @@ class TestEnrolmentStatus:
         assert ming.status == "enrolled"
 
 
+class TestHouseholdJoin:
+    def test_a_sibling_joins_the_household_with_its_members_and_groups_once(self, cast, ming, client_for):
+        from students.services import special_group_set
+
+        sister = StudentFactory(school_class=cast.class_1, name="王小红", household=HouseholdFactory())
+        old = sister.household
+        HouseholdMember.objects.create(household=old, name="王大山", relation="father", annual_income=12000)
+        HouseholdMember.objects.create(household=old, name="王奶奶", relation="grandparent")
+        special_group_set(actor=cast.wang, household=old, group="single_parent", source="home_visit")
+        special_group_set(actor=cast.wang, household=ming.household, group="single_parent", source="home_visit")
+        special_group_set(actor=cast.wang, household=old, group="serious_illness", source="self_declared")
+        client = client_for(cast.wang)
+        response = client.post(
+            f"/students/{ming.pk}/household/join/", {"id_number": sister.id_number.lower(), "reason": "同胞姐妹"}
+        )
+        assert response.status_code == 302
+        sister.refresh_from_db()
+        household = ming.household
+        assert sister.household == household and not type(old).objects.filter(pk=old.pk).exists()
+        members = sorted((m.name, m.relation, m.student_id) for m in household.members.all())
+        assert members == sorted(
+            [
+                ("王大山", "father", None),
+                ("李秀英", "mother", None),
+                ("王小明", "self", ming.pk),
+                ("王奶奶", "grandparent", None),
+                ("王小红", "self", sister.pk),
+            ]
+        )
+        assert sorted(household.special_groups.values_list("group", flat=True)) == ["serious_illness", "single_parent"]
+        assert AuditEvent.objects.filter(reason__contains="同胞姐妹").count() >= 6
+        html = client.get(f"/students/{ming.pk}/").content.decode()
+        assert f"王小红（{cast.class_1.name}）" in html  # 在校兄弟姐妹
+
+    def test_an_unknown_or_out_of_scope_id_number_is_refused_beside_the_field(self, cast, ming, client_for):
+        other_class = StudentFactory(school_class=cast.class_2, household=HouseholdFactory())
+        client = client_for(cast.wang)
+        url = f"/students/{ming.pk}/household/join/"
+        from tests.factories import make_id_number
+
+        for number in (other_class.id_number, ming.id_number, make_id_number(date(2013, 5, 1))):
+            response = client.post(url, {"id_number": number, "reason": "同胞"})
+            assert response.status_code == 400 and "没有找到" in response.content.decode()
+        other_class.refresh_from_db()
+        assert other_class.household != ming.household
+        assert not AuditEvent.objects.filter(reason__contains="同胞").exists()
+
+    def test_the_same_household_is_refused(self, cast, ming, client_for):
+        from students.services import household_join
+
+        brother = StudentFactory(school_class=cast.class_1, household=ming.household)
+        with pytest.raises(ValidationError):
+            household_join(actor=cast.wang, student=ming, sibling=brother, reason="重复")
+
+
 class TestMembers:
     def test_adding_a_member_changes_the_per_capita_income(self, cast, ming, client_for):
         client_for(cast.wang).post(
