@@ -76,6 +76,8 @@ ADMIN_STATUS_FOR_ADMIN = {
     "admin:view_on_site": 404,
     "admin:aidsys_auditevent_add": 403,
     "admin:aidsys_auditevent_delete": 403,
+    # Students come from the roster import: the admin adds none.
+    "admin:students_student_add": 403,
 }
 ADMIN_PUBLIC = {
     # The admin's sign-in page tells a signed-in non-administrator that the account may not enter.
