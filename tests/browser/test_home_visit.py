@@ -40,7 +40,7 @@ def test_a_class_teacher_enters_a_home_visit_on_a_375px_phone(cast, live_server,
 
     page.wait_for_url(live_server.url + student.get_absolute_url())
     assert page.get_by_text("家访已记录。").is_visible()
-    assert page.get_by_text("王大山（父亲）").is_visible()
+    assert page.get_by_text("走访对象：王大山（父亲）").is_visible()
     assert page.get_by_role("img", name="家访照片").count() == 1
     visit = HomeVisit.objects.get(student=student)
     assert (visit.visitor, visit.suggested_tier, visit.photos.get().width) == (cast.wang, "difficult", 1600)
