@@ -1,6 +1,7 @@
 """Writes to the registry. Each is one transaction and leaves its audit event."""
 
 import io
+from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
@@ -12,16 +13,19 @@ from aidsys.services.audit import Action, audit_record
 from aidsys.services.writes import instance_create, instance_delete, instance_update, instances_create
 from students import privacy
 from students.models import (
+    Health,
     HomeVisit,
     HomeVisitPhoto,
     Household,
     HouseholdMember,
     Identification,
     OfficialList,
+    OfficialListEntry,
     Relation,
     SpecialGroupFlag,
     Student,
 )
+from students.selectors import may_edit_student
 
 # Photos from a phone camera are several megabytes; this keeps them legible and small.
 PHOTO_MAX_SIDE = 1600
@@ -42,16 +46,39 @@ def household_update(*, actor, household: Household, data: dict) -> dict:
     return instance_update(actor=actor, instance=household, data=data)
 
 
+# A member's details that a duplicate may fill where the member kept has none.
+MEMBER_DETAILS = ("id_number", "age", "occupation", "health_note", "annual_income")
+
+
+def _same_person(kept: HouseholdMember, other: HouseholdMember) -> bool:
+    """Two rows of one person: the same 身份证号 where both have one, else the same name and relation."""
+    if kept.id_number and other.id_number:
+        return kept.id_number == other.id_number
+    return (kept.name, kept.relation) == (other.name, other.relation)
+
+
+def _stronger_flag(one: SpecialGroupFlag, other: SpecialGroupFlag) -> SpecialGroupFlag:
+    """Of two flags of one group, the one to keep: an official list's over a hand entry, the newer list's."""
+    if one.from_official_list != other.from_official_list:
+        return one if one.from_official_list else other
+    if one.from_official_list and (other.list_date or date.min) > (one.list_date or date.min):
+        return other
+    return one
+
+
 @transaction.atomic
 def household_join(*, actor, student: Student, sibling: Student, reason: str) -> Household:
     """Brothers and sisters at school are one family: `sibling` (and any other student of their
     household) joins `student`'s household, so that the family's members, income and special
     groups are counted once for both.
 
-    The other household's members and special groups move over, except those the family already
-    has (a member of the same name and relation, a group of the same kind), which are removed as
-    duplicates; each student keeps a member row linked to their registry row. The emptied
-    household is removed. Every step is audited with the reason.
+    The other household's members and special groups move over. One person on both sides (the same
+    身份证号, or the same name and relation where an ID is missing) is kept once: the row kept takes
+    the details only the other had, and the official lists that matched the other now name it. One
+    group on both sides is kept once: an official list's flag over a hand entry, the newer list's
+    over the older. Each student gets a member row linked to their registry row. The emptied
+    household is removed. Every step is audited with the reason. The actor must be allowed to edit
+    every student who moves.
     """
     household = Household.objects.select_for_update().get(pk=student.household_id)
     other = Household.objects.select_for_update().get(pk=sibling.household_id)
@@ -61,24 +88,43 @@ def household_join(*, actor, student: Student, sibling: Student, reason: str) ->
                 sibling=sibling.name, student=student.name
             )
         )
+    moving = list(Student.objects.filter(household=other).select_related("school_class"))
+    if not all(may_edit_student(actor, child) for child in [student, *moving]):
+        raise PermissionDenied(_("Another student of that household is not yours to edit; ask the aid office."))
     note = _("households joined: {reason}").format(reason=reason)
-    known_members = {(m.name, m.relation) for m in household.members.all()}
+    members = list(household.members.all())
     for member in other.members.all():
-        if member.student_id is None and (member.name, member.relation) in known_members:
-            instance_delete(actor=actor, instance=member, reason=note)
-        else:
+        kept = next(
+            (m for m in members if m.student_id is None and member.student_id is None and _same_person(m, member)), None
+        )
+        if kept is None:
             instance_update(actor=actor, instance=member, data={"household": household}, reason=note)
-    known_groups = {flag.group for flag in household.special_groups.all()}
+            members.append(member)
+            continue
+        details = {name: getattr(member, name) for name in MEMBER_DETAILS if getattr(member, name) not in (None, "")}
+        details = {name: value for name, value in details.items() if getattr(kept, name) in (None, "")}
+        if kept.health == Health.HEALTHY and member.health != Health.HEALTHY:
+            details["health"] = member.health
+        if details:
+            instance_update(actor=actor, instance=kept, data=details, reason=note)
+        for entry in OfficialListEntry.objects.filter(matched_member=member):
+            instance_update(actor=actor, instance=entry, data={"matched_member": kept}, reason=note)
+        instance_delete(actor=actor, instance=member, reason=note)
+    flags = {flag.group: flag for flag in household.special_groups.all()}
     for flag in other.special_groups.all():
-        if flag.group in known_groups:
+        present = flags.get(flag.group)
+        if present is not None and _stronger_flag(present, flag) is present:
             instance_delete(actor=actor, instance=flag, reason=note)
-        else:
-            instance_update(actor=actor, instance=flag, data={"household": household}, reason=note)
-    for moving in Student.objects.filter(household=other):
-        instance_update(actor=actor, instance=moving, data={"household": household}, reason=note)
+            continue
+        if present is not None:
+            instance_delete(actor=actor, instance=present, reason=note)
+        instance_update(actor=actor, instance=flag, data={"household": household}, reason=note)
+        flags[flag.group] = flag
+    for child in moving:
+        instance_update(actor=actor, instance=child, data={"household": household}, reason=note)
     for child in Student.objects.filter(household=household, as_member__isnull=True):
         member = HouseholdMember(household=household, name=child.name, relation=Relation.SELF, student=child)
-        instance_create(actor=actor, instance=member)
+        instance_create(actor=actor, instance=member, reason=note)
     instance_delete(actor=actor, instance=other, reason=note)
     return household
 

@@ -184,8 +184,8 @@ def household_join(request, pk):
                 services.household_join(
                     actor=request.user, student=student, sibling=sibling, reason=form.cleaned_data["reason"]
                 )
-            except ValidationError as error:
-                form.add_error(None, error)
+            except (ValidationError, PermissionDenied) as error:
+                form.add_error(None, error.messages if isinstance(error, ValidationError) else str(error))
             else:
                 messages.success(request, _("{sibling} now belongs to this household.").format(sibling=sibling.name))
                 return redirect(student)

@@ -13,7 +13,7 @@ from PIL import Image
 from aidsys.models import AuditEvent, User
 from students.models import HomeVisit, HouseholdMember, Identification, OfficialList, SpecialGroupFlag, Student
 from students.services import home_visit_record, special_group_remove, special_group_set_from_list
-from tests.factories import HouseholdFactory, StudentFactory
+from tests.factories import HouseholdFactory, StudentFactory, make_id_number
 
 Action = AuditEvent.Action
 
@@ -326,6 +326,49 @@ class TestHouseholdJoin:
         other_class.refresh_from_db()
         assert other_class.household != ming.household
         assert not AuditEvent.objects.filter(reason__contains="同胞").exists()
+
+    def test_an_official_flag_and_a_members_details_survive_the_join(self, cast, ming):
+        from students.models import OfficialListEntry
+        from students.services import household_join, special_group_set
+
+        sister = StudentFactory(school_class=cast.class_1, household=HouseholdFactory())
+        father = HouseholdMember.objects.get(household=ming.household, name="王大山")
+        HouseholdMember.objects.filter(pk=father.pk).update(id_number=make_id_number(date(1980, 3, 1)))
+        father.refresh_from_db()
+        # The sister's household knows the father by his ID under another name, with his job.
+        twin = HouseholdMember.objects.create(
+            household=sister.household, name="王大三", relation="father", id_number=father.id_number, occupation="务工"
+        )
+        official = OfficialList.objects.create(
+            kind="minimum_living", name="县民政局低保名单", list_date=date(2026, 10, 1), county=cast.county,
+            file_name="dibao.xlsx", uploaded_by=cast.zhao,
+        )  # fmt: skip
+        entry = OfficialListEntry.objects.create(
+            official_list=official, row_number=2, id_number=twin.id_number, group="minimum_living", matched_member=twin
+        )
+        special_group_set_from_list(
+            actor=cast.zhao, household=sister.household, group="minimum_living", official_list=official
+        )
+        special_group_set(actor=cast.wang, household=ming.household, group="minimum_living", source="self_declared")
+        household_join(actor=cast.wang, student=ming, sibling=sister, reason="同胞")
+        [flag] = ming.household.special_groups.all()
+        assert (flag.group, flag.source, flag.list_name) == ("minimum_living", "official_list", "县民政局低保名单")
+        father.refresh_from_db()
+        assert father.occupation == "务工" and father.name == "王大山"
+        assert not HouseholdMember.objects.filter(pk=twin.pk).exists()
+        entry.refresh_from_db()
+        assert entry.matched_member == father
+        assert HouseholdMember.objects.get(student=sister).household == ming.household
+
+    def test_a_student_of_that_household_out_of_the_actors_classes_stops_the_join(self, cast, ming, client_for):
+        sister = StudentFactory(school_class=cast.class_1, household=HouseholdFactory())
+        StudentFactory(school_class=cast.class_2, household=sister.household)
+        response = client_for(cast.wang).post(
+            f"/students/{ming.pk}/household/join/", {"id_number": sister.id_number, "reason": "同胞"}
+        )
+        assert response.status_code == 400 and "资助专干" in response.content.decode()
+        sister.refresh_from_db()
+        assert sister.household != ming.household
 
     def test_the_same_household_is_refused(self, cast, ming, client_for):
         from students.services import household_join
