@@ -16,6 +16,7 @@ from aidsys.pdf import render_pdf
 from aidsys.services.audit import Action, audit_record
 from aidsys.services.writes import instance_create, instance_update, instances_create
 from applications.models import Application, Status
+from applications.selectors import students_with_approved_aid
 from publicity import selectors
 from publicity.models import (
     EntryChange,
@@ -452,12 +453,21 @@ def _withdraw_identifications(*, actor, closing: list[PublicNotice], kept: set[i
 
     The tier becomes 不困难 with the removal as its basis, and the registry keeps the change in the
     student's history; unless the removal says nothing against the difficulty (a transfer, a
-    sanction), or the student is still on the roster. A student never identified is left as is.
+    sanction), or the student is still on the roster or holds another approved award this school
+    year. A student never identified is left as is.
     """
-    removed = NoticeEntry.objects.filter(
-        notice__in=[member.pk for member in closing], change=EntryChange.REMOVED
-    ).select_related("notice", "application__student", "application__revocation")
-    for entry in removed.order_by("notice", "position"):
+    removed = list(
+        NoticeEntry.objects.filter(notice__in=[member.pk for member in closing], change=EntryChange.REMOVED)
+        .select_related("notice", "application__student", "application__revocation")
+        .order_by("notice", "position")
+    )
+    # An approved award of another program or term this school year keeps the tier too.
+    kept = kept | students_with_approved_aid(
+        [entry.application.student_id for entry in removed],
+        school_year,
+        excluding=[entry.application_id for entry in removed],
+    )
+    for entry in removed:
         student = entry.application.student
         revocation = getattr(entry.application, "revocation", None)
         if student.pk in kept or (revocation is not None and revocation.reason in IDENTIFICATION_STANDS):

@@ -640,6 +640,29 @@ class TestIdentificationOfRemovedLines:
         transferred = Identification.objects.get(student__name="赵小雨")
         assert not AuditEvent.objects.for_object(transferred).filter(action="update").exists()
 
+    def test_another_approved_award_this_school_year_keeps_the_tier(self, cast):
+        from tests.factories import AidProgramFactory, ApplicationFactory
+
+        notice = move_period(make_notice(cast, signed_roster(cast, program=aid_program(cast))), ended_days_ago=1)
+        notices.notice_close(actor=cast.li, notice=notice)
+        removed = notice.entries.get(name="王小明").application
+        ApplicationFactory(
+            student=removed.student,
+            program=AidProgramFactory(county=cast.county, code="YYGS", name="营养改善计划"),
+            term=cast.term,
+            status="approved",
+            approved_tier="difficult",
+            amount=400,
+        )
+        revoke(cast, removed, detail="重复享受同类资助", reason="other")
+        sign_again(cast)
+        supplementary = supplementary_notice_from_roster(actor=cast.li, original=notice)
+        supplementary = move_period(notices.notice_publish(actor=cast.li, notice=supplementary), ended_days_ago=1)
+        notices.notice_close(actor=cast.li, notice=supplementary)
+        kept = Identification.objects.get(student__name="王小明")
+        assert kept.tier == "especially_difficult"
+        assert not AuditEvent.objects.for_object(kept).filter(action="update").exists()
+
 
 class TestIndexAndTodo:
     def test_the_aid_office_sees_the_rosters_waiting_and_its_notices(self, cast, client_for):
