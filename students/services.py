@@ -6,6 +6,7 @@ from datetime import date
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -146,6 +147,9 @@ def students_create(*, actor, school, students: list[dict]) -> list[Student]:
 
 
 def student_update(*, actor, student: Student, data: dict, reason: str = "") -> dict:
+    """A change of the student's details; a new enrolment status dates from today unless `data` says when."""
+    if "status" in data and data["status"] != student.status and "status_since" not in data:
+        data = {**data, "status_since": timezone.localdate()}
     return instance_update(actor=actor, instance=student, data=data, reason=reason)
 
 

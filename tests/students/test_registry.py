@@ -271,6 +271,18 @@ class TestEnrolmentStatus:
         ming.refresh_from_db()
         assert ming.status == "enrolled" and not AuditEvent.objects.for_object(ming).exists()
 
+    def test_any_other_change_of_the_status_dates_it_from_today(self, cast, ming):
+        from django.utils import timezone
+
+        from students.services import student_update
+
+        student_update(actor=cast.li, student=ming, data={"status": "suspended"}, reason="roster import")
+        ming.refresh_from_db()
+        assert (ming.status, ming.status_since) == ("suspended", timezone.localdate())
+        student_update(actor=cast.li, student=ming, data={"boarder": True})
+        ming.refresh_from_db()
+        assert ming.status_since == timezone.localdate() and ming.boarder
+
     def test_the_principal_and_another_class_teacher_may_not(self, cast, ming, client_for):
         url = f"/students/{ming.pk}/status/"
         data = {"status": "suspended", "since": "2026-11-02", "reason": "病休"}
