@@ -43,10 +43,12 @@ def may_decide_reports(user, county_id: int) -> bool:
 
 
 def may_read_reports(user, school_id: int, county_id: int) -> bool:
-    """A school's report to the county is read by its aid office and principal and by the county's staff;
-    a class teacher of the school, in scope for its notices, is not one of them."""
-    scope = scope_for(user)
-    return scope.is_admin or school_id in scope.school_ids or county_id in scope.county_ids
+    """A school's report to the county is read by those who read its objections: its aid office and
+    principal and the county's staff; a class teacher of the school, in scope for its notices, is not
+    one of them."""
+    from publicity.selectors_objections import may_read_objections
+
+    return may_read_objections(user, school_id, county_id)
 
 
 def is_county_reader(user) -> bool:

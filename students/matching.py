@@ -78,7 +78,8 @@ HEADER_ALIASES = {
     "id": ("身份证号", "身份证号码", "证件号码", "公民身份号码", "公民身份证号码", "身份证件号码"),
     "name": ("姓名", "成员姓名", "人员姓名"),
     "category": ("监测对象类别", "监测对象类型", "监测类别", "监测类型"),
-    "child_category": ("儿童类别", "人员类别", "对象类别", "保障类别", "类别"),
+    # Not a bare 类别 or 保障类别: an orphans' list often uses those for 集中供养 or 分散供养.
+    "child_category": ("儿童类别", "人员类别", "对象类别"),
 }
 # Words in a 监测对象类别 value that name the sub-group (脱贫不稳定户, 边缘易致贫户, 突发严重困难户).
 MONITORED_CATEGORIES = (
