@@ -104,3 +104,39 @@ def move_period(notice: PublicNotice, *, ended_days_ago: int = 0, starts_in: int
     PublicNotice.objects.filter(pk=notice.pk).update(start_date=start, end_date=end)
     notice.refresh_from_db()
     return notice
+
+
+def supplementary_removing_a_line(cast, *, reason: str = "") -> PublicNotice:
+    """A published supplementary notice of a two-line notice that removes its first line, for the reason given."""
+    original = make_notice(cast, students=STUDENTS[:2])
+    supplementary = PublicNotice.objects.create(
+        school=original.school,
+        program=original.program,
+        term=original.term,
+        signoff=original.signoff,
+        signoff_version=original.signoff_version,
+        kind="supplementary",
+        supplements=original,
+        status="published",
+        start_date=original.start_date,
+        working_days=5,
+        end_date=original.end_date,
+        places=["school_board"],
+        contact_office="资助办",
+        contact_phone="0731-12345678",
+        created_by=cast.li,
+        created_at=timezone.now(),
+    )
+    entry = original.entries.first()
+    supplementary.entries.create(
+        position=1,
+        application=entry.application,
+        name=entry.name,
+        class_name=entry.class_name,
+        tier=entry.tier,
+        tier_label=entry.tier_label,
+        program_name=entry.program_name,
+        change="removed",
+        change_reason=reason,
+    )
+    return supplementary

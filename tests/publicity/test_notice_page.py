@@ -1,10 +1,8 @@
 """The staff's page of a notice: its lines under the notice's own headings, and what each role reads there."""
 
 from django.urls import reverse
-from django.utils import timezone
 
-from publicity.models import PublicNotice
-from tests.publicity.notice_data import STUDENTS, make_notice
+from tests.publicity.notice_data import make_notice, supplementary_removing_a_line
 from tests.publicity.test_public_page import column_headings
 from tests.publicity.test_reports import closed_report
 
@@ -18,47 +16,11 @@ def test_the_notice_page_heads_its_lines_as_the_notice_does(cast, client_for):
     assert column_headings(page, "notice-entries")[:2] == ["序号", "姓名"]
 
 
-def supplementary_with_reason(cast) -> PublicNotice:
-    """A supplementary notice that removes a line, with the finding about the family behind it."""
-    original = make_notice(cast, students=STUDENTS[:2])
-    supplementary = PublicNotice.objects.create(
-        school=original.school,
-        program=original.program,
-        term=original.term,
-        signoff=original.signoff,
-        signoff_version=original.signoff_version,
-        kind="supplementary",
-        supplements=original,
-        status="published",
-        start_date=original.start_date,
-        working_days=5,
-        end_date=original.end_date,
-        places=["school_board"],
-        contact_office="资助办",
-        contact_phone="0731-12345678",
-        created_by=cast.li,
-        created_at=timezone.now(),
-    )
-    entry = original.entries.first()
-    supplementary.entries.create(
-        position=1,
-        application=entry.application,
-        name=entry.name,
-        class_name=entry.class_name,
-        tier=entry.tier,
-        tier_label=entry.tier_label,
-        program_name=entry.program_name,
-        change="removed",
-        change_reason=REASON,
-    )
-    return supplementary
-
-
 class TestWhatEachRoleReads:
     def test_the_reason_for_a_change_is_read_only_by_those_who_read_objections(self, cast, client_for):
         """The reason is what an upheld objection or a revocation found about a family: a class teacher,
         who reads no objections, sees that a line was removed, not why."""
-        notice = supplementary_with_reason(cast)
+        notice = supplementary_removing_a_line(cast, reason=REASON)
         teacher_page = client_for(cast.wang).get(notice.get_absolute_url())
         assert teacher_page.status_code == 200
         assert 'data-change="removed"' in teacher_page.content.decode()

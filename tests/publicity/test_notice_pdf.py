@@ -5,15 +5,13 @@ import subprocess
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext
 
 from aidsys.models import AuditEvent
 from aidsys.pdf import render_layout
-from publicity.models import PublicNotice
 from publicity.pdf import notice_sheet_context
 from students.models import Student
-from tests.publicity.notice_data import STUDENTS, make_notice
+from tests.publicity.notice_data import STUDENTS, make_notice, supplementary_removing_a_line
 
 
 def pdf_text(content: bytes, tmp_path) -> str:
@@ -108,36 +106,8 @@ class TestNoticeSheet:
 
 
 def test_the_sheet_shows_the_supplementary_changes(cast, client_for, tmp_path):
-    original = make_notice(cast, students=STUDENTS[:2])
-    supplementary = PublicNotice.objects.create(
-        school=original.school,
-        program=original.program,
-        term=original.term,
-        signoff=original.signoff,
-        signoff_version=original.signoff_version,
-        kind="supplementary",
-        supplements=original,
-        status="published",
-        start_date=original.start_date,
-        working_days=5,
-        end_date=original.end_date,
-        places=["school_board"],
-        contact_office="资助办",
-        contact_phone="0731-12345678",
-        created_by=cast.li,
-        created_at=timezone.now(),
-    )
-    entry = original.entries.first()
-    supplementary.entries.create(
-        position=1,
-        application=entry.application,
-        name=entry.name,
-        class_name=entry.class_name,
-        tier=entry.tier,
-        tier_label=entry.tier_label,
-        program_name=entry.program_name,
-        change="removed",
-    )
+    supplementary = supplementary_removing_a_line(cast)
+    entry = supplementary.entries.get()
     text = pdf_text(print_sheet(client_for(cast.li), supplementary).content, tmp_path)
     assert entry.name in without_spaces(text)
     assert gettext("Removed") in text
