@@ -8,6 +8,7 @@ from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from aidsys.pagecache import cached_until_next_write
 from applications.quotas import school_quota_states
 from reviews import selectors, services
 from reviews.forms import RosterReturnForm
@@ -54,6 +55,7 @@ def _signoff_page(request, school, program, term, *, return_form=None, status=20
 
 @require_GET
 @login_required
+@cached_until_next_write
 def signoff(request, school_pk, program_pk, term_pk):
     school, program, term = roster_from_url(request, school_pk, program_pk, term_pk)
     require_roster_reader(request, school)
