@@ -55,7 +55,7 @@ def _signoff_page(request, school, program, term, *, return_form=None, status=20
 
 @require_GET
 @login_required
-@cached_until_next_write
+@cached_until_next_write(school="school_pk")
 def signoff(request, school_pk, program_pk, term_pk):
     school, program, term = roster_from_url(request, school_pk, program_pk, term_pk)
     require_roster_reader(request, school)
