@@ -12,6 +12,10 @@ for both) and, in the same run, requests:
 - summary computed: the same with that turned off (AIDSYS_PAGE_CACHE_SECONDS=0, a second
   gunicorn), which is what the first request after each write costs.
 
+On PostgreSQL the bench starts a throwaway Redis beside it, as the county set-up has
+(DESIGN.md §7), and the app servers read sessions from it; on SQLite, the embedded set-up,
+sessions are read from the database.
+
 Prints the throughputs (requests per second, with client threads keeping both workers busy)
 and the ratios. Target: the summary reaches at least a third of the trivial view's rate.
 
@@ -22,6 +26,7 @@ and the ratios. Target: the summary reaches at least a third of the trivial view
 import http.client
 import os
 import random
+import shutil
 import signal
 import socket
 import subprocess
@@ -221,6 +226,25 @@ def load(port: int, path: str, cookie: str, seconds: float) -> float:
     return sum(counts) / (time.monotonic() - started)
 
 
+def start_redis(folder: str) -> tuple[subprocess.Popen | None, str]:
+    """On PostgreSQL, the county set-up (DESIGN.md §7): a throwaway Redis beside it, where the
+    sessions are read (aidsys/settings.py). The embedded set-up (SQLite) has none."""
+    if connection.vendor != "postgresql" or shutil.which("redis-server") is None:
+        return None, ""
+    port = free_port()
+    command = ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+    redis = subprocess.Popen(command, cwd=folder, stdout=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return redis, f"redis://127.0.0.1:{port}/0"
+        except OSError:
+            time.sleep(0.1)
+    stop(redis)
+    raise SystemExit("redis-server did not start")
+
+
 def main(seconds: float) -> None:
     from django.test.utils import setup_test_environment
 
@@ -230,6 +254,7 @@ def main(seconds: float) -> None:
     setup_test_environment()
     test_db = connection.creation.create_test_db(verbosity=0, keepdb=False)
     server = None
+    redis, redis_url = start_redis(folder)
     try:
         started = time.perf_counter()
         principal, summary_path = build()
@@ -239,8 +264,10 @@ def main(seconds: float) -> None:
         client.force_login(principal)
         cookie = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
         port = free_port()
+        served = {"REDIS_URL": redis_url} if redis_url else {}
+        print(f"sessions: {'Redis, with the database behind it' if redis_url else 'the database'}")
         with open(os.path.join(folder, "gunicorn.log"), "w") as log:
-            server = serve(port, log)
+            server = serve(port, log, **served)
             status, body, cookies = fetch(port, summary_path, cookie)
             if status != 200:
                 raise SystemExit(f"the summary answered {status}; see {log.name}")
@@ -255,7 +282,7 @@ def main(seconds: float) -> None:
             stop(server)
             server = None
             port = free_port()
-            server = serve(port, log, AIDSYS_PAGE_CACHE_SECONDS="0")
+            server = serve(port, log, AIDSYS_PAGE_CACHE_SECONDS="0", **served)
             computed = load(port, summary_path, cookie, seconds)
         print(f"trivial   {'a view returning ok:':<50} {trivial:8.1f} requests/s")
         print(f"trivial   {'the same view, signed in:':<50} {signed_in:8.1f} requests/s")
@@ -274,6 +301,8 @@ def main(seconds: float) -> None:
     finally:
         if server is not None:
             stop(server)
+        if redis is not None:
+            stop(redis)
         connection.creation.destroy_test_db(test_db, verbosity=0)
 
 

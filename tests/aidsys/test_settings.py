@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 PRODUCTION = {
     "AIDSYS_DEBUG": "false",
@@ -87,3 +89,34 @@ def test_every_beat_entry_names_a_registered_task_and_uploads_are_purged():
     scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     assert "students.tasks.roster_uploads_purge" in scheduled
     assert scheduled <= set(app.tasks)
+
+
+def test_with_redis_sessions_are_read_from_redis_with_the_database_behind():
+    result = manage(
+        "shell", "--no-imports", "-c",
+        "from django.conf import settings as s; print(s.SESSION_ENGINE, s.CACHES[s.SESSION_CACHE_ALIAS]['LOCATION'])",
+        **PRODUCTION, REDIS_URL="redis://127.0.0.1:6390/0",
+    )  # fmt: skip
+    assert result.stdout.split() == ["django.contrib.sessions.backends.cached_db", "redis://127.0.0.1:6390/0"]
+    result = manage(
+        "shell", "--no-imports", "-c", "from django.conf import settings as s; print(s.SESSION_ENGINE)", **PRODUCTION
+    )
+    assert result.stdout.split() == ["django.contrib.sessions.backends.db"]
+
+
+@pytest.mark.redis
+def test_a_session_signed_out_is_gone_from_redis_and_refused(cast, client_for, settings):
+    from django.contrib.sessions.backends.cached_db import KEY_PREFIX
+    from django.core.cache import caches
+
+    assert settings.SESSION_ENGINE == "django.contrib.sessions.backends.cached_db"
+    client = client_for(cast.zhang)
+    session_key = client.cookies[settings.SESSION_COOKIE_NAME].value
+    assert client.get("/").status_code == 200
+    sessions = caches[settings.SESSION_CACHE_ALIAS]
+    assert sessions.get(KEY_PREFIX + session_key) is not None
+    client.post("/accounts/logout/")
+    assert sessions.get(KEY_PREFIX + session_key) is None
+    client.cookies[settings.SESSION_COOKIE_NAME] = session_key
+    response = client.get("/")
+    assert response.status_code == 302 and "/login/" in response["Location"]
