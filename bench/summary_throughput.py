@@ -167,16 +167,23 @@ def serve(port: int, log, **more_env: str) -> subprocess.Popen:
     command = [sys.executable, "-m", "gunicorn", "bench.wsgi", "--bind", f"127.0.0.1:{port}"]
     command += ["--workers", str(WORKERS), "--worker-class", "sync", "--log-level", "warning"]
     server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log, start_new_session=True)
-    deadline = time.monotonic() + 30
+    if not listening(server, port):
+        raise SystemExit(f"gunicorn did not start; its log: {log.name}")
+    return server
+
+
+def listening(process: subprocess.Popen, port: int, seconds: float = 30) -> bool:
+    """Whether the process answers on the port within `seconds` (False once it has exited)."""
+    deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return server
+                return True
         except OSError:
-            if server.poll() is not None:
-                break
-            time.sleep(0.2)
-    raise SystemExit(f"gunicorn did not start; its log: {log.name}")
+            if process.poll() is not None:
+                return False
+            time.sleep(0.1)
+    return False
 
 
 def stop(server: subprocess.Popen) -> None:
@@ -234,15 +241,10 @@ def start_redis(folder: str) -> tuple[subprocess.Popen | None, str]:
     port = free_port()
     command = ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
     redis = subprocess.Popen(command, cwd=folder, stdout=subprocess.DEVNULL, start_new_session=True)
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return redis, f"redis://127.0.0.1:{port}/0"
-        except OSError:
-            time.sleep(0.1)
-    stop(redis)
-    raise SystemExit("redis-server did not start")
+    if not listening(redis, port):
+        stop(redis)
+        raise SystemExit("redis-server did not start")
+    return redis, f"redis://127.0.0.1:{port}/0"
 
 
 def main(seconds: float) -> None:
