@@ -231,16 +231,6 @@ REDIS_URL = env_str("REDIS_URL")
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = REDIS_URL or None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
-if REDIS_URL:
-    # Every signed-in request reads its session: from Redis, shared by all app servers, with the
-    # database behind it (a session outlives a Redis restart; signing out deletes both).
-    CACHES["sessions"] = {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
-        "LOCATION": REDIS_URL,
-        "KEY_PREFIX": "aidsys-session",
-    }
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
-    SESSION_CACHE_ALIAS = "sessions"
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -256,6 +246,17 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(hours=1),
     },
 }
+
+if REDIS_URL:
+    # Every signed-in request reads its session: from Redis, shared by all app servers, with the
+    # database behind it (a session outlives a Redis restart; signing out deletes both).
+    CACHES["sessions"] = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "aidsys-session",
+    }
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    SESSION_CACHE_ALIAS = "sessions"
 
 # Security: all on outside DEBUG, so that `check --deploy` passes with production settings.
 SESSION_COOKIE_HTTPONLY = True

@@ -14,6 +14,10 @@ from aidsys.scope import resolve_unit
 
 Action = AuditEvent.Action
 
+# Events that record no change of what a page shows: a sign-in (its last_login is shown nowhere),
+# a refused one, sensitive data shown.
+NO_CHANGE = frozenset({Action.LOGIN, Action.LOGIN_FAILED, Action.REVEAL_SENSITIVE})
+
 
 def actor_role_label(actor) -> str:
     """The roles the actor holds at this moment, e.g. 班主任（实验小学）、资助专干（实验小学）."""
@@ -196,11 +200,6 @@ def _audit_record_many(*, actor, events: list[PendingEvent], actor_name: str | N
     AuditChainHead.objects.filter(pk=head.pk).update(last_hash=previous)
     _move_write_heads(rows, [pending.target for pending in events])
     return created
-
-
-# Events that record no change of what a page shows: a sign-in (its last_login is shown nowhere),
-# a refused one, sensitive data shown.
-NO_CHANGE = frozenset({Action.LOGIN, Action.LOGIN_FAILED, Action.REVEAL_SENSITIVE})
 
 
 def write_unit(event: AuditEvent, target) -> str:
