@@ -6,7 +6,8 @@ nobody, and 第二小学 (sibling_school). 白水县 (other_county) has 白水�
 """
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -23,6 +24,31 @@ from tests.factories import (
 )
 
 pytest_plugins = ["tests.plugins.browser", "tests.plugins.services"]
+
+
+# The suite's "today": every test runs on Monday 23 November 2026, 10:00 in the project's time
+# zone (the autumn term of the cast's school year, a working day), whatever day the machine says.
+# The clock still ticks from there, so timeouts and waits behave; a test about another day moves
+# it with `today_is(day)` or time-machine's own `time_machine.move_to(...)`.
+TODAY = date(2026, 11, 23)
+
+
+def ten_in_the_morning(day: date) -> datetime:
+    from django.conf import settings
+
+    return datetime.combine(day, time(10), tzinfo=ZoneInfo(settings.TIME_ZONE))
+
+
+@pytest.fixture(autouse=True)
+def today_is(time_machine):
+    """today_is(day) makes `day` today (10:00 in the project's time zone) for the rest of the test."""
+
+    def set_today(day: date) -> date:
+        time_machine.move_to(ten_in_the_morning(day), tick=True)
+        return day
+
+    set_today(TODAY)
+    return set_today
 
 
 @pytest.fixture(autouse=True, scope="session")
