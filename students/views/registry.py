@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from aidsys.models import School, SchoolClass, Term
+from aidsys.pagination import paginate
 from students import exports, imports, privacy, selectors, services
 from students.forms import (
     HomeVisitForm,
@@ -44,8 +45,11 @@ def _roster_page(request, *, template, school, school_class=None):
     form = RosterFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
     school_year = _school_year_of(school)
-    students = selectors.roster(
-        user=request.user, school_year=school_year, school_class=school_class, school=school, filters=filters
+    page = paginate(
+        request,
+        selectors.roster(
+            user=request.user, school_year=school_year, school_class=school_class, school=school, filters=filters
+        ),
     )
     return render(
         request,
@@ -55,7 +59,8 @@ def _roster_page(request, *, template, school, school_class=None):
             "school_class": school_class,
             "school_year": school_year,
             "form": form,
-            "students": students,
+            "page": page,
+            "students": page.object_list,
             "filtered": bool(filters and any(filters.values())),
             "may_export_school": exports.may_export_school(request.user, school),
             "may_import": imports.may_import(request.user, school),
