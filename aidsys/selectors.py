@@ -33,9 +33,10 @@ def class_teachers_of(*, school: School):
     return User.objects.filter(pk__in=teacher_ids, is_active=True).order_by("full_name")
 
 
-def object_history(*, obj, limit: int = 50):
-    """操作记录 of one object, newest first; the caller has already checked the object is in scope."""
-    return AuditEvent.objects.for_object(obj).order_by("-pk")[:limit]
+def object_history(*, obj):
+    """操作记录 of one object, newest first; the caller has already checked the object is in scope.
+    A queryset: the page that shows it takes one page of it (templates/aidsys/_history.html)."""
+    return AuditEvent.objects.for_object(obj).order_by("-pk")
 
 
 def audit_events(*, user, action: str = "", query: str = ""):

@@ -3,7 +3,6 @@ from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
@@ -19,6 +18,7 @@ from aidsys.forms import (
     WorkingPeriodForm,
 )
 from aidsys.models import Holiday, Role, School, SchoolClass
+from aidsys.pagination import paginate
 from aidsys.roles import has_role, role_required
 from aidsys.scope import scope_for
 from aidsys.services.calendar import holiday_create, holiday_delete, holiday_update
@@ -157,7 +157,7 @@ def holiday_list(request):
         request,
         "aidsys/holiday_list.html",
         {
-            "page": Paginator(holidays, 50).get_page(request.GET.get("page")),
+            "page": paginate(request, holidays),
             "can_edit": has_role(request.user, *CALENDAR_KEEPERS),
             "calendar_years": cn.calendar_package_years(),
             "period_form": period_form,
@@ -227,7 +227,7 @@ def audit_list(request):
     return render(
         request,
         "aidsys/audit_list.html",
-        {"form": form, "page": Paginator(events, 50).get_page(request.GET.get("page"))},
+        {"form": form, "page": paginate(request, events)},
     )
 
 

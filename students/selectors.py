@@ -5,7 +5,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Prefetch, Q
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from aidsys.models import AuditEvent, SchoolYear, Term
@@ -239,10 +239,11 @@ def school_year_for(official_list: OfficialList) -> SchoolYear | None:
     return term.school_year if term else None
 
 
-def student_history(student: Student, *, limit: int = 100) -> list[AuditEvent]:
+def student_history(student: Student) -> QuerySet[AuditEvent]:
     """操作记录 of a student's page, newest first: the student, the household, its members and
     special groups (those since removed too), the student's home visits and identified tiers.
-    Takes the members, groups, visits and identifications as `student_for_page` fetched them."""
+    Takes the members, groups, visits and identifications as `student_for_page` fetched them; the page
+    shows one page of the events (templates/aidsys/_history.html)."""
     household = student.household
     types = ContentType.objects.get_for_models(
         Student, Household, HouseholdMember, SpecialGroupFlag, HomeVisit, Identification
@@ -269,7 +270,7 @@ def student_history(student: Student, *, limit: int = 100) -> list[AuditEvent]:
         | of(HomeVisit, [v.pk for v in student.visits.all()])
         | of(Identification, [i.pk for i in student.identifications.all()])
     )
-    return list(AuditEvent.objects.filter(wanted).select_related("content_type").order_by("-pk")[:limit])
+    return AuditEvent.objects.filter(wanted).select_related("content_type").order_by("-pk")
 
 
 def student_by_id_number(*, user, id_number: str) -> Student | None:

@@ -1,4 +1,7 @@
 from django import template
+from django.core.paginator import Page
+
+from aidsys.pagination import paginate
 
 register = template.Library()
 
@@ -9,3 +12,9 @@ def page_query(context, param: str, number: int) -> str:
     query = context["request"].GET.copy()
     query[param] = number
     return "?" + query.urlencode()
+
+
+@register.simple_tag(takes_context=True)
+def paged(context, rows, param: str = "page", per_page: int = 20) -> Page:
+    """A page of `rows` in a partial that several screens include (操作记录), paged by `?<param>=`."""
+    return paginate(context["request"], rows, per_page=per_page, param=param)

@@ -6,7 +6,6 @@ from urllib.parse import quote
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
@@ -15,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from aidsys import selectors as core_selectors
 from aidsys.models import School, SchoolClass
+from aidsys.pagination import paginate
 from aidsys.scope import scope_for
 from applications import selectors_applications as selectors
 from applications.forms.applications import ApplicationFilterForm, ApplicationForm, AttachmentForm, WithdrawForm
@@ -22,8 +22,6 @@ from applications.models import Status
 from applications.services import applications as services
 from applications.services.attachments import attachment_add, attachment_download_record, attachment_remove
 from students.models import Student
-
-PAGE_SIZE = 100
 
 
 def _disposition(kind: str, name: str) -> str:
@@ -65,7 +63,7 @@ def school_applications(request, school_pk):
     classes = core_selectors.school_classes(user=request.user, school=school)
     form = ApplicationFilterForm(request.GET, school=school, classes=classes)
     found = selectors.applications(user=request.user, school=school, filters=form.filters())
-    page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = paginate(request, found)
     return render(request, "applications/application_school_list.html", {"school": school, "form": form, "page": page})
 
 
@@ -79,6 +77,11 @@ def class_applications(request, class_pk):
     form = ApplicationFilterForm(request.GET, school=school)
     filters = form.filters()
     may_file = _may_file_in_class(request.user, school_class)
+    page = paginate(request, selectors.applications(user=request.user, school_class=school_class, filters=filters))
+    roster_page = None
+    if may_file:
+        roster = selectors.roster_for_filing(user=request.user, school_class=school_class, term=filters.get("term"))
+        roster_page = paginate(request, roster, param="roster_page")
     return render(
         request,
         "applications/application_class_list.html",
@@ -86,12 +89,10 @@ def class_applications(request, class_pk):
             "school": school,
             "school_class": school_class,
             "form": form,
-            "applications": selectors.applications(user=request.user, school_class=school_class, filters=filters),
-            "roster": (
-                selectors.roster_for_filing(user=request.user, school_class=school_class, term=filters.get("term"))
-                if may_file
-                else []
-            ),
+            "page": page,
+            "applications": page.object_list,
+            "roster_page": roster_page,
+            "roster": roster_page.object_list if roster_page else [],
             "may_file": may_file,
         },
     )
@@ -101,12 +102,14 @@ def class_applications(request, class_pk):
 @login_required
 def student_applications(request, student_pk):
     student = Student.objects.select_related("school", "school_class").get_visible_or_404(request.user, pk=student_pk)
+    page = paginate(request, selectors.applications(user=request.user, student=student))
     return render(
         request,
         "applications/application_student_list.html",
         {
             "student": student,
-            "applications": selectors.applications(user=request.user, student=student),
+            "page": page,
+            "applications": page.object_list,
             "may_file": selectors.may_file(request.user, student),
             "refusal": services.student_refusal(student),
         },

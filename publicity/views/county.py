@@ -3,13 +3,13 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from aidsys.pagination import paginate
 from publicity import selectors
 from publicity.forms import CountyNoticeFilterForm, ReportFilterForm, ReturnReportForm
 from publicity.models import ReportStatus
@@ -33,7 +33,7 @@ def county_notices(request):
     form = CountyNoticeFilterForm(request.GET or None, user=request.user)
     today = timezone.localdate()
     rows = selectors.county_notices(user=request.user, filters=_filters(form), today=today)
-    page = Paginator(rows, 100).get_page(request.GET.get("page"))
+    page = paginate(request, rows)
     for notice in page:
         notice.phase = selectors.phase(notice, today)
     return render(request, "publicity/county_notices.html", {"form": form, "page": page})
@@ -45,7 +45,7 @@ def report_list(request):
     _require_county_reader(request)
     form = ReportFilterForm(request.GET or None, user=request.user)
     rows = selectors.reports(user=request.user, filters=_filters(form))
-    page = Paginator(rows, 100).get_page(request.GET.get("page"))
+    page = paginate(request, rows)
     return render(request, "publicity/county_reports.html", {"form": form, "page": page})
 
 

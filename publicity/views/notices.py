@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from aidsys import cn
+from aidsys.pagination import paginate
 from publicity import selectors
 from publicity import selectors_objections as objection_selectors
 from publicity.forms import NoticeForm, PeriodPreviewForm
@@ -30,13 +31,17 @@ def _managed_notice(request, pk):
 @require_GET
 @login_required
 def notice_index(request):
-    rows = list(selectors.notices(user=request.user))
-    for notice in rows:
+    page = paginate(request, selectors.notices(user=request.user))
+    for notice in page:
         notice.phase = selectors.phase(notice)
     return render(
         request,
         "publicity/notice_index.html",
-        {"notices": rows, "awaiting": selectors.rosters_awaiting_notice(user=request.user)},
+        {
+            "page": page,
+            "notices": page.object_list,
+            "awaiting": selectors.rosters_awaiting_notice(user=request.user),
+        },
     )
 
 

@@ -5,7 +5,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
@@ -15,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from aidsys import cn
 from aidsys.context import current_request_context
+from aidsys.pagination import paginate
 from publicity import selectors_objections as selectors
 from publicity.forms_objections import DecideForm, NoteForm, ObjectionLodgeForm, ObjectionRecordForm, TrackForm
 from publicity.models import NoticeStatus, Objection, ObjectionStatus, PublicNotice
@@ -176,7 +176,7 @@ def objection_list(request):
     if status not in STATUS_FILTERS:
         status = ""
     rows = selectors.objections(user=request.user, filters={"status": status})
-    page = Paginator(rows, 100).get_page(request.GET.get("page"))
+    page = paginate(request, rows)
     return render(
         request,
         "publicity/objection_list.html",
@@ -196,12 +196,14 @@ def objection_notice(request, pk):
     """A notice's objections and its supplementary notices."""
     notice = _readable_notice(request, pk)
     family = selectors.family_of(notice)
+    page = paginate(request, selectors.objections(user=request.user, notices=family))
     return render(
         request,
         "publicity/objection_notice.html",
         {
             "notice": notice,
-            "objections": selectors.objections(user=request.user, notices=family),
+            "page": page,
+            "objections": page.object_list,
             "supplementary_notices": selectors.supplementary_notices(notice),
             "may_manage": selectors.may_manage_objections(request.user, notice.school_id),
             "may_record": notice.status == NoticeStatus.PUBLISHED,
@@ -379,7 +381,7 @@ def objection_decide(request, pk):
 @require_GET
 @login_required
 def reminder_list(request):
-    page = Paginator(selectors.reminders(request.user), 50).get_page(request.GET.get("page"))
+    page = paginate(request, selectors.reminders(request.user))
     return render(request, "publicity/objection_reminders.html", {"page": page, "reminders": page.object_list})
 
 

@@ -3,12 +3,14 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Case, Count, Value, When
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from aidsys.models import SchoolClass
+from aidsys.pagination import paginate
 from aidsys.scope import scope_for
 from applications.models import Application, Status
 from applications.quotas import quota_states
@@ -28,19 +30,24 @@ def first_review_list(request, class_pk):
     scope = scope_for(request.user)
     if not (scope.is_admin or school_class.pk in scope.class_ids):
         raise PermissionDenied
-    applications = list(selectors.first_review_applications(user=request.user, school_class=school_class))
     groups = [
         (_("Awaiting your first review"), Status.SUBMITTED),
         (_("Sent back by the aid office"), Status.SENT_BACK),
         (_("Returned for completion"), Status.RETURNED),
     ]
+    found = selectors.first_review_applications(user=request.user, school_class=school_class)
+    counts = dict(found.order_by().values_list("status").annotate(n=Count("pk")))
+    # One page over the three groups, in the order they are shown; each group shows its rows of the page.
+    group_order = Case(*(When(status=status, then=Value(n)) for n, (_title, status) in enumerate(groups)))
+    page = paginate(request, found.order_by(group_order, "submitted_at", "pk"))
     return render(
         request,
         "reviews/first_review_list.html",
         {
             "school_class": school_class,
+            "page": page,
             "groups": [
-                (title, status, [(a, hardship_score(a)) for a in applications if a.status == status])
+                (title, status, counts.get(status, 0), [(a, hardship_score(a)) for a in page if a.status == status])
                 for title, status in groups
             ],
         },
@@ -137,7 +144,8 @@ def returned_to_me(request):
         .select_related("student", "program", "term__school_year", "school_class", "first_reviewed_by")
         .order_by("first_reviewed_at", "pk")
     )
-    return render(request, "reviews/returned_to_me.html", {"applications": applications})
+    page = paginate(request, applications)
+    return render(request, "reviews/returned_to_me.html", {"page": page, "applications": page.object_list})
 
 
 urlpatterns = [

@@ -12,7 +12,6 @@ from functools import partial
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
@@ -24,6 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from aidsys import cn
 from aidsys.forms import DateInput
 from aidsys.models import Job, Role
+from aidsys.pagination import paginate
 from aidsys.roles import role_required
 from students import matching, selectors, tasks
 from students.models import OfficialList
@@ -67,7 +67,7 @@ class OfficialListForm(forms.Form):
 @require_GET
 @role_required(*READERS)
 def official_lists(request):
-    page = Paginator(selectors.official_lists(user=request.user), 50).get_page(request.GET.get("page"))
+    page = paginate(request, selectors.official_lists(user=request.user))
     return render(
         request,
         "students/official_list.html",
@@ -118,10 +118,10 @@ def official_list_upload(request):
 @role_required(*READERS)
 def official_list_detail(request, pk):
     official_list = selectors.official_list_for_page(user=request.user, pk=pk)
-    matched_page = Paginator(selectors.matched_entries(user=request.user, official_list=official_list), PAGE_SIZE)
-    matched_page = matched_page.get_page(request.GET.get("matched_page"))
-    unmatched_page = Paginator(selectors.unmatched_entries(official_list=official_list), PAGE_SIZE)
-    unmatched_page = unmatched_page.get_page(request.GET.get("unmatched_page"))
+    matched = selectors.matched_entries(user=request.user, official_list=official_list)
+    matched_page = paginate(request, matched, per_page=PAGE_SIZE, param="matched_page")
+    unmatched_entries = selectors.unmatched_entries(official_list=official_list)
+    unmatched_page = paginate(request, unmatched_entries, per_page=PAGE_SIZE, param="unmatched_page")
     unmatched = [(entry, cn.mask_id_number(entry.id_number)) for entry in unmatched_page]
     school_year = selectors.school_year_for(official_list)
     gaps_page = None
@@ -132,7 +132,7 @@ def official_list_detail(request, pk):
             school=official_list.school,
             county=None if official_list.school_id else official_list.county,
         )
-        gaps_page = Paginator(gaps, PAGE_SIZE).get_page(request.GET.get("gaps_page"))
+        gaps_page = paginate(request, gaps, per_page=PAGE_SIZE, param="gaps_page")
     return render(
         request,
         "students/official_detail.html",
