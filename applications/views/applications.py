@@ -81,6 +81,8 @@ def class_applications(request, class_pk):
     roster_page = None
     if may_file:
         roster = selectors.roster_for_filing(user=request.user, school_class=school_class, term=filters.get("term"))
+        # Two students of the same name keep their order from one page to the next.
+        roster = roster.order_by("name_pinyin", "pk")
         roster_page = paginate(request, roster, param="roster_page")
     return render(
         request,
