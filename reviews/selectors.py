@@ -80,7 +80,11 @@ def first_review_applications(*, user, school_class):
     applications = Application.objects.visible_to(user).filter(
         school_class=school_class, status__in=(*AT_FIRST_REVIEW, Status.RETURNED)
     )
-    return with_score_inputs(applications).select_related("program", "filed_by").order_by("submitted_at", "pk")
+    return (
+        with_score_inputs(applications)
+        .select_related("program", "filed_by", "term__school_year")
+        .order_by("submitted_at", "pk")
+    )
 
 
 def application_for_first_review(*, user, pk: int) -> Application:
