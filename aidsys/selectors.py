@@ -36,7 +36,7 @@ def class_teachers_of(*, school: School):
 def object_history(*, obj):
     """操作记录 of one object, newest first; the caller has already checked the object is in scope.
     A queryset: the page that shows it takes one page of it (templates/aidsys/_history.html)."""
-    return AuditEvent.objects.for_object(obj).order_by("-pk")
+    return AuditEvent.objects.for_object(obj).select_related("content_type").order_by("-pk")
 
 
 def audit_events(*, user, action: str = "", query: str = ""):
