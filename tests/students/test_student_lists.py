@@ -7,10 +7,12 @@ filter holds across pages; a page out of range answers the last page.
 from datetime import date
 
 import pytest
+from django.urls import reverse
 
 from students.models import HomeVisit, Identification, SpecialGroupFlag, Student
 from tests.factories import StudentFactory
 from tests.lists import PER_PAGE, assert_same_queries, texts_of, total_shown
+from tests.students.test_official_lists import upload
 
 
 def enrol(cast, n, *, school_class=None, **fields) -> list[Student]:
@@ -102,3 +104,38 @@ class TestClassRoster:
         second = client.get(url, {"page": 2}).content.decode()
         assert texts_of(first, "roster-student") + texts_of(second, "roster-student") == roster_order(students)
         assert total_shown(first) == 60
+
+
+class TestAidGaps:
+    """应助尽助: the students on an official list without approved aid, under the list's page."""
+
+    def flagged(self, cast, official_list, n) -> list[Student]:
+        students = enrol(cast, n)
+        SpecialGroupFlag.objects.bulk_create(
+            SpecialGroupFlag(
+                household=student.household, group="orphan", source=SpecialGroupFlag.Source.OFFICIAL_LIST,
+                official_list=official_list, list_name=official_list.name, list_date=official_list.list_date,
+            )
+            for student in students
+        )  # fmt: skip
+        return students
+
+    @pytest.fixture
+    def official_list(self, cast):
+        named = enrol(cast, 2)
+        return upload(cast.li, [["身份证号"], *[[s.id_number] for s in named]], unit=cast.school).official_list
+
+    def test_the_queries_are_the_same_for_ten_times_the_gaps(self, cast, client_for, official_list):
+        self.flagged(cast, official_list, 4)
+        url = reverse("students:official_list_detail", args=[official_list.pk])
+        assert_same_queries(client_for(cast.li), url, lambda: self.flagged(cast, official_list, 54))
+
+    def test_page_two_shows_the_next_gaps(self, cast, client_for, official_list):
+        self.flagged(cast, official_list, 118)
+        client = client_for(cast.li)
+        first = client.get(reverse("students:official_list_detail", args=[official_list.pk]))
+        second = client.get(reverse("students:official_list_detail", args=[official_list.pk]), {"gaps_page": 2})
+        assert first.context["gaps_page"].paginator.count == 120
+        names = [s.pk for s in first.context["gaps_page"]] + [s.pk for s in second.context["gaps_page"]]
+        assert len(set(names)) == 120
+        assert 'href="?gaps_page=2#gaps"' in first.content.decode()
