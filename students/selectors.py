@@ -49,7 +49,6 @@ def roster(*, user, school_year, school_class=None, school=None, filters: dict |
     if school is not None:
         students = students.filter(school=school)
     visited = HomeVisit.objects.filter(student=OuterRef("pk"), school_year=school_year)
-    students = students.annotate(visited_this_year=Exists(visited))
     if filters.get("q"):
         students = students.filter(search_condition(filters["q"]))
     # Conditions on related rows are subqueries: a join would repeat a student and need DISTINCT,
@@ -64,8 +63,10 @@ def roster(*, user, school_year, school_class=None, school=None, filters: dict |
         students = students.filter(boarder=filters["boarder"] == "yes")
     if filters.get("hukou"):
         students = students.filter(hukou=filters["hukou"])
-    if filters.get("visit") in ("yes", "no"):
-        students = students.filter(visited_this_year=filters["visit"] == "yes")
+    if filters.get("visit") == "yes":
+        students = students.filter(Exists(visited))
+    elif filters.get("visit") == "no":
+        students = students.filter(~Exists(visited))
     return (
         students.select_related("school_class", "household")
         .prefetch_related(
@@ -74,6 +75,13 @@ def roster(*, user, school_year, school_class=None, school=None, filters: dict |
                 "identifications",
                 queryset=Identification.objects.filter(school_year=school_year),
                 to_attr="identifications_this_year",
+            ),
+            # Fetched for the page's students only: as an annotation the database would work it out
+            # for every student the page skips too (OFFSET), which on the last page is the whole school.
+            Prefetch(
+                "visits",
+                queryset=HomeVisit.objects.filter(school_year=school_year).only("pk", "student_id"),
+                to_attr="visits_this_year",
             ),
         )
         .order_by("school_class__grade", "school_class__number", "name_pinyin", "pk")
