@@ -9,7 +9,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from publicity.models import Objection, ObjectionReminder, PublicNotice, new_public_token
+from publicity.models import Objection, ObjectionReminder, PublicNotice, RosterReport, new_public_token
+from tests.factories import AidProgramFactory
 from tests.lists import PER_PAGE, assert_same_queries, total_shown
 from tests.publicity.objection_data import running_notice
 
@@ -122,3 +123,20 @@ class TestObjectionLists:
 
         remind(6)
         assert_same_queries(client_for(cast.li), "/objections/reminders/", lambda: remind(54))
+
+
+class TestCountyReports:
+    def reported(self, cast, notice, n) -> None:
+        """`n` rosters reported to the county, one program each (written directly)."""
+        for _ in range(n):
+            RosterReport.objects.create(
+                school=cast.school, program=AidProgramFactory(county=cast.county), term=cast.term, notice=notice,
+                summary={"count": 4, "total": "2375.00"}, reported_by=cast.li, reported_at=timezone.now(),
+            )  # fmt: skip
+
+    def test_the_queries_are_the_same_for_ten_times_the_reports(self, cast, notice, client_for):
+        self.reported(cast, notice, 6)
+        url = "/county/reports/?status=reported"
+        assert_same_queries(client_for(cast.zhao), url, lambda: self.reported(cast, notice, 54))
+        second = client_for(cast.zhao).get(url + "&page=2")
+        assert second.context["page"].number == 2 and len(second.context["page"].object_list) == 10
