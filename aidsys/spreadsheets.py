@@ -1,4 +1,5 @@
-"""Reading uploaded spreadsheets: .xlsx workbooks and .csv text, told apart by their content.
+"""Reading uploaded spreadsheets (.xlsx workbooks and .csv text, told apart by their content) and
+writing workbook rows without live formulas.
 
 Every app that takes a file (the roster import, official lists, later imports) reads it here,
 with the same rules: at most AIDSYS_IMPORT_MAX_MB; a workbook is a zip with xl/workbook.xml
@@ -9,6 +10,11 @@ row is found among the first rows by `find_header`, however the other system spe
 (full-width brackets, spaces, a star or a note in brackets).
 
 Whatever goes wrong is a ValidationError whose message the user can act on.
+
+Every workbook the project writes appends its rows through `append_row`: a text from the data
+that starts like a formula (OWASP's CSV-injection rule: = + - @, a tab or a carriage return) is
+written as text with Excel's quote prefix, so that neither opening the file nor editing the cell
+runs it. The text itself is kept as it was; numbers stay numbers.
 """
 
 import csv
@@ -25,6 +31,7 @@ import openpyxl
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from openpyxl.cell.cell import Cell
 
 XLSX, CSV = "xlsx", "csv"
 MB = 1024 * 1024
@@ -242,3 +249,25 @@ def find_header(
         if seen >= search_rows:
             break
     return None
+
+
+# What a spreadsheet program may take for the start of a formula (OWASP, CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def looks_like_formula(value) -> bool:
+    return isinstance(value, str) and value.startswith(FORMULA_STARTS)
+
+
+def data_cell(sheet, value) -> Cell:
+    """A cell holding `value` as data: a text that looks like a formula stays text, quote-prefixed."""
+    cell = Cell(sheet, row=1, column=1, value=value)  # append() gives it its place
+    if looks_like_formula(value):
+        cell.data_type = "s"
+        cell.quotePrefix = True
+    return cell
+
+
+def append_row(sheet, values: Iterable) -> None:
+    """Append one row of data to a worksheet (normal or write-only), never as a live formula."""
+    sheet.append([data_cell(sheet, value) for value in values])

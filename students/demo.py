@@ -12,6 +12,7 @@ from aidsys import cn
 from aidsys.demo import school_prefix
 from aidsys.models import SchoolClass, User
 from aidsys.services.people import user_grant_permission
+from aidsys.spreadsheets import append_row
 from students.matching import official_list_upload
 from students.models import (
     BigExpense,
@@ -150,10 +151,10 @@ def _official_list(context) -> None:
     )[:20]
     workbook = openpyxl.Workbook()
     sheet = workbook.active
-    sheet.append(["序号", "姓名", "身份证号", "保障类别"])
+    append_row(sheet, ["序号", "姓名", "身份证号", "保障类别"])
     for number, student in enumerate(poorest, start=1):
-        sheet.append([number, student.name, student.id_number, "城乡低保"])
-    sheet.append([len(poorest) + 1, "赵某某", f"{AREA_CODE}19800101001X", "城乡低保"])  # a row naming no student
+        append_row(sheet, [number, student.name, student.id_number, "城乡低保"])
+    append_row(sheet, [len(poorest) + 1, "赵某某", f"{AREA_CODE}19800101001X", "城乡低保"])  # a row naming no student
     buffer = io.BytesIO()
     workbook.save(buffer)
     outcome = official_list_upload(

