@@ -1,6 +1,8 @@
 """Objections (异议): the public form and status page (no sign-in), and the aid office's lists, records,
 notes, decisions and supplementary notices."""
 
+from functools import wraps
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -13,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from aidsys import cn
-from aidsys.context import current_request_context
+from aidsys.context import address_withheld, current_request_context
 from aidsys.pagination import paginate
 from publicity import selectors_objections as selectors
 from publicity.forms_objections import DecideForm, NoteForm, ObjectionLodgeForm, ObjectionRecordForm, TrackForm
@@ -37,9 +39,17 @@ def _public(response):
     return response
 
 
-def _client_address() -> str:
-    """The keyed hash of the client's address, as the request context determined it (aidsys.middleware)."""
-    return services.address_hash(current_request_context().ip)
+def public_request(view):
+    """A request of the public: its address is kept only as a keyed hash (`request.address_hash`, for
+    the rate limits), and the audit events it leaves store no address at all."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        request.address_hash = services.address_hash(current_request_context().ip)
+        with address_withheld():
+            return view(request, *args, **kwargs)
+
+    return wrapped
 
 
 def _rate_limited(request, retry_at, notice=None):
@@ -62,6 +72,7 @@ def _running_notice(token) -> tuple[PublicNotice, str]:
 
 
 @require_http_methods(["GET", "POST"])
+@public_request
 def objection_lodge(request, token):
     """The public objection form: during the notice's period only (not found before, gone after)."""
     notice, state = _running_notice(token)
@@ -79,7 +90,7 @@ def objection_lodge(request, token):
                 name=data["name"],
                 contact=data["contact"],
                 text=data["text"],
-                address=_client_address(),
+                address=request.address_hash,
             )
         except services.RateLimited as limited:
             return _rate_limited(request, limited.retry_at, notice)
@@ -98,6 +109,7 @@ def objection_lodge(request, token):
 
 
 @require_GET
+@public_request
 def objection_thanks(request, token):
     """The tracking number, shown once: the page reads it from the session and forgets it."""
     notice, _state = _running_notice(token)
@@ -108,13 +120,14 @@ def objection_thanks(request, token):
 
 
 @require_http_methods(["GET", "POST"])
+@public_request
 def objection_track(request):
     """Anyone with a tracking number sees the status, the deadline and the reply; nothing else."""
     form = TrackForm(request.POST or None)
     objection = None
     if request.method == "POST" and form.is_valid():
         try:
-            objection = services.tracking_lookup(number=form.cleaned_data["number"], address=_client_address())
+            objection = services.tracking_lookup(number=form.cleaned_data["number"], address=request.address_hash)
         except services.RateLimited as limited:
             return _rate_limited(request, limited.retry_at)
         if objection is None:

@@ -94,6 +94,14 @@ class TestLodge:
         assert event.changes["contact"][1] == "****" and event.changes["name"][1] == "****"
         assert event.school_id == cast.school.pk
 
+    def test_the_audit_event_of_the_public_stores_no_address(self, cast, client_for):
+        notice = running_notice(cast)
+        post_objection(visitor("203.0.113.7"), notice, name="匿名家长", contact="13700000000")
+        event = AuditEvent.objects.for_object(Objection.objects.get()).get()
+        assert event.ip is None
+        trail = client_for(cast.li).get(reverse("publicity:objection_detail", args=[event.object_id]))
+        assert trail.status_code == 200 and "203.0.113.7" not in trail.content.decode()
+
     @pytest.mark.parametrize(("length", "accepted"), [(9, False), (10, True), (1000, True), (1001, False)])
     def test_the_text_has_10_to_1000_characters(self, cast, length, accepted):
         notice = running_notice(cast)
