@@ -119,24 +119,38 @@ class MemberForm(forms.Form):
         help_text=KEEP_HINT,
     )
 
-    def __init__(self, *args, member=None, **kwargs):
+    def __init__(self, *args, member=None, show_health=True, **kwargs):
+        """`show_health`: the user may see the member's health and disability (privacy.may_reveal);
+        without it, an existing member's are masked like the other sensitive values, and kept unless changed."""
         super().__init__(*args, **kwargs)
+        self.write_only = ["id_number", "annual_income"]
         if member is None:
             self.fields["id_number"].help_text = ""
             self.fields["annual_income"].help_text = ""
-        else:
-            self.fields["id_number"].widget.attrs["placeholder"] = cn.mask_id_number(member.id_number)
-            if member.annual_income is not None:
-                self.fields["annual_income"].widget.attrs["placeholder"] = privacy.MASK
+            return
+        self.fields["id_number"].widget.attrs["placeholder"] = cn.mask_id_number(member.id_number)
+        if member.annual_income is not None:
+            self.fields["annual_income"].widget.attrs["placeholder"] = privacy.MASK
+        if not show_health:
+            # Whether someone is healthy is itself health data: masked for every member.
+            self.fields["health"] = forms.ChoiceField(
+                label=_("health"), choices=[("", privacy.MASK), *Health.choices], required=False, help_text=KEEP_HINT
+            )
+            self.fields["health_note"] = WriteOnlyField(label=_("illness or disability"), max_length=200)
+            self.fields["health_note"].widget.attrs["placeholder"] = privacy.MASK if member.health_note else ""
+            for name in ("health", "health_note"):
+                self.initial.pop(name, None)
+            self.write_only += ["health", "health_note"]
 
     def clean_id_number(self):
         value = self.cleaned_data["id_number"]
         return cn.normalize_id_number(value) if value else ""
 
     def changes(self, member=None) -> dict:
+        """The data to save: for an existing member, a masked field left empty keeps its stored value."""
         data = dict(self.cleaned_data)
         if member is not None:
-            for name in ("id_number", "annual_income"):
+            for name in self.write_only:
                 if data[name] in ("", None):
                     del data[name]
         return data

@@ -168,6 +168,13 @@ def member_update(*, actor, member: HouseholdMember, data: dict) -> dict:
     return instance_update(actor=actor, instance=member, data=data)
 
 
+def member_health_reveal(*, actor, member: HouseholdMember) -> None:
+    """The member's health and disability shown in full (on the member's edit page); the showing is an audit event."""
+    if not privacy.may_reveal(actor):
+        raise PermissionDenied
+    audit_record(actor=actor, action=Action.REVEAL_SENSITIVE, target=member, changes={"field": [None, "health"]})
+
+
 def member_remove(*, actor, member: HouseholdMember, reason: str = "") -> None:
     instance_delete(actor=actor, instance=member, reason=reason)
 

@@ -225,10 +225,13 @@ def member_new(request, pk):
 def member_edit(request, pk, member_pk):
     student = _editable_student(request, pk)
     member = get_object_or_404(student.household.members, pk=member_pk)
+    show_health = privacy.may_reveal(request.user)
     initial = {
         name: getattr(member, name) for name in MemberForm.base_fields if name not in ("id_number", "annual_income")
     }
-    form = MemberForm(request.POST or None, initial=initial, member=member)
+    form = MemberForm(request.POST or None, initial=initial, member=member, show_health=show_health)
+    if show_health and request.method == "GET":
+        services.member_health_reveal(actor=request.user, member=member)
     if request.method == "POST" and form.is_valid():
         try:
             services.member_update(actor=request.user, member=member, data=form.changes(member))

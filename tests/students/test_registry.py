@@ -415,6 +415,40 @@ class TestMembers:
         client.post(f"/students/{ming.pk}/household/members/{member.pk}/remove/", {"reason": "已离婚，不在本户"})
         assert not HouseholdMember.objects.filter(pk=member.pk).exists()
 
+    def test_without_the_permission_the_edit_page_masks_health_and_keeps_it_on_save(self, cast, ming, client_for):
+        member = ming.household.members.get(name="李秀英")
+        HouseholdMember.objects.filter(pk=member.pk).update(health="disabled", health_note="右腿截肢")
+        url = f"/students/{ming.pk}/household/members/{member.pk}/"
+        client = client_for(cast.wang)
+        html = client.get(url).content.decode()
+        assert "右腿截肢" not in html
+        assert 'value="disabled" selected' not in html and 'value="healthy" selected' not in html
+        response = client.post(
+            url, {"name": "李秀英", "relation": "mother", "age": 41, "health": "", "health_note": ""}
+        )
+        assert response.status_code == 302
+        member.refresh_from_db()
+        assert (member.age, member.health, member.health_note) == (41, "disabled", "右腿截肢")
+        assert not AuditEvent.objects.filter(action=Action.REVEAL_SENSITIVE).exists()
+
+    def test_without_the_permission_a_new_health_value_is_still_saved(self, cast, ming, client_for):
+        member = ming.household.members.get(name="李秀英")
+        client_for(cast.wang).post(
+            f"/students/{ming.pk}/household/members/{member.pk}/",
+            {"name": "李秀英", "relation": "mother", "health": "serious_illness", "health_note": "尿毒症"},
+        )
+        member.refresh_from_db()
+        assert (member.health, member.health_note) == ("serious_illness", "尿毒症")
+
+    def test_with_the_permission_the_edit_page_shows_health_and_records_the_showing(self, cast, ming, client_for):
+        member = ming.household.members.get(name="李秀英")
+        HouseholdMember.objects.filter(pk=member.pk).update(health="disabled", health_note="右腿截肢")
+        html = client_for(grant_reveal(cast.li)).get(f"/students/{ming.pk}/household/members/{member.pk}/")
+        assert "右腿截肢" in html.content.decode()
+        event = AuditEvent.objects.get(action=Action.REVEAL_SENSITIVE)
+        assert (event.actor, event.object_id, event.changes) == (cast.li, str(member.pk), {"field": [None, "health"]})
+        assert event.school_id == cast.school.pk
+
     def test_a_member_of_another_household_is_not_found(self, cast, ming, client_for):
         stranger = HouseholdMember.objects.create(household=HouseholdFactory(), name="外人", relation="father")
         assert client_for(cast.wang).get(f"/students/{ming.pk}/household/members/{stranger.pk}/").status_code == 404
