@@ -58,6 +58,18 @@ class AidProgram(models.Model):
     pay_period = models.CharField(_("paid"), max_length=4, choices=PayPeriod.choices, default=PayPeriod.TERM)
     payment_methods = models.JSONField(_("payment methods"), default=list)
     notice_shows_amount = models.BooleanField(_("the public notice may show amounts"), default=False)
+    award_ceiling = models.DecimalField(
+        _("highest amount of one award (yuan)"),
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.01"))],
+        help_text=_(
+            "An award above the highest standard (yuan per year) of its school year is refused unless it is "
+            "within this ceiling. Empty: no award above the highest standard."
+        ),
+    )
     active = models.BooleanField(_("active"), default=True)
 
     objects = ScopedQuerySet.as_manager()

@@ -174,6 +174,20 @@ def standard_amount(program: AidProgram, school_year, tier: str, boarder: bool, 
     return per_year.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+def award_ceiling(program: AidProgram, school_year) -> Decimal | None:
+    """The most one award of the program may be in the school year: the highest standard of that year
+    (a whole year's, which a school may pay at once), or the county's ceiling on the program where that
+    is higher; None when the program has neither."""
+    school_year_id = getattr(school_year, "pk", school_year)
+    per_year = [
+        standard.amount_per_year for standard in program.standards.all() if standard.school_year_id == school_year_id
+    ]
+    limits = [max(per_year).quantize(CENT)] if per_year else []
+    if program.award_ceiling is not None:
+        limits.append(program.award_ceiling.quantize(CENT))
+    return max(limits, default=None)
+
+
 def with_standards(programs):
     """Programs with their standards prefetched, for many `standard_amount` look-ups."""
     return programs.prefetch_related(Prefetch("standards", queryset=ProgramStandard.objects.all()))

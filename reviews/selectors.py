@@ -11,7 +11,7 @@ from django.db.models import Count, Exists, Min, OuterRef, Q, Sum, prefetch_rela
 from aidsys.scope import scope_for
 from applications.models import Application, Status
 from applications.quotas import UseGroup, quota_states
-from applications.selectors import StandardMissing, standard_amount
+from applications.selectors import StandardMissing, award_ceiling, standard_amount
 from reviews.models import ReviewPanel, Revocation, RosterSignoff
 from reviews.scoring import Score, hardship_score, with_score_inputs
 from students.models import HomeVisit, Tier
@@ -63,6 +63,11 @@ def standard_amount_of(*, program, term, tier: str, boarder: bool) -> Decimal | 
         return standard_amount(program, term.school_year, tier, boarder)
     except StandardMissing:
         return None
+
+
+def award_ceiling_for(application: Application) -> Decimal | None:
+    prefetch_related_objects([application.program], "standards")
+    return award_ceiling(application.program, application.term.school_year)
 
 
 def standard_amount_for(application: Application, tier: str) -> Decimal | None:

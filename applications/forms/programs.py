@@ -30,6 +30,17 @@ class ProgramForm(forms.Form):
         label=_("payment methods"), choices=PaymentMethod.choices, widget=forms.CheckboxSelectMultiple
     )
     notice_shows_amount = forms.BooleanField(label=_("the public notice may show amounts"), required=False)
+    award_ceiling = forms.DecimalField(
+        label=_("highest amount of one award (yuan)"),
+        min_value=Decimal("0.01"),
+        max_digits=10,
+        decimal_places=2,
+        required=False,
+        help_text=_(
+            "An award above the highest standard (yuan per year) of its school year is refused unless it is "
+            "within this ceiling. Empty: no award above the highest standard."
+        ),
+    )
     active = forms.BooleanField(label=_("active"), required=False, initial=True)
 
     def __init__(self, *args, counties=None, **kwargs):

@@ -28,7 +28,16 @@ from applications.forms.programs import (
 from applications.models import ApplicationWindow, FundingShare, ProgramStandard, default_window
 from applications.services import programs as services
 
-PROGRAM_FIELDS = ("code", "name", "stages", "pay_period", "payment_methods", "notice_shows_amount", "active")
+PROGRAM_FIELDS = (
+    "code",
+    "name",
+    "stages",
+    "pay_period",
+    "payment_methods",
+    "notice_shows_amount",
+    "award_ceiling",
+    "active",
+)
 
 
 def _program_to_edit(request, pk):

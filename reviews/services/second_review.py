@@ -68,6 +68,7 @@ def _amount(application: Application, tier: str, amount: Decimal | None, reason:
         return standard, ""
     if amount <= 0:
         raise field_error("amount", _("The amount must be more than zero."), "amount")
+    _check_ceiling(application, amount)
     if amount == standard:
         return amount, ""
     if not reason:
@@ -77,6 +78,24 @@ def _amount(application: Application, tier: str, amount: Decimal | None, reason:
             message = _("{amount} yuan differs from the standard of {standard} yuan: say why.")
         raise field_error("amount_reason", message.format(amount=amount, standard=standard), "amount_reason")
     return amount, reason
+
+
+def _check_ceiling(application: Application, amount: Decimal) -> None:
+    """No award above the highest standard of its school year, or the county's higher ceiling."""
+    ceiling = selectors.award_ceiling_for(application)
+    program, year = application.program, application.term.school_year
+    if ceiling is None:
+        message = _(
+            "{program} has neither a standard nor a highest amount of one award for {year}, so no amount can be "
+            "given; county staff set them on the program's page."
+        ).format(program=program, year=year)
+        raise field_error("amount", message, "no_ceiling")
+    if amount > ceiling:
+        message = _(
+            "{amount} yuan is more than one award of {program} may be in {year}: at most {ceiling} yuan. Only "
+            "county staff can set a higher ceiling, on the program's page."
+        ).format(amount=amount, program=program, year=year, ceiling=ceiling)
+        raise field_error("amount", message, "above_ceiling")
 
 
 def _check_replaces(application: Application, replaces: Application) -> None:

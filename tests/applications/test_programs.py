@@ -307,13 +307,15 @@ class TestProgramPages:
                 "pay_period": "term",
                 "payment_methods": ["aid_card", "meal_card"],
                 "notice_shows_amount": "on",
+                "award_ceiling": "3000",
                 "active": "on",
             },
         )
         assert response.status_code == 302
         event = AuditEvent.objects.for_object(program).get(action=Action.UPDATE)
         assert event.changes["notice_shows_amount"] == [False, True]
-        assert set(event.changes) == {"notice_shows_amount", "payment_methods", "stages"}
+        assert event.changes["award_ceiling"] == [None, "3000"]
+        assert set(event.changes) == {"notice_shows_amount", "award_ceiling", "payment_methods", "stages"}
 
     def test_a_program_of_another_county_is_not_found(self, cast, program, client_for):
         assert client_for(cast.outsider).get(f"/programs/{program.pk}/").status_code == 404

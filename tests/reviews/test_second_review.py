@@ -91,7 +91,7 @@ class TestApprove:
     def test_without_a_standard_the_amount_and_a_reason_are_needed(self, cast, quota):
         from tests.factories import AidProgramFactory
 
-        bare = AidProgramFactory(county=cast.county)
+        bare = AidProgramFactory(county=cast.county, award_ceiling=Decimal("1000"))
         QuotaFactory(program=bare, term=cast.term, school=cast.school)
         application = recommended(cast, bare)
         with pytest.raises(ValidationError) as refused:
@@ -101,6 +101,60 @@ class TestApprove:
             actor=cast.li, application=application, tier="difficult", amount=Decimal("400"), amount_reason="校级资助"
         )
         assert application.status == "approved"
+
+    def test_an_amount_above_the_highest_standard_of_the_year_is_refused_naming_the_ceiling(self, cast, program, quota):
+        ProgramStandardFactory(
+            program=program, school_year=cast.school_year, tier="especially_difficult", amount_per_year=Decimal("1500")
+        )
+        application = recommended(cast, program)
+        with pytest.raises(ValidationError) as refused:
+            application_approve(
+                actor=cast.li,
+                application=application,
+                tier="difficult",
+                amount=Decimal("99999999.99"),
+                amount_reason="x",
+            )
+        error = refused.value.error_dict["amount"][0]
+        assert error.code == "above_ceiling" and "1500.00" in error.message and "县资助中心" in error.message
+        application_approve(
+            actor=cast.li,
+            application=application,
+            tier="difficult",
+            amount=Decimal("750"),
+            amount_reason="特别困难标准",
+        )
+        assert Application.objects.get(pk=application.pk).amount == Decimal("750.00")
+
+    def test_the_county_may_set_a_higher_ceiling_on_the_program(self, cast, program, quota):
+        program.award_ceiling = Decimal("2000")
+        program.save()
+        application = recommended(cast, program)
+        with pytest.raises(ValidationError) as refused:
+            application_approve(
+                actor=cast.li, application=application, tier="difficult", amount=Decimal("2000.01"), amount_reason="x"
+            )
+        assert "2000.00" in refused.value.error_dict["amount"][0].message
+        application_approve(
+            actor=cast.li, application=application, tier="difficult", amount=Decimal("2000"), amount_reason="县里追加"
+        )
+        assert Application.objects.get(pk=application.pk).amount == Decimal("2000.00")
+
+    def test_without_a_standard_or_a_ceiling_no_amount_is_accepted(self, cast):
+        from tests.factories import AidProgramFactory
+
+        bare = AidProgramFactory(county=cast.county)
+        QuotaFactory(program=bare, term=cast.term, school=cast.school)
+        application = recommended(cast, bare)
+        with pytest.raises(ValidationError) as refused:
+            application_approve(
+                actor=cast.li,
+                application=application,
+                tier="difficult",
+                amount=Decimal("400"),
+                amount_reason="校级资助",
+            )
+        assert refused.value.error_dict["amount"][0].code == "no_ceiling"
 
     def test_an_approval_over_the_quota_is_refused_and_changes_nothing(self, cast, program):
         QuotaFactory(program=program, term=cast.term, school=cast.school, awards=1)
