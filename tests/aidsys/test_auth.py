@@ -10,8 +10,8 @@ from tests.factories import TEST_PASSWORD
 Action = AuditEvent.Action
 
 
-def sign_in(client, username, password):
-    return client.post("/accounts/login/", {"username": username, "password": password}, REMOTE_ADDR="10.0.0.7")
+def sign_in(client, username, password, address="10.0.0.7"):
+    return client.post("/accounts/login/", {"username": username, "password": password}, REMOTE_ADDR=address)
 
 
 class TestSignIn:
@@ -53,6 +53,40 @@ class TestSignIn:
         for _ in range(5):
             sign_in(client, "wang", "wrong")
         assert sign_in(client, "li", TEST_PASSWORD).status_code == 302
+
+    def test_wrong_passwords_from_another_address_do_not_lock_the_account(self, cast, client):
+        for _ in range(5):
+            sign_in(client, "wang", "wrong", address="198.51.100.9")
+        assert sign_in(client, "wang", TEST_PASSWORD, address="198.51.100.9").status_code == 429
+        assert sign_in(client, "wang", TEST_PASSWORD).status_code == 302
+
+    def test_one_address_trying_many_accounts_is_locked_out(self, cast, client, settings):
+        settings.AIDSYS_LOGIN_ADDRESS_FAILURE_LIMIT = 8
+        for number in range(7):
+            sign_in(client, f"guess{number}", "wrong", address="198.51.100.9")
+        assert sign_in(client, "li", TEST_PASSWORD, address="198.51.100.9").status_code == 302
+        client.logout()
+        sign_in(client, "guess7", "wrong", address="198.51.100.9")  # a sign-in in between cleared nothing
+        assert sign_in(client, "wang", TEST_PASSWORD, address="198.51.100.9").status_code == 429
+        assert sign_in(client, "wang", TEST_PASSWORD).status_code == 302
+
+    def test_behind_the_trusted_proxy_the_forwarded_address_is_the_one_locked(self, cast, client, settings):
+        settings.TRUST_X_FORWARDED_FOR = True
+        for _ in range(5):
+            client.post(
+                "/accounts/login/",
+                {"username": "wang", "password": "wrong"},
+                REMOTE_ADDR="10.0.0.1",
+                HTTP_X_FORWARDED_FOR="198.51.100.9",
+            )
+        assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {"198.51.100.9"}
+        response = client.post(
+            "/accounts/login/",
+            {"username": "wang", "password": TEST_PASSWORD},
+            REMOTE_ADDR="10.0.0.1",
+            HTTP_X_FORWARDED_FOR="203.0.113.5",
+        )
+        assert response.status_code == 302
 
     def test_sign_out_is_a_post(self, cast, client_for):
         client = client_for(cast.wang)
