@@ -6,12 +6,13 @@ from django.contrib import admin, messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
-from django.db import transaction
+from django.db import models, transaction
 from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
+from aidsys.forms import PlausibleDateField
 from aidsys.models import (
     AuditEvent,
     County,
@@ -42,6 +43,8 @@ admin.site.site_title = _("Student Aid Management")
 
 class AuditedAdmin(admin.ModelAdmin):
     """Saves and deletes as the services do: validated, in a transaction, with an audit event."""
+
+    formfield_overrides = {models.DateField: {"form_class": PlausibleDateField}}
 
     def save_model(self, request, obj, form, change):
         if change:
@@ -143,10 +146,10 @@ class TermInline(admin.TabularInline):
 class SchoolYearAddForm(forms.ModelForm):
     """A school year is created with its two terms (school_year_create)."""
 
-    autumn_start = forms.DateField(label=_("Autumn term: first day"))
-    autumn_end = forms.DateField(label=_("Autumn term: last day"))
-    spring_start = forms.DateField(label=_("Spring term: first day"))
-    spring_end = forms.DateField(label=_("Spring term: last day"))
+    autumn_start = PlausibleDateField(label=_("Autumn term: first day"))
+    autumn_end = PlausibleDateField(label=_("Autumn term: last day"))
+    spring_start = PlausibleDateField(label=_("Spring term: first day"))
+    spring_end = PlausibleDateField(label=_("Spring term: last day"))
 
     class Meta:
         model = SchoolYear

@@ -1,4 +1,7 @@
+from datetime import date
+
 from django import forms
+from django.core.exceptions import ValidationError
 from django.forms.renderers import TemplatesSetting
 from django.utils.translation import gettext_lazy as _
 
@@ -17,11 +20,41 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
+# Beyond these, a date is a slip of the keyboard (0001, 9999), and the working-day arithmetic would overflow.
+FIRST_PLAUSIBLE_DAY = date(2000, 1, 1)
+LAST_PLAUSIBLE_DAY = date(2100, 12, 31)
+
+
+class PlausibleDateField(forms.DateField):
+    """Every date the project's forms and query parameters take: a date picker, and a date in a plausible range."""
+
+    widget = DateInput
+
+    def __init__(self, *, first: date = FIRST_PLAUSIBLE_DAY, last: date = LAST_PLAUSIBLE_DAY, **kwargs):
+        super().__init__(**kwargs)
+        self.first, self.last = first, last
+        self.widget.attrs.setdefault("min", first.isoformat())
+        self.widget.attrs.setdefault("max", last.isoformat())
+
+    def validate(self, value):
+        super().validate(value)
+        if value and not self.first <= value <= self.last:
+            raise ValidationError(
+                _("{label}: {value} is not a plausible date; give one from {first} to {last}.").format(
+                    label=self.label or _("date"),
+                    value=value.isoformat(),
+                    first=self.first.isoformat(),
+                    last=self.last.isoformat(),
+                ),
+                code="implausible_date",
+            )
+
+
 class HolidayForm(forms.ModelForm):
     class Meta:
         model = Holiday
         fields = ["date", "kind", "name"]
-        widgets = {"date": DateInput()}
+        field_classes = {"date": PlausibleDateField}
 
 
 class CurrentTermForm(forms.Form):
@@ -39,7 +72,7 @@ class ClassTeacherForm(forms.Form):
 
 
 class WorkingPeriodForm(forms.Form):
-    start = forms.DateField(label=_("first day"), widget=DateInput())
+    start = PlausibleDateField(label=_("first day"))
     days = forms.IntegerField(label=_("working days"), min_value=1, max_value=60, initial=5)
 
 

@@ -163,6 +163,7 @@ def holiday_list(request):
             "period_form": period_form,
             "period": period,
         },
+        status=400 if period_form.errors else 200,
     )
 
 

@@ -5,7 +5,7 @@ from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from aidsys.forms import DateInput
+from aidsys.forms import PlausibleDateField
 from aidsys.models import School, Term
 from applications.models import AidProgram
 from publicity.models import NoticeStatus, Place, ReportStatus
@@ -13,7 +13,7 @@ from publicity.services.notices import MAX_WORKING_DAYS
 
 
 class NoticeForm(forms.Form):
-    start_date = forms.DateField(label=_("first day"), widget=DateInput)
+    start_date = PlausibleDateField(label=_("first day"))
     working_days = forms.IntegerField(
         label=_("working days"),
         min_value=1,
@@ -43,7 +43,7 @@ class NoticeForm(forms.Form):
 
 
 class PeriodPreviewForm(forms.Form):
-    start_date = forms.DateField()
+    start_date = PlausibleDateField(label=_("first day"))
     working_days = forms.IntegerField(min_value=1, max_value=MAX_WORKING_DAYS)
 
 

@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from aidsys.forms import DateInput
+from aidsys.forms import PlausibleDateField
 from publicity.models import Channel, NoticeEntry, ObjectionStatus
 from publicity.services.objections import (
     STAFF_CHANNELS,
@@ -73,7 +73,7 @@ class ObjectionRecordForm(ObjectionLodgeForm):
     channel = forms.ChoiceField(
         label=_("received by"), choices=[(value, label) for value, label in Channel.choices if value in STAFF_CHANNELS]
     )
-    received_on = forms.DateField(label=_("received on"), widget=DateInput)
+    received_on = PlausibleDateField(label=_("received on"))
     name = forms.CharField(label=_("objector's name"), max_length=50, required=False)
     contact = forms.CharField(label=_("objector's contact"), max_length=100, required=False)
 

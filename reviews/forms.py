@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from aidsys.forms import DateInput
+from aidsys.forms import PlausibleDateField
 from aidsys.models import Term
 from reviews.models import PanelRole, RevocationReason
 from reviews.selectors import AWARD_TIERS
@@ -83,7 +83,7 @@ class RosterReturnForm(forms.Form):
 
 
 class PanelForm(forms.Form):
-    formed_on = forms.DateField(label=_("formed on"), widget=DateInput())
+    formed_on = PlausibleDateField(label=_("formed on"))
     note = _text(_("note"), required=False)
 
 

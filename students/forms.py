@@ -4,7 +4,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from aidsys import cn
-from aidsys.forms import DateInput
+from aidsys.forms import PlausibleDateField
 from students import privacy
 from students.models import (
     AccountKind,
@@ -187,7 +187,7 @@ class MultiplePhotoField(forms.FileField):
 
 
 class HomeVisitForm(forms.Form):
-    visited_on = forms.DateField(label=_("date of the visit"), widget=DateInput())
+    visited_on = PlausibleDateField(label=_("date of the visit"))
     method = forms.ChoiceField(label=_("method"), choices=VisitMethod.choices, widget=forms.RadioSelect)
     people_met = forms.CharField(label=_("people met"), max_length=200)
     housing = forms.ChoiceField(label=_("housing"), choices=Housing.choices, widget=forms.RadioSelect)
@@ -219,7 +219,7 @@ class StatusForm(forms.Form):
     """学籍变动: the new enrolment status, from which day, and why."""
 
     status = forms.ChoiceField(label=_("enrolment status"), choices=EnrolmentStatus.choices)
-    since = forms.DateField(label=_("status since"), widget=DateInput())
+    since = PlausibleDateField(label=_("status since"))
     reason = forms.CharField(label=_("reason"), max_length=500)
 
     def clean_since(self):

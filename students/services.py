@@ -250,9 +250,25 @@ def _resized_jpeg(upload) -> tuple[ContentFile, int, int]:
     return ContentFile(buffer.getvalue(), name="photo.jpg"), image.width, image.height
 
 
+def _check_visit_day(visited_on, school_year) -> None:
+    first, last = school_year.days()
+    if visited_on is None or visited_on > timezone.localdate():
+        raise ValidationError({"visited_on": ValidationError(_("A visit cannot be in the future."), code="future")})
+    if not first <= visited_on <= last:
+        message = _(
+            "{date} is not in the {year} school year ({first} to {last}): a home visit is recorded in the "
+            "school year it was made."
+        ).format(date=visited_on.isoformat(), year=school_year, first=first.isoformat(), last=last.isoformat())
+        raise ValidationError({"visited_on": ValidationError(message, code="visit_outside_school_year")})
+
+
 @transaction.atomic
 def home_visit_record(*, actor, student: Student, school_year, photos=(), **fields) -> HomeVisit:
-    """Record a home visit with its photos. A photo that cannot be read stops the whole visit: nothing is saved."""
+    """Record a home visit with its photos. A photo that cannot be read stops the whole visit: nothing is saved.
+
+    The visit counts for `school_year`, so it must have been made within that school year, and not
+    after today."""
+    _check_visit_day(fields.get("visited_on"), school_year)
     prepared = [_resized_jpeg(photo) for photo in photos]
     visit = instance_create(
         actor=actor, instance=HomeVisit(student=student, visitor=actor, school_year=school_year, **fields)

@@ -1,5 +1,6 @@
 """The organisation: County → School → SchoolYear/Term → SchoolClass."""
 
+from datetime import date
 from functools import lru_cache
 
 from django.conf import settings
@@ -141,6 +142,14 @@ class SchoolYear(models.Model):
     @property
     def label(self) -> str:
         return _("{start}–{end} school year").format(start=self.start_year, end=self.start_year + 1)
+
+    def days(self) -> tuple[date, date]:
+        """Its first and last day: 1 September to 31 August (the summer holiday belongs to the year
+        that ends with it), or wider where its terms say so."""
+        first, last = date(self.start_year, 9, 1), date(self.start_year + 1, 8, 31)
+        for term in self.terms.all():
+            first, last = min(first, term.start), max(last, term.end)
+        return first, last
 
 
 class Term(models.Model):

@@ -4,7 +4,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from aidsys.forms import DateInput
+from aidsys.forms import PlausibleDateField
 from aidsys.models import Stage
 from applications.models import Boarding, FundingSource, PaymentMethod, PayPeriod
 from students.models import Tier
@@ -77,8 +77,8 @@ def formset_rows(formset) -> list[dict]:
 
 
 class WindowForm(forms.Form):
-    opens = forms.DateField(label=_("opens"), widget=DateInput())
-    closes = forms.DateField(label=_("closes"), widget=DateInput())
+    opens = PlausibleDateField(label=_("opens"))
+    closes = PlausibleDateField(label=_("closes"))
 
     def clean(self):
         data = super().clean()

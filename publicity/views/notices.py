@@ -144,7 +144,10 @@ def notice_period_preview(request):
     period = None
     if form.is_valid():
         period = cn.working_period(form.cleaned_data["start_date"], form.cleaned_data["working_days"])
-    return render(request, "publicity/notice_period_preview.html", {"period": period})
+    # A half-typed form shows nothing; a date out of range says so, as the form will on saving (with
+    # 200: htmx swaps in no 4xx answer).
+    errors = form.errors.get("start_date") if request.GET.get("start_date") else None
+    return render(request, "publicity/notice_period_preview.html", {"period": period, "errors": errors})
 
 
 @require_GET

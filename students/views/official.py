@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from aidsys import cn
-from aidsys.forms import DateInput
+from aidsys.forms import PlausibleDateField
 from aidsys.models import Job, Role
 from aidsys.pagination import paginate
 from aidsys.roles import role_required
@@ -41,7 +41,7 @@ class OfficialListForm(forms.Form):
         max_length=100,
         help_text=gettext_lazy("As the issuing agency names it, e.g. 民政局低保名单."),
     )
-    list_date = forms.DateField(label=gettext_lazy("list date"), widget=DateInput())
+    list_date = PlausibleDateField(label=gettext_lazy("list date"))
     file = forms.FileField(
         label=gettext_lazy("file"),
         help_text=gettext_lazy(

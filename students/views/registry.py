@@ -322,7 +322,8 @@ def visit_new(request, pk):
                 **data,
             )
         except ValidationError as error:
-            form.add_error("photos" if photos else None, error)
+            # A refused photo goes beside the photos; a refused date beside the date (the error names it).
+            form.add_error("photos" if photos and not hasattr(error, "error_dict") else None, error)
         else:
             messages.success(request, _("The home visit has been recorded."))
             return redirect(student)

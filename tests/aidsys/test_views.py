@@ -228,6 +228,15 @@ class TestWorkingDayCalculator:
         assert "2027-09-28 开始的公示期在 2027-10-11 结束" in html
         assert 'data-testid="period-warning"' not in html
 
+    @pytest.mark.parametrize("start", ["9999-12-31", "0001-01-01"])
+    def test_a_date_out_of_range_is_answered_400_beside_the_field(self, cast, client_for, start):
+        response = client_for(cast.li).get("/calendar/", {"start": start, "days": 5})
+        assert response.status_code == 400
+        assert (
+            f"开始日期：{start} 不是合理的日期，请填写 2000-01-01 至 2100-12-31 之间的日期。"
+            in response.content.decode()
+        )
+
     def test_a_bad_value_is_answered_beside_the_field(self, cast, client_for):
         html = client_for(cast.li).get("/calendar/", {"start": "2027-02-30", "days": 0}).content.decode()
         assert "输入一个有效的日期" in html and "确保该值大于或等于1" in html

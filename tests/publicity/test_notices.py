@@ -127,6 +127,18 @@ class TestPeriod:
         form_page = client.get(reverse("publicity:notice_create", args=[signed_roster(cast).pk]))
         assert form_page.context["period"] is not None and 'id="period-preview"' in form_page.content.decode()
 
+    @pytest.mark.parametrize("start", ["9999-12-31", "0001-01-01"])
+    def test_a_date_out_of_range_is_refused_not_a_server_error(self, cast, client_for, start):
+        client = client_for(cast.li)
+        preview = client.get(reverse("publicity:notice_period_preview"), {"start_date": start, "working_days": "5"})
+        assert preview.status_code == 200 and preview.context["period"] is None
+        assert "2000-01-01 至 2100-12-31" in preview.content.decode()
+        response = client.post(
+            reverse("publicity:notice_create", args=[signed_roster(cast).pk]), notice_form(start_date=start)
+        )
+        assert response.status_code == 400 and not PublicNotice.objects.exists()
+        assert "不是合理的日期" in str(response.context["form"].errors["start_date"])
+
     def test_a_period_shorter_than_the_countys_is_refused(self, cast):
         with pytest.raises(ValidationError) as refused:
             make_notice(cast, days=4)

@@ -539,6 +539,31 @@ class TestHomeVisits:
         assert 'id="id_visited_on_error_1"' in response.content.decode()
         assert not HomeVisit.objects.exists()
 
+    def test_a_visit_dated_in_year_one_is_refused_beside_the_date(self, cast, ming, client_for, time_machine):
+        time_machine.move_to(date(2026, 11, 2))
+        data = {"method": "phone", "people_met": "母亲", "housing": "poor", "suggested_tier": "difficult"}
+        response = client_for(cast.wang).post(f"/students/{ming.pk}/visits/new/", {"visited_on": "0001-01-01", **data})
+        assert response.status_code == 200 and not HomeVisit.objects.exists()
+        assert "家访日期：0001-01-01 不是合理的日期" in response.content.decode()
+
+    def test_a_visit_outside_the_school_year_does_not_count_for_it(self, cast, ming, client_for, time_machine):
+        time_machine.move_to(date(2026, 11, 2))
+        fields = {"method": "phone", "people_met": "母亲", "housing": "poor", "suggested_tier": "difficult"}
+        with pytest.raises(ValidationError) as refused:
+            home_visit_record(
+                actor=cast.wang, student=ming, school_year=cast.school_year, visited_on=date(2025, 6, 1), **fields
+            )
+        assert refused.value.error_dict["visited_on"][0].code == "visit_outside_school_year"
+        assert "2026-09-01" in refused.value.messages[0]
+        with pytest.raises(ValidationError):
+            home_visit_record(
+                actor=cast.wang, student=ming, school_year=cast.school_year, visited_on=date(2026, 11, 3), **fields
+            )
+        home_visit_record(
+            actor=cast.wang, student=ming, school_year=cast.school_year, visited_on=date(2026, 10, 12), **fields
+        )
+        assert HomeVisit.objects.count() == 1
+
     def test_the_student_page_shows_the_visit(self, cast, ming, client_for):
         home_visit_record(
             actor=cast.wang, student=ming, school_year=cast.school_year, visited_on=date(2026, 10, 12),
