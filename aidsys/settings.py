@@ -211,6 +211,8 @@ STORAGES = {
 MEDIA_ROOT = Path(env_str("AIDSYS_MEDIA_ROOT", str(BASE_DIR / "media")))
 # The largest attachment (证明材料) an application takes, in megabytes.
 AIDSYS_ATTACHMENT_MAX_MB = env_int("AIDSYS_ATTACHMENT_MAX_MB", 10)
+# Uploaded photos and scans with more pixels are refused before they are decoded (aidsys/images.py).
+AIDSYS_IMAGE_MAX_MEGAPIXELS = env_int("AIDSYS_IMAGE_MAX_MEGAPIXELS", 40)
 if not 1 <= AIDSYS_ATTACHMENT_MAX_MB <= 100:
     raise ImproperlyConfigured("AIDSYS_ATTACHMENT_MAX_MB must be between 1 and 100")
 

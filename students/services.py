@@ -8,8 +8,9 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import ImageOps, UnidentifiedImageError
 
+from aidsys.images import open_image
 from aidsys.services.audit import Action, audit_record
 from aidsys.services.writes import instance_create, instance_delete, instance_update, instances_create
 from students import privacy
@@ -237,7 +238,7 @@ def _resized_jpeg(upload) -> tuple[ContentFile, int, int]:
     if upload.size > PHOTO_MAX_UPLOAD_BYTES:
         raise ValidationError(_("A photo may be at most 15 MB; this one is larger."))
     try:
-        image = Image.open(upload)
+        image = open_image(upload)
         image = ImageOps.exif_transpose(image)
     except (UnidentifiedImageError, OSError):
         raise ValidationError(

@@ -16,8 +16,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils.translation import gettext as _
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import ImageOps, UnidentifiedImageError
 
+from aidsys.images import open_image
 from aidsys.services.audit import Action, audit_record
 from aidsys.services.writes import instance_create, instance_delete
 from applications.models import EDITABLE_STATUSES, Application, Attachment, AttachmentKind
@@ -67,17 +68,19 @@ def _image_without_metadata(upload, found: Format) -> bytes:
         code="unreadable_image",
     )
     try:
-        upload.seek(0)
-        with Image.open(upload) as probe:
+        with open_image(upload) as probe:
             if probe.format != found.pillow_format:
                 raise unreadable
             probe.verify()
-        upload.seek(0)
-        with Image.open(upload) as image:
+        with open_image(upload) as image:
             image.load()
             icc_profile = image.info.get("icc_profile")
             upright = ImageOps.exif_transpose(image)
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+    except ValidationError as error:
+        if hasattr(error, "error_dict"):  # already about the file field
+            raise
+        raise _file_error(error.message, code=error.code) from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         raise unreadable from None
     options = {"icc_profile": icc_profile} if icc_profile else {}
     if found.pillow_format == "JPEG":

@@ -1,6 +1,8 @@
 """Shared set-up for the tests of applications, attachments and their PDFs."""
 
 import io
+import struct
+import zlib
 from datetime import date, timedelta
 
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -62,6 +64,17 @@ def png_bytes(size=(60, 40), colour="blue") -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", size, colour).save(buffer, format="PNG")
     return buffer.getvalue()
+
+
+def png_claiming(width: int, height: int) -> bytes:
+    """A few hundred bytes whose header claims a picture of width × height pixels (a decompression bomb)."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    rows = zlib.compress(b"\x00" * (width * 3 + 1) * 8)  # a few real rows: Pillow reads only the header first
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", rows) + chunk(b"IEND", b"")
 
 
 def jpeg_bytes(size=(60, 40), exif: bytes | None = None) -> bytes:

@@ -10,7 +10,15 @@ from PIL import Image
 from aidsys.models import AuditEvent, Role
 from applications.models import Application, Attachment, Status
 from applications.services.attachments import attachment_add, attachment_remove
-from tests.applications.filing import PDF_BYTES, jpeg_bytes, make_ming, make_program, png_bytes, upload
+from tests.applications.filing import (
+    PDF_BYTES,
+    jpeg_bytes,
+    make_ming,
+    make_program,
+    png_bytes,
+    png_claiming,
+    upload,
+)
 from tests.factories import ApplicationFactory, MembershipFactory, StudentFactory, UserFactory
 
 Action = AuditEvent.Action
@@ -93,6 +101,14 @@ class TestWhatIsRefused:
         with pytest.raises(ValidationError) as refused:
             add(cast, application, name="photo.jpg", content=b"\xff\xd8\xff\xe0" + b"not really an image" * 10)
         assert file_codes(refused.value) == ["unreadable_image"]
+
+    @pytest.mark.parametrize(("width", "height"), [(15000, 15000), (10000, 10000), (7000, 6000)])
+    def test_an_image_with_too_many_pixels_is_refused_before_it_is_decoded(self, cast, application, width, height):
+        with pytest.raises(ValidationError) as refused:
+            add(cast, application, name="scan.png", content=png_claiming(width, height))
+        assert file_codes(refused.value) == ["image_too_large"]
+        assert "“scan.png”" in refused.value.messages[0] and "40 百万像素" in refused.value.messages[0]
+        assert not Attachment.objects.exists()
 
     def test_a_truncated_png_is_refused(self, cast, application):
         with pytest.raises(ValidationError) as refused:

@@ -539,6 +539,19 @@ class TestHomeVisits:
         assert 'id="id_visited_on_error_1"' in response.content.decode()
         assert not HomeVisit.objects.exists()
 
+    @pytest.mark.parametrize(("width", "height"), [(15000, 15000), (10000, 10000)])
+    def test_a_photo_with_too_many_pixels_is_refused_beside_the_photos(self, cast, ming, client_for, width, height):
+        from tests.applications.filing import png_claiming
+
+        bomb = SimpleUploadedFile("IMG_0002.png", png_claiming(width, height), content_type="image/png")
+        data = {"method": "phone", "people_met": "母亲", "housing": "poor", "suggested_tier": "difficult"}
+        response = client_for(cast.wang).post(
+            f"/students/{ming.pk}/visits/new/", {"visited_on": "2026-10-12", "photos": [bomb], **data}
+        )
+        assert response.status_code == 200 and not HomeVisit.objects.exists()
+        html = response.content.decode()
+        assert "“IMG_0002.png”" in html and "图片最多 40 百万像素" in html
+
     def test_a_visit_dated_in_year_one_is_refused_beside_the_date(self, cast, ming, client_for, time_machine):
         time_machine.move_to(date(2026, 11, 2))
         data = {"method": "phone", "people_met": "母亲", "housing": "poor", "suggested_tier": "difficult"}
