@@ -41,15 +41,21 @@ class ChineseFirstMiddleware:
         return self.get_response(request)
 
 
+def request_id(request) -> str:
+    """The request's id: a well-formed X-Request-ID from the trusted proxy, else a new one. A client's
+    own header is never taken: it would write whatever the client likes into the audit trail."""
+    incoming = request.META.get("HTTP_X_REQUEST_ID", "") if settings.TRUST_X_FORWARDED_FOR else ""
+    return incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+
+
 class RequestContextMiddleware:
-    """Give every request an id (or keep a well-formed one from the proxy) and note the client's address."""
+    """Give every request an id (or keep a well-formed one from the trusted proxy) and note the client's address."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        incoming = request.META.get("HTTP_X_REQUEST_ID", "")
-        request.id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        request.id = request_id(request)
         token = set_request_context(RequestContext(request_id=request.id, ip=client_ip(request)))
         try:
             response = self.get_response(request)

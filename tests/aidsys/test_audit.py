@@ -141,6 +141,16 @@ class TestWhatAnEventHolds:
         assert event.request_id == response.headers["X-Request-ID"]
         assert event.ip == "10.1.2.3"
 
+    def test_a_clients_request_id_is_ignored_unless_the_proxy_is_trusted(self, cast, client_for, settings):
+        spring = TermFactory(school_year=cast.school_year, kind="spring")
+        url = f"/schools/{cast.school.pk}/current-term/"
+        response = client_for(cast.li).post(url, {"term": spring.pk}, HTTP_X_REQUEST_ID="forged-by-the-client")
+        event = AuditEvent.objects.for_object(cast.school).get()
+        assert event.request_id != "forged-by-the-client" and event.request_id == response.headers["X-Request-ID"]
+        settings.TRUST_X_FORWARDED_FOR = True
+        client_for(cast.li).post(url, {"term": cast.term.pk}, HTTP_X_REQUEST_ID="set-by-the-proxy-42")
+        assert AuditEvent.objects.for_object(cast.school).latest("pk").request_id == "set-by-the-proxy-42"
+
     def test_a_forwarded_address_is_ignored_unless_the_proxy_is_trusted(self, cast, client_for, settings):
         spring = TermFactory(school_year=cast.school_year, kind="spring")
         client_for(cast.li).post(
