@@ -210,6 +210,20 @@ class TestHistorySection:
         assert "地址: — → 育才路8号" in html and "理由: 搬迁" in html and "李老师" in html
 
 
+class TestHelpText:
+    def test_help_text_is_escaped_and_only_markup_built_in_code_is_kept(self):
+        from django import forms
+        from django.utils.html import format_html
+
+        class Form(forms.Form):
+            plain = forms.CharField(help_text="<script>alert(1)</script>")
+            marked = forms.CharField(help_text=format_html("<em>{}</em>", "<b>"))
+
+        html = Form().as_div()
+        assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+        assert "<em>&lt;b&gt;</em>" in html
+
+
 class TestWorkingDayCalculator:
     def test_it_counts_across_national_day_2026(self, cast, client_for):
         html = client_for(cast.li).get("/calendar/", {"start": "2026-09-28", "days": 5}).content.decode()
