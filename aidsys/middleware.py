@@ -3,6 +3,7 @@ import re
 import uuid
 
 from django.conf import settings
+from django.http import FileResponse
 
 from aidsys.context import RequestContext, reset_request_context, set_request_context
 
@@ -46,6 +47,24 @@ def request_id(request) -> str:
     own header is never taken: it would write whatever the client likes into the audit trail."""
     incoming = request.META.get("HTTP_X_REQUEST_ID", "") if settings.TRUST_X_FORWARDED_FOR else ""
     return incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+
+
+class NoStoreMiddleware:
+    """What a signed-in user is shown carries personal data, and so does every file handed out: no
+    browser cache, shared computer's history or proxy keeps a copy (Cache-Control: no-store). Static
+    files never get here (WhiteNoise answers them first) and keep their long caching."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        signed_in = user is not None and user.is_authenticated
+        is_file = isinstance(response, FileResponse) or response.has_header("Content-Disposition")
+        if (signed_in or is_file) and "no-store" not in response.get("Cache-Control", ""):
+            response["Cache-Control"] = "no-store, private"
+        return response
 
 
 class RequestContextMiddleware:

@@ -281,6 +281,11 @@ def home_visit_record(*, actor, student: Student, school_year, photos=(), **fiel
     return visit
 
 
+def visit_photo_view_record(*, actor, photo: HomeVisitPhoto) -> None:
+    """A home-visit photo shown: it shows a family's home (sensitive, DESIGN.md §5), so each showing is recorded."""
+    audit_record(actor=actor, action=Action.REVEAL_SENSITIVE, target=photo, changes={"field": [None, "photo"]})
+
+
 def sensitive_reveal(*, actor, student: Student, field: str) -> str:
     """Show one sensitive value of one student in full; the showing is an audit event."""
     if not privacy.may_reveal(actor):

@@ -340,7 +340,8 @@ def visit_photo(request, photo_pk):
     photo = get_object_or_404(
         HomeVisitPhoto.objects.visible_to(request.user).filter(Q(pk=photo_pk)).select_related("visit")
     )
+    services.visit_photo_view_record(actor=request.user, photo=photo)
     response = FileResponse(photo.image.open("rb"), content_type="image/jpeg")
-    # A photo of a family's home is private: never kept by a shared cache.
-    response["Cache-Control"] = "private, max-age=3600"
+    # A photo of a family's home is private: kept by no cache, so that every showing is checked and recorded.
+    response["Cache-Control"] = "no-store, private"
     return response

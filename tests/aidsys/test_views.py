@@ -210,6 +210,15 @@ class TestHistorySection:
         assert "地址: — → 育才路8号" in html and "理由: 搬迁" in html and "李老师" in html
 
 
+class TestNoStore:
+    def test_every_page_for_a_signed_in_user_is_kept_by_no_cache(self, cast, client_for):
+        client = client_for(cast.li)
+        for url in ("/", f"/schools/{cast.school.pk}/students/", "/calendar/"):
+            response = client.get(url)
+            assert response.status_code == 200, url
+            assert response["Cache-Control"] == "no-store, private", url
+
+
 class TestHelpText:
     def test_help_text_is_escaped_and_only_markup_built_in_code_is_kept(self):
         from django import forms

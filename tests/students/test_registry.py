@@ -511,8 +511,12 @@ class TestHomeVisits:
         assert [(p.width, p.height) for p in photos] == [(1600, 1067), (800, 600)]
         stored = Image.open(photos[0].image.path)
         assert not stored.getexif().get(0x8825)
-        assert client.get(f"/visits/photos/{photos[0].pk}/").status_code == 200
+        shown = client.get(f"/visits/photos/{photos[0].pk}/")
+        assert shown.status_code == 200 and shown["Cache-Control"] == "no-store, private"
+        event = AuditEvent.objects.get(action=Action.REVEAL_SENSITIVE)
+        assert (event.actor, event.object_id, event.school_id) == (cast.wang, str(photos[0].pk), cast.school.pk)
         assert client_for(cast.outsider).get(f"/visits/photos/{photos[0].pk}/").status_code == 404
+        assert AuditEvent.objects.filter(action=Action.REVEAL_SENSITIVE).count() == 1
         assert "房屋漏雨" not in str(AuditEvent.objects.for_object(visit).get().changes)
 
     def test_a_file_that_is_not_a_photo_stops_the_whole_visit(self, cast, ming, client_for):
