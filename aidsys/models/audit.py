@@ -44,6 +44,7 @@ class AuditEvent(models.Model):
         REVEAL_SENSITIVE = "reveal_sensitive", _("Sensitive data shown")
         LOGIN = "login", _("Signed in")
         LOGIN_FAILED = "login_failed", _("Failed sign-in")
+        LOGOUT = "logout", _("Signed out")
 
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,

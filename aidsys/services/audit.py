@@ -15,8 +15,8 @@ from aidsys.scope import resolve_unit
 Action = AuditEvent.Action
 
 # Events that record no change of what a page shows: a sign-in (its last_login is shown nowhere),
-# a refused one, sensitive data shown.
-NO_CHANGE = frozenset({Action.LOGIN, Action.LOGIN_FAILED, Action.REVEAL_SENSITIVE})
+# a refused one, a sign-out, sensitive data shown.
+NO_CHANGE = frozenset({Action.LOGIN, Action.LOGIN_FAILED, Action.LOGOUT, Action.REVEAL_SENSITIVE})
 
 
 def actor_role_label(actor) -> str:

@@ -88,6 +88,11 @@ class TestSignIn:
         )
         assert response.status_code == 302
 
+    def test_signing_out_is_recorded(self, cast, client_for):
+        client_for(cast.wang).post("/accounts/logout/", REMOTE_ADDR="10.0.0.7")
+        event = AuditEvent.objects.get(action=Action.LOGOUT)
+        assert (event.actor, event.object_id, event.ip) == (cast.wang, str(cast.wang.pk), "10.0.0.7")
+
     def test_sign_out_is_a_post(self, cast, client_for):
         client = client_for(cast.wang)
         assert client.get("/accounts/logout/").status_code == 405
