@@ -251,9 +251,13 @@ def _resized_jpeg(upload) -> tuple[ContentFile, int, int]:
     return ContentFile(buffer.getvalue(), name="photo.jpg"), image.width, image.height
 
 
-def _check_visit_day(visited_on, school_year) -> None:
+def _visit_day(value, school_year) -> date:
+    """The visit's day (a date or its ISO text), refused in the future or outside the school year."""
+    visited_on = HomeVisit._meta.get_field("visited_on").to_python(value)
     first, last = school_year.days()
-    if visited_on is None or visited_on > timezone.localdate():
+    if visited_on is None:
+        raise ValidationError({"visited_on": ValidationError(_("Give the date of the visit."), code="required")})
+    if visited_on > timezone.localdate():
         raise ValidationError({"visited_on": ValidationError(_("A visit cannot be in the future."), code="future")})
     if not first <= visited_on <= last:
         message = _(
@@ -261,6 +265,7 @@ def _check_visit_day(visited_on, school_year) -> None:
             "school year it was made."
         ).format(date=visited_on.isoformat(), year=school_year, first=first.isoformat(), last=last.isoformat())
         raise ValidationError({"visited_on": ValidationError(message, code="visit_outside_school_year")})
+    return visited_on
 
 
 @transaction.atomic
@@ -269,7 +274,7 @@ def home_visit_record(*, actor, student: Student, school_year, photos=(), **fiel
 
     The visit counts for `school_year`, so it must have been made within that school year, and not
     after today."""
-    _check_visit_day(fields.get("visited_on"), school_year)
+    fields["visited_on"] = _visit_day(fields.get("visited_on"), school_year)
     prepared = [_resized_jpeg(photo) for photo in photos]
     visit = instance_create(
         actor=actor, instance=HomeVisit(student=student, visitor=actor, school_year=school_year, **fields)
