@@ -38,7 +38,7 @@ class TestSignIn:
             sign_in(client, "wang", "wrong")
         locked = sign_in(client, "wang", TEST_PASSWORD)
         assert locked.status_code == 429
-        assert "锁定" in locked.content.decode()
+        assert "从这里登录已被锁定 15 分钟" in locked.content.decode()
         assert "_auth_user_id" not in client.session
 
         AccessAttempt.objects.update(attempt_time=timezone.now() - timedelta(minutes=16))
