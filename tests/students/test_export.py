@@ -201,6 +201,19 @@ class TestFormulaInjection:
             assert cells[text].data_type == "s" and cells[text].quotePrefix
         assert cells[1].data_type == "n"  # the row number stays a number
 
+    def test_a_guardian_name_a_class_teacher_typed_as_a_formula_reaches_the_full_export_as_text(
+        self, cast, client_for, pupil
+    ):
+        formula = "=cmd|' /C calc'!A0"
+        edited = client_for(cast.wang).post(
+            f"/students/{pupil.pk}/edit/", {"hukou": pupil.hukou, "guardian_name": formula, "guardian_relation": ""}
+        )
+        assert edited.status_code == 302
+        response = exports(may_reveal(cast.li), school_url(cast.school), client_for, full_data="on", reason="核对")
+        assert "<f>" not in raw_parts(response)
+        cell = next(cell for row in sheet_of(response).iter_rows() for cell in row if cell.value == formula)
+        assert cell.data_type == "s" and cell.quotePrefix
+
 
 class TestExportScope:
     def test_a_class_teacher_exports_their_own_class_only(self, cast, client_for, pupil):
