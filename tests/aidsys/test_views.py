@@ -260,6 +260,15 @@ class TestWorkingDayCalculator:
             in response.content.decode()
         )
 
+    def test_the_admin_refuses_an_implausible_term_date_beside_the_field(self, cast, client_for):
+        response = client_for(cast.admin).post(
+            f"/admin/aidsys/term/{cast.term.pk}/change/",
+            {"school_year": cast.school_year.pk, "kind": cast.term.kind, "start": "0001-01-01", "end": "9999-12-31"},
+        )
+        assert response.status_code == 200
+        errors = response.context["adminform"].form.errors
+        assert "0001-01-01 不是合理的日期" in str(errors["start"]) and "9999-12-31" in str(errors["end"])
+
     def test_a_bad_value_is_answered_beside_the_field(self, cast, client_for):
         html = client_for(cast.li).get("/calendar/", {"start": "2027-02-30", "days": 0}).content.decode()
         assert "输入一个有效的日期" in html and "确保该值大于或等于1" in html
