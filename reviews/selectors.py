@@ -10,8 +10,8 @@ from django.db.models import Count, Exists, Min, OuterRef, Q, Sum, prefetch_rela
 
 from aidsys.scope import scope_for
 from applications.models import Application, Status
-from applications.quotas import UseGroup, quota_states
 from applications.selectors import StandardMissing, standard_amount
+from applications.services.quota_limits import UseGroup, quota_states
 from reviews.models import ReviewPanel, Revocation, RosterSignoff
 from reviews.scoring import Score, hardship_score, with_score_inputs
 from students.models import HomeVisit, Tier
@@ -325,7 +325,7 @@ class SignoffSummary:
     at_first_review: int
     revoked: int
     replacements: int = 0
-    # The approved by class and tier, as the quotas count them (applications.quotas.approved_use).
+    # The approved by class and tier, as the quotas count them (applications.services.quota_limits.approved_use).
     approved_use: list[UseGroup] = field(default_factory=list)
 
 

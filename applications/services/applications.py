@@ -19,7 +19,7 @@ from aidsys.pdf import render_pdf
 from aidsys.services.audit import Action, audit_record, diff, snapshot
 from aidsys.services.writes import created_values
 from applications.models import EDITABLE_STATUSES, OPEN_STATUSES, AidProgram, Application, Status
-from applications.selectors_applications import may_edit, may_file, print_context
+from applications.selectors.applications import may_edit, may_file, print_context
 from students.models import EnrolmentStatus, HomeVisit, Student
 
 # What the filer may change while the application is a draft or returned for completion.

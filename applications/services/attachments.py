@@ -21,7 +21,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from aidsys.services.audit import Action, audit_record
 from aidsys.services.writes import instance_create, instance_delete
 from applications.models import EDITABLE_STATUSES, Application, Attachment, AttachmentKind
-from applications.selectors_applications import may_edit
+from applications.selectors.applications import may_edit
 
 JPEG_QUALITY = 90
 

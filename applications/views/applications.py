@@ -16,9 +16,9 @@ from aidsys import selectors as core_selectors
 from aidsys.models import School, SchoolClass
 from aidsys.pagination import paginate
 from aidsys.scope import scope_for
-from applications import selectors_applications as selectors
 from applications.forms.applications import ApplicationFilterForm, ApplicationForm, AttachmentForm, WithdrawForm
 from applications.models import Status
+from applications.selectors import applications as selectors
 from applications.services import applications as services
 from applications.services.attachments import attachment_add, attachment_download_record, attachment_remove
 from students.models import Student

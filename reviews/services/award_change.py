@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from aidsys.services.audit import Action, audit_record, diff, snapshot
 from applications.models import Application, ClassQuota, Status
-from applications.quotas import QuotaExceeded, Use, quota_states
+from applications.services.quota_limits import QuotaExceeded, Use, quota_states
 from reviews import selectors
 from reviews.services.common import InvalidTransition, field_error, lock_roster, reopen_signed, require
 from reviews.services.second_review import _amount, _check_tier

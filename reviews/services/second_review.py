@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from aidsys.models import Membership, Role
 from applications.models import Application, Status
-from applications.quotas import Use, quota_reserve
+from applications.services.quota_limits import Use, quota_reserve
 from reviews import selectors
 from reviews.services.common import (
     InvalidTransition,

@@ -13,7 +13,7 @@ from aidsys.models import SchoolClass
 from aidsys.pagination import paginate
 from aidsys.scope import scope_for
 from applications.models import Application, Status
-from applications.quotas import quota_states
+from applications.services.quota_limits import quota_states
 from reviews import selectors, services
 from reviews.forms import RecommendForm, ReturnForm
 from reviews.scoring import hardship_score

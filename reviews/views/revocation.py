@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from applications.models import Status
-from applications.quotas import quota_states
+from applications.services.quota_limits import quota_states
 from reviews import selectors, services
 from reviews.forms import RevokeForm
 from reviews.views.common import add_errors, application_in_scope, roster_url

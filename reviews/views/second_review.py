@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from aidsys.models import School, SchoolClass
 from applications.models import Application
-from applications.quotas import school_quota_states
+from applications.services.quota_limits import school_quota_states
 from reviews import selectors, services
 from reviews.forms import ApproveForm, ReconsiderForm, RejectForm, ReplaceForm, SendBackForm
 from reviews.views.common import (

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from aidsys.pagecache import cached_until_next_write
-from applications.quotas import school_quota_states
+from applications.services.quota_limits import school_quota_states
 from reviews import selectors, services
 from reviews.forms import RosterReturnForm
 from reviews.models import RosterSignoff, SignoffStatus

@@ -1,5 +1,7 @@
 """Reads of aid programs, their standards and the quotas. Each starts from the user's scope.
 
+The applications' own reads are in `applications.selectors.applications`.
+
 Quota pages count what approved applications use with one grouped query for all the rows on
 the page (`quota_usage`), so that a county page of 100 schools costs what one of 3 does.
 """
@@ -30,7 +32,7 @@ from applications.models import (
     Quota,
     default_window,
 )
-from applications.quotas import USING_STATUSES
+from applications.services.quota_limits import USING_STATUSES
 from students.models import Tier
 
 CENT = Decimal("0.01")
