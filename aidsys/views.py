@@ -8,7 +8,7 @@ from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from aidsys import cn, selectors
+from aidsys import calendar, cn, selectors
 from aidsys.forms import (
     AuditFilterForm,
     ClassTeacherForm,
@@ -152,7 +152,7 @@ def holiday_list(request):
     period_form = WorkingPeriodForm(request.GET if "start" in request.GET else None)
     period = None
     if period_form.is_valid():
-        period = cn.working_period(period_form.cleaned_data["start"], period_form.cleaned_data["days"])
+        period = calendar.working_period(period_form.cleaned_data["start"], period_form.cleaned_data["days"])
     return render(
         request,
         "aidsys/holiday_list.html",

@@ -11,13 +11,11 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from aidsys import cn
 from aidsys.pdf import render_pdf
 from aidsys.services.audit import Action, audit_record
 from aidsys.services.writes import instance_create, instance_update, instances_create
 from applications.models import Application, Status
 from applications.selectors import students_with_approved_aid
-from publicity import selectors
 from publicity.models import (
     EntryChange,
     NoticeEntry,
@@ -29,13 +27,13 @@ from publicity.models import (
     RosterReport,
 )
 from publicity.pdf import notice_sheet_context
+from publicity.selectors import notices as selectors
+from publicity.services.periods import check_first_day, notice_period
 from publicity.services.reports import roster_report
+from publicity.services.supplementary import roster_changes, supplementary_publish_check
 from reviews.models import RevocationReason, RosterSignoff, SignoffStatus
 from students.models import Identification, Tier
 from students.services import identification_set, identifications_set
-
-# A notice runs at least the county's number of working days; this bounds a typing slip.
-MAX_WORKING_DAYS = 30
 
 
 class InvalidTransition(ValidationError):
@@ -45,50 +43,6 @@ class InvalidTransition(ValidationError):
 def _require(allowed: bool) -> None:
     if not allowed:
         raise PermissionDenied
-
-
-def next_working_day(today: date | None = None) -> date:
-    """The default first day of a notice: the working day after today."""
-    today = today or timezone.localdate()
-    return cn.working_period(today + timedelta(days=1), 1).end
-
-
-def notice_period(*, county, start_date: date, working_days: int) -> cn.WorkingPeriod:
-    """The period of a notice in `county`: at least the county's working days (DESIGN.md §4)."""
-    if working_days < county.notice_working_days:
-        message = _("A notice in {county} runs at least {days} working days; {given} is too few.")
-        raise ValidationError(
-            {
-                "working_days": ValidationError(
-                    message.format(county=county, days=county.notice_working_days, given=working_days),
-                    code="period_too_short",
-                )
-            }
-        )
-    if working_days > MAX_WORKING_DAYS:
-        message = _("A notice runs at most {days} working days; {given} is too many.")
-        raise ValidationError(
-            {
-                "working_days": ValidationError(
-                    message.format(days=MAX_WORKING_DAYS, given=working_days), code="period_too_long"
-                )
-            }
-        )
-    return cn.working_period(start_date, working_days)
-
-
-def check_first_day(start_date: date, today: date | None = None) -> None:
-    """A notice runs its whole period once posted: its first day is today at the earliest (DESIGN.md §4)."""
-    today = today or timezone.localdate()
-    if start_date < today:
-        message = _("The first day ({start}) is before today ({today}): choose today or a later day.")
-        raise ValidationError(
-            {
-                "start_date": ValidationError(
-                    message.format(start=start_date.isoformat(), today=today.isoformat()), code="first_day_past"
-                )
-            }
-        )
 
 
 def _check_places(places: list[str]) -> list[str]:
@@ -297,9 +251,6 @@ def notice_publish(*, actor, notice: PublicNotice) -> PublicNotice:
     changes of the roster the principal has signed again (`supplementary_publish_check`), and takes
     that version.
     """
-    # The supplementary notices build on this module: imported here, not above.
-    from publicity.services.supplementary import supplementary_publish_check
-
     _require(selectors.may_manage_notices(actor, notice.school_id))
     stored = _locked_notice(notice)
     signoff = RosterSignoff.objects.select_for_update().get(pk=stored.signoff_id)
@@ -350,42 +301,8 @@ def notice_print(*, actor, notice: PublicNotice, public_url: str) -> bytes:
     return content
 
 
-def effective_entries(notices: list[PublicNotice]) -> list[NoticeEntry]:
-    """The roster as noticed in the end: the original's lines with the supplementary notices' changes.
-
-    Lines are keyed by their application; a removed line drops out, a changed or added one wins.
-    """
-    by_application: dict[int, NoticeEntry] = {}
-    ordered = sorted(notices, key=lambda n: (n.kind != NoticeKind.ORIGINAL, n.pk))
-    entries = (
-        NoticeEntry.objects.filter(notice__in=[n.pk for n in notices])
-        .select_related("application__student__school", "application__school_class")
-        .order_by("position")
-    )
-    per_notice: dict[int, list[NoticeEntry]] = {}
-    for entry in entries:
-        per_notice.setdefault(entry.notice_id, []).append(entry)
-    for notice in ordered:
-        for entry in per_notice.get(notice.pk, []):
-            if entry.change == "removed":
-                by_application.pop(entry.application_id, None)
-            else:
-                by_application[entry.application_id] = entry
-    return list(by_application.values())
-
-
-def confirmed_entries(notices: list[PublicNotice]) -> list[NoticeEntry]:
-    """The lines a closing confirms and reports: the noticed roster's (`effective_entries`) whose award is
-    still approved. The closing is refused while the roster has changes not noticed; this keeps a revoked
-    award out of the registry and the report whatever the order of events."""
-    return [entry for entry in effective_entries(notices) if entry.application.status == Status.APPROVED]
-
-
 def _refuse_unnoticed(original: PublicNotice, signoff: RosterSignoff) -> None:
     """A notice closes over the roster as the principal signed it and as its notices showed it (DESIGN.md §4)."""
-    # The supplementary notices build on this module: imported here, not above.
-    from publicity.services.supplementary import roster_changes
-
     changes = roster_changes(original=original)
     if changes:
         names = "、".join(
@@ -519,7 +436,7 @@ def notice_close(*, actor, notice: PublicNotice) -> RosterReport:
         closed = PublicNotice.objects.filter(supplements=original, status=NoticeStatus.CLOSED).order_by("pk")
         closing = [stored]
         noticed = [original, *closed, stored]
-    entries = confirmed_entries(noticed)
+    entries = selectors.confirmed_entries(noticed)
     # A later supplementary notice sets the tiers of its own lines; the others were set before.
     identified = entries if stored.kind == NoticeKind.ORIGINAL else [e for e in entries if e.notice_id == stored.pk]
     # What the trail keeps is data in the project's language, whatever the actor's screen shows.
@@ -618,5 +535,5 @@ def notice_report_again(*, actor, notice: PublicNotice) -> RosterReport:
         reason = _("Reported again unchanged: the principal signed the returned roster again (version {version})")
         reason = reason.format(version=signoff.version)
     return roster_report(
-        actor=actor, notice=report.notice, entries=confirmed_entries([original, *family]), reason=reason
+        actor=actor, notice=report.notice, entries=selectors.confirmed_entries([original, *family]), reason=reason
     )

@@ -23,12 +23,11 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from aidsys import cn
+from aidsys import calendar
 from aidsys.models import Membership, Role
 from aidsys.services.audit import Action, audit_record, diff, snapshot
 from aidsys.services.writes import created_values, instance_create
 from applications.models import Status
-from publicity import selectors_objections as selectors
 from publicity.models import (
     Channel,
     EntryChange,
@@ -42,6 +41,7 @@ from publicity.models import (
     PublicNotice,
     TrackingLookup,
 )
+from publicity.selectors import objections as selectors
 from publicity.services.supplementary import supplementary_notice_from_roster
 from reviews.models import RevocationReason
 from reviews.services.award_change import application_award_change
@@ -97,7 +97,7 @@ def _require(allowed: bool) -> None:
 
 def objection_deadline(received_on: date) -> date:
     """The last day to answer: the AIDSYS_OBJECTION_WORKING_DAYS-th working day after the day it arrived."""
-    return cn.working_period(received_on + timedelta(days=1), settings.AIDSYS_OBJECTION_WORKING_DAYS).end
+    return calendar.working_period(received_on + timedelta(days=1), settings.AIDSYS_OBJECTION_WORKING_DAYS).end
 
 
 def address_hash(ip: str | None) -> str:

@@ -12,8 +12,8 @@ from django.utils.translation import gettext as _
 
 from aidsys.services.audit import Action, audit_record
 from aidsys.services.writes import instance_create
-from publicity import selectors
 from publicity.models import NoticeEntry, PublicNotice, ReportStatus, RosterReport
+from publicity.selectors import notices as selectors
 from reviews.services.county import roster_return_by_county
 from students.models import Tier
 

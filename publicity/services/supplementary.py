@@ -20,7 +20,6 @@ from django.utils.translation import gettext as _
 
 from aidsys.services.writes import instance_create, instance_delete, instances_create
 from applications.models import Application, Status
-from publicity import selectors_objections as selectors
 from publicity.models import (
     EntryChange,
     NoticeEntry,
@@ -30,7 +29,9 @@ from publicity.models import (
     ObjectionStatus,
     PublicNotice,
 )
-from publicity.services.notices import check_first_day, effective_entries, next_working_day, notice_period
+from publicity.selectors import objections as selectors
+from publicity.selectors.notices import effective_entries
+from publicity.services.periods import check_first_day, next_working_day, notice_period
 from reviews.models import Revocation, RosterSignoff
 from students.models import Tier
 

@@ -10,9 +10,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from aidsys.pagination import paginate
-from publicity import selectors
-from publicity.forms import CountyNoticeFilterForm, ReportFilterForm, ReturnReportForm
+from publicity.forms.notices import CountyNoticeFilterForm, ReportFilterForm, ReturnReportForm
 from publicity.models import ReportStatus
+from publicity.selectors import notices as selectors
 from publicity.services import reports as services
 from publicity.views import add_errors, error_text
 

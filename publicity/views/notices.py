@@ -9,13 +9,14 @@ from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from aidsys import cn
+from aidsys import calendar
 from aidsys.pagination import paginate
-from publicity import selectors
-from publicity import selectors_objections as objection_selectors
-from publicity.forms import NoticeForm, PeriodPreviewForm
+from publicity.forms.notices import NoticeForm, PeriodPreviewForm
 from publicity.models import NoticeKind, NoticeStatus, Place
+from publicity.selectors import notices as selectors
+from publicity.selectors import objections as objection_selectors
 from publicity.services import notices as services
+from publicity.services.periods import next_working_day
 from publicity.services.supplementary import supplementary_notice_from_roster
 from publicity.views import add_errors, error_text
 from reviews.models import RosterSignoff
@@ -45,13 +46,13 @@ def notice_index(request):
     )
 
 
-def _period_shown(form) -> cn.WorkingPeriod | None:
+def _period_shown(form) -> calendar.WorkingPeriod | None:
     """The period the form's values give, for the preview beside them (None while they are incomplete)."""
     values = form.data if form.is_bound else form.initial
     preview = PeriodPreviewForm({"start_date": values.get("start_date"), "working_days": values.get("working_days")})
     if not preview.is_valid():
         return None
-    return cn.working_period(preview.cleaned_data["start_date"], preview.cleaned_data["working_days"])
+    return calendar.working_period(preview.cleaned_data["start_date"], preview.cleaned_data["working_days"])
 
 
 def _form_data(form) -> dict:
@@ -75,7 +76,7 @@ def notice_create(request, signoff_pk):
         raise PermissionDenied
     county = signoff.school.county
     initial = {
-        "start_date": services.next_working_day(),
+        "start_date": next_working_day(),
         "working_days": county.notice_working_days,
         "places": [Place.SCHOOL_BOARD, Place.CLASS],
         **selectors.contact_defaults(school=signoff.school),
@@ -143,7 +144,7 @@ def notice_period_preview(request):
     form = PeriodPreviewForm(request.GET)
     period = None
     if form.is_valid():
-        period = cn.working_period(form.cleaned_data["start_date"], form.cleaned_data["working_days"])
+        period = calendar.working_period(form.cleaned_data["start_date"], form.cleaned_data["working_days"])
     return render(request, "publicity/notice_period_preview.html", {"period": period})
 
 

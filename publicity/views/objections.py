@@ -15,9 +15,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from aidsys import cn
 from aidsys.context import current_request_context
 from aidsys.pagination import paginate
-from publicity import selectors_objections as selectors
-from publicity.forms_objections import DecideForm, NoteForm, ObjectionLodgeForm, ObjectionRecordForm, TrackForm
+from publicity.forms.objections import DecideForm, NoteForm, ObjectionLodgeForm, ObjectionRecordForm, TrackForm
 from publicity.models import NoticeStatus, Objection, ObjectionStatus, PublicNotice
+from publicity.selectors import objections as selectors
 from publicity.services import objections as services
 from publicity.services.supplementary import supplementary_notice_from_roster
 from publicity.views import add_errors, error_text
