@@ -19,6 +19,7 @@ from aidsys import cn
 from aidsys.models import AuditEvent, Job, SchoolClass
 from aidsys.services.jobs import JobProgress, job_create, job_fail, job_start
 from students import imports, tasks
+from students import services as registry_services
 from students.imports import RosterNotApplied, roster_apply, roster_plan
 from students.models import Household, Student
 from students.resources import StudentResource, parse_grade
@@ -274,7 +275,7 @@ class TestRosterPlan:
         assert plan.errors[1].reason == "At most 50 characters."
         job = job_create(kind=imports.ROSTER_JOB, owner=cast.li, school=cast.school)
         job_start(job_id=job.pk)
-        job_fail(job=job, message="x", result=imports._result(plan))
+        job_fail(job=job, message="x", result=imports.planning._result(plan))
         html = client_for(cast.zhang).get(f"/import-jobs/{job.pk}/").content.decode()
         assert 'data-testid="import-errors"' in html
         for shown in ("2019-10-09", "2019-10-08", "20191008", "枫树村", "三组"):
@@ -475,13 +476,13 @@ class TestRosterApply:
 
     def test_a_failure_halfway_leaves_nothing_saved(self, cast, monkeypatch):
         plan = plan_for(cast, roster_xlsx([student_row("王小明"), student_row("李小红", male=False)]))
-        original = imports.services.students_create
+        original = registry_services.students_create
 
         def second_fails(**kwargs):
             kwargs["students"][1]["guardian_phone"] = "12345"  # valid when planned, invalid when written
             return original(**kwargs)
 
-        monkeypatch.setattr(imports.services, "students_create", second_fails)
+        monkeypatch.setattr(registry_services, "students_create", second_fails)
         with pytest.raises(RosterNotApplied) as caught:
             roster_apply(plan=plan, actor=cast.li)
         [error] = caught.value.errors
@@ -759,13 +760,13 @@ class TestBackgroundImport:
         token = imports.upload_store(school=cast.school, user=cast.li, name="花名册.xlsx", content=content)
         stored = imports.upload_find(school=cast.school, user=cast.li, token=token)
         job = imports.roster_job_create(plan=plan_for(cast, content), upload=stored, owner=cast.li)
-        original = imports.services.students_create
+        original = registry_services.students_create
 
         def second_fails(**kwargs):
             kwargs["students"][1]["guardian_phone"] = "12345"  # valid when planned, invalid when written
             return original(**kwargs)
 
-        monkeypatch.setattr(imports.services, "students_create", second_fails)
+        monkeypatch.setattr(registry_services, "students_create", second_fails)
         tasks.roster_import(job.pk)
         job.refresh_from_db()
         assert job.status == "failed" and job.result["errors"][0]["row"] == 3
