@@ -39,7 +39,8 @@ from aidsys.services.audit import Action, audit_record, diff, snapshot
 from aidsys.services.jobs import JobProgress, job_create, job_fail, job_finish, job_set_total
 from aidsys.spreadsheets import cell_text
 from students import services
-from students.imports.planning import UPLOAD_FOLDER, Upload, async_rows
+from students.imports.job import UPLOAD_FOLDER, Upload
+from students.imports.planning import async_rows
 from students.models import (
     ON_ROLL,
     Household,

@@ -275,7 +275,7 @@ class TestRosterPlan:
         assert plan.errors[1].reason == "At most 50 characters."
         job = job_create(kind=imports.ROSTER_JOB, owner=cast.li, school=cast.school)
         job_start(job_id=job.pk)
-        job_fail(job=job, message="x", result=imports.planning._result(plan))
+        job_fail(job=job, message="x", result=imports.job._result(plan))
         html = client_for(cast.zhang).get(f"/import-jobs/{job.pk}/").content.decode()
         assert 'data-testid="import-errors"' in html
         for shown in ("2019-10-09", "2019-10-08", "20191008", "枫树村", "三组"):
