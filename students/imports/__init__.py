@@ -26,7 +26,7 @@ from students.imports.job import (
     upload_purge,
     upload_store,
 )
-from students.imports.planning import RosterPlan, async_rows, may_import, roster_plan
+from students.imports.planning import RosterPlan, async_rows, may_import, roster_plan, sheet_plan
 from students.imports.reading import RowError
 from students.imports.writing import RosterNotApplied, roster_apply
 
@@ -42,6 +42,7 @@ __all__ = [
     "roster_job_create",
     "roster_job_run",
     "roster_plan",
+    "sheet_plan",
     "upload_find",
     "upload_purge",
     "upload_store",

@@ -15,13 +15,17 @@ from django.utils.translation import gettext as _
 from aidsys.context import current_request_context
 from aidsys.models import Job, School
 from aidsys.services.jobs import JobProgress, job_create, job_fail, job_finish, job_set_total
-from students.imports.planning import RosterPlan, roster_plan
+from students.imports.planning import RosterPlan, sheet_plan
+from students.imports.reading import RosterSheet, read_sheet
 from students.imports.writing import RosterNotApplied, roster_apply
 
 ROSTER_JOB = "students.roster_import"
 UPLOAD_FOLDER = "imports"
 # A background import reports its progress every so many rows.
 PROGRESS_EVERY = 100
+# Beside an uploaded roster, in a folder of its own (so that it is never taken for the upload): its rows as read.
+SHEET_FOLDER = "read"
+SHEET_FILE = "sheet.json"
 
 
 @dataclass(frozen=True)
@@ -33,8 +37,36 @@ class Upload:
         with default_storage.open(self.path, "rb") as stored:
             return stored.read()
 
+    @property
+    def _sheet_folder(self) -> str:
+        return f"{PurePosixPath(self.path).parent}/{SHEET_FOLDER}"
+
+    def sheet(self) -> RosterSheet:
+        """The roster's rows: read from the file the first time, then from what that reading kept.
+
+        Kept through the storage API, beside the file: whichever process shows the preview again,
+        takes the confirmation or runs the job reads the JSON, not the workbook.
+        """
+        path = f"{self._sheet_folder}/{SHEET_FILE}"
+        if default_storage.exists(path):
+            with default_storage.open(path, "rb") as stored:
+                return RosterSheet.from_json(stored.read())
+        sheet = read_sheet(content=self.read(), file_name=self.name)
+        # Two requests reading at once both save; the storage gives the second another name, never read.
+        default_storage.save(path, ContentFile(sheet.to_json()))
+        return sheet
+
     def delete(self) -> None:
         default_storage.delete(self.path)
+        for name in _files_in(self._sheet_folder):
+            default_storage.delete(f"{self._sheet_folder}/{name}")
+
+
+def _files_in(folder: str) -> list[str]:
+    try:
+        return default_storage.listdir(folder)[1]
+    except FileNotFoundError:
+        return []
 
 
 def _folder(school: School, user, token: str) -> str:
@@ -70,11 +102,12 @@ def upload_purge(*, older_than: timedelta) -> int:
         return 0
     purged = 0
     for folder in folders:
-        for name in default_storage.listdir(f"{UPLOAD_FOLDER}/{folder}")[1]:
-            path = f"{UPLOAD_FOLDER}/{folder}/{name}"
-            if default_storage.get_modified_time(path) < cutoff:
-                default_storage.delete(path)
-                purged += 1
+        for place in (f"{UPLOAD_FOLDER}/{folder}", f"{UPLOAD_FOLDER}/{folder}/{SHEET_FOLDER}"):
+            for name in _files_in(place):
+                path = f"{place}/{name}"
+                if default_storage.get_modified_time(path) < cutoff:
+                    default_storage.delete(path)
+                    purged += 1
     return purged
 
 
@@ -100,19 +133,19 @@ def roster_job_run(*, job: Job) -> None:
     """Check the stored file again and write it, if it still gives the plan that was confirmed."""
     upload = Upload(job.params["upload"], job.params["file_name"])
     try:
-        content = upload.read()
+        sheet = upload.sheet()
     except FileNotFoundError:
         job_fail(job=job, message=_("The uploaded file is gone; nothing was imported. Please upload it again."))
         return
     # The file holds students' data: it goes whatever the outcome; a new attempt starts from a new upload.
     try:
-        _run(job, upload, content)
+        _run(job, sheet)
     finally:
         upload.delete()
 
 
-def _run(job: Job, upload: Upload, content: bytes) -> None:
-    plan = roster_plan(school=job.school, content=content, file_name=upload.name)
+def _run(job: Job, sheet: RosterSheet) -> None:
+    plan = sheet_plan(school=job.school, sheet=sheet)
     if plan.errors:
         job_fail(job=job, message=_("The file has errors; nothing was imported."), result=_result(plan))
     elif plan.digest() != job.params["digest"]:

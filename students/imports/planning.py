@@ -9,7 +9,6 @@ import json
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,8 +16,15 @@ from django.utils.translation import gettext_lazy
 
 from aidsys.models import School, SchoolClass, Term
 from aidsys.scope import scope_for
-from aidsys.spreadsheets import XLSX, FileUnreadable, check_file, file_rows
-from students.imports.reading import HOUSEHOLD_FIELDS, RowError, cell_error, read_rows, shown_value
+from students.imports.reading import (
+    HOUSEHOLD_FIELDS,
+    RosterSheet,
+    RowError,
+    cell_error,
+    parse_rows,
+    read_sheet,
+    shown_value,
+)
 from students.models import ON_ROLL, EnrolmentStatus, Student
 from students.resources import COLUMN_BY_KEY
 
@@ -38,7 +44,14 @@ COMPARED_FIELDS = (
     "guardian_relation",
     "guardian_phone",
 )
-ELSEWHERE = gettext_lazy("This ID number is already registered at a school in another county.")
+# The one refusal of an ID number that says nothing of where it is registered. An aid office may be
+# told of 双重学籍 in its own county (it is the county's registry), but not whether an arbitrary
+# 身份证号 is enrolled in another county: a message naming the other county (or one only it gives)
+# would answer that for anyone who types a number into a file.
+NOT_IMPORTABLE = gettext_lazy(
+    "This ID number cannot be imported into this school. Check it against the household register (户口簿); "
+    "if it is right, ask the county's student aid centre."
+)
 
 
 def async_rows() -> int:
@@ -124,11 +137,14 @@ class RosterPlan:
 
 def roster_plan(*, school: School, content: bytes, file_name: str) -> RosterPlan:
     """Read and check a roster file for `school`; nothing is written."""
-    plan = RosterPlan(school=school, file_name=file_name)
-    try:
-        kind = check_file(file_name, content)
-    except ValidationError as error:
-        plan.errors.append(RowError(None, reason=error.messages[0]))
+    return sheet_plan(school=school, sheet=read_sheet(content=content, file_name=file_name))
+
+
+def sheet_plan(*, school: School, sheet: RosterSheet) -> RosterPlan:
+    """Check a roster file already read (`read_sheet`) for `school`; nothing is written."""
+    plan = RosterPlan(school=school, file_name=sheet.file_name)
+    if sheet.refused:
+        plan.errors.append(RowError(None, reason=sheet.refused))
         return plan
     term = school.current_term or Term.current()
     if term is None:
@@ -138,13 +154,9 @@ def roster_plan(*, school: School, content: bytes, file_name: str) -> RosterPlan
     plan.classes = {
         (c.grade, c.number): c for c in SchoolClass.objects.filter(school=school, school_year=plan.school_year)
     }
-    rows = file_rows(kind, content)
-    try:
-        parsed = read_rows(plan, rows, letters=kind == XLSX)
-    except FileUnreadable:
-        plan.errors.append(RowError(None, reason=_("The file cannot be read: it may be damaged.")))
-        return plan
-    _classify(plan, parsed)
+    plan.columns = dict(sheet.columns)
+    plan.errors.extend(sheet.errors)
+    _classify(plan, parse_rows(plan, sheet))
     plan.errors.sort(key=lambda e: (e.row or 0, _column_order(plan, e.column)))
     return plan
 
@@ -160,8 +172,9 @@ def _classify(plan: RosterPlan, parsed: list) -> None:
     """Sort the good rows into new, changed (transfers among them) and unchanged.
 
     A 身份证号 twice in the file, on roll at another school of the county (双重学籍) or registered in
-    another county is an error. A student who graduated from or transferred out of another school of
-    the county is moved here (转入), on roll from today.
+    another county is an error; the last says only that the number cannot be imported (NOT_IMPORTABLE).
+    A student who graduated from or transferred out of another school of the county is moved here
+    (转入), on roll from today.
     """
     first_row, good = {}, []
     for number, values in parsed:
@@ -192,7 +205,7 @@ def _classify(plan: RosterPlan, parsed: list) -> None:
         elif student.school_id == plan.school.pk:
             _compare(plan, number, student, values)
         elif student.school.county_id != plan.school.county_id:
-            plan.errors.append(cell_error(plan, number, "id_number", values["id_number"], ELSEWHERE))
+            plan.errors.append(cell_error(plan, number, "id_number", values["id_number"], NOT_IMPORTABLE))
         elif student.on_roll:
             reason = _("Dual enrolment (双重学籍): this ID number is already registered at {school}.")
             plan.errors.append(

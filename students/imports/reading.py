@@ -7,8 +7,9 @@ where it is sensitive) and the reason in Chinese.
 
 from __future__ import annotations
 
+import json
 import re
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from itertools import chain
 from typing import TYPE_CHECKING
@@ -20,7 +21,7 @@ from openpyxl.utils import get_column_letter
 
 from aidsys import cn
 from aidsys.models import Grade, grade_stage
-from aidsys.spreadsheets import cell_text, find_header, read_header
+from aidsys.spreadsheets import XLSX, FileUnreadable, cell_text, check_file, file_rows, find_header, read_header
 from students import privacy
 from students.models import Household, Student
 from students.resources import (
@@ -74,12 +75,97 @@ class SheetColumn:
     letter: str
 
 
-def read_rows(plan: RosterPlan, rows, *, letters: bool) -> list:
-    """Find the header, then parse every data row; returns [(row number, values by key)]."""
+@dataclass
+class RosterSheet:
+    """What a roster file holds, read once: its header's columns, the errors of the file as a whole
+    or of its header, and the cells of each data row by column.
+
+    Reading a file is the slow part of a plan (a workbook is unzipped and its XML walked); checking
+    the rows against the registry is not. So a sheet is read once per upload and kept as JSON beside
+    the file (`students.imports.job.Upload.sheet`); each preview, the confirmation and the job plan
+    from it.
+    """
+
+    file_name: str
+    refused: str = ""  # the file is no spreadsheet (or too large): nothing else is checked
+    columns: dict = field(default_factory=dict)  # key → SheetColumn
+    errors: list = field(default_factory=list)  # RowError of the whole file or of the header
+    rows: list = field(default_factory=list)  # (row number, {key: cell}) of each row with data
+
+    def to_json(self) -> bytes:
+        payload = {
+            "file_name": self.file_name,
+            "refused": self.refused,
+            "columns": [asdict(column) for column in self.columns.values()],
+            "errors": [asdict(error) for error in self.errors],
+            "rows": [
+                [number, {key: _cell_to_json(value) for key, value in cells.items()}] for number, cells in self.rows
+            ],
+        }
+        return json.dumps(payload, ensure_ascii=False).encode()
+
+    @classmethod
+    def from_json(cls, data: bytes) -> RosterSheet:
+        payload = json.loads(data)
+        return cls(
+            file_name=payload["file_name"],
+            refused=payload["refused"],
+            columns={column["key"]: SheetColumn(**column) for column in payload["columns"]},
+            errors=[RowError(**error) for error in payload["errors"]],
+            rows=[
+                (number, {key: _cell_from_json(value) for key, value in cells.items()})
+                for number, cells in payload["rows"]
+            ],
+        )
+
+
+# A cell keeps its type through JSON: the checks tell a date cell and a number cell from text.
+def _cell_to_json(value):
+    if isinstance(value, datetime):
+        return {"datetime": value.isoformat()}
+    if isinstance(value, date):
+        return {"date": value.isoformat()}
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return cell_text(value)  # a time or a duration: only its text is read
+
+
+def _cell_from_json(value):
+    if isinstance(value, dict):
+        if "datetime" in value:
+            return datetime.fromisoformat(value["datetime"])
+        return date.fromisoformat(value["date"])
+    return value
+
+
+def read_sheet(*, content: bytes, file_name: str) -> RosterSheet:
+    """Read a roster file: check that it is a spreadsheet, find its header, keep its data rows' cells."""
+    sheet = RosterSheet(file_name=file_name)
+    try:
+        kind = check_file(file_name, content)
+    except ValidationError as error:
+        sheet.refused = error.messages[0]
+        return sheet
+    rows = file_rows(kind, content)
+    try:
+        _read_rows(sheet, rows, letters=kind == XLSX)
+    except FileUnreadable:
+        sheet.errors = [RowError(None, reason=_("The file cannot be read: it may be damaged."))]
+        sheet.rows = []
+    except ValidationError as error:  # SheetTooLarge
+        sheet.errors = [RowError(None, reason=error.messages[0])]
+        sheet.rows = []
+    finally:
+        rows.close()
+    return sheet
+
+
+def _read_rows(sheet: RosterSheet, rows, *, letters: bool) -> None:
+    """Find the header, then keep the cells of every data row."""
     first = next(rows, None)
     if first is None:
-        plan.errors.append(RowError(None, reason=_("The file is empty.")))
-        return []
+        sheet.errors.append(RowError(None, reason=_("The file is empty.")))
+        return
     # Without a header naming 身份证号 and 姓名, the first row is taken for one: its missing columns are the errors.
     header = find_header(chain([first], rows), HEADER_ALIASES, required=("id_number", "name"))
     header = header or read_header(*first, HEADER_ALIASES)
@@ -89,22 +175,28 @@ def read_rows(plan: RosterPlan, rows, *, letters: bool) -> list:
             SheetColumn(key, header.texts[index], index, get_column_letter(index + 1) if letters else "")
             for index in indexes
         ]
-        plan.columns[key] = columns[0]
+        sheet.columns[key] = columns[0]
         if len(columns) > 1:
             reason = _("The columns “{first}” and “{second}” both hold {column}; keep one of them.")
             reason = reason.format(first=columns[0].header, second=columns[1].header, column=COLUMN_BY_KEY[key].header)
-            plan.errors.append(RowError(header_row, columns[1].header, columns[1].letter, reason=reason))
+            sheet.errors.append(RowError(header_row, columns[1].header, columns[1].letter, reason=reason))
     for column in COLUMNS:
-        if column.required and column.key not in plan.columns:
+        if column.required and column.key not in sheet.columns:
             reason = _("The file has no column {column}, which is required.").format(column=column.header)
-            plan.errors.append(RowError(header_row, column.header, reason=reason))
-    if plan.errors:
-        return []
-    parsed = []
+            sheet.errors.append(RowError(header_row, column.header, reason=reason))
+    if sheet.errors:
+        return
     for number, values in rows:
-        cells = {key: (values[c.index] if c.index < len(values) else None) for key, c in plan.columns.items()}
+        cells = {key: (values[c.index] if c.index < len(values) else None) for key, c in sheet.columns.items()}
         if all(cell_text(value) == "" for value in cells.values()):
             continue
+        sheet.rows.append((number, cells))
+
+
+def parse_rows(plan: RosterPlan, sheet: RosterSheet) -> list:
+    """Check every data row of the sheet for the plan's school; returns [(row number, values or None)]."""
+    parsed = []
+    for number, cells in sheet.rows:
         plan.rows += 1
         parsed.append((number, _parse_row(plan, number, cells)))
     return parsed
