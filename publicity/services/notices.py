@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -14,6 +14,7 @@ from django.utils.translation import ngettext
 from aidsys.pdf import render_pdf
 from aidsys.services.audit import Action, audit_record
 from aidsys.services.writes import instance_create, instance_update, instances_create
+from aidsys.transitions import InvalidTransition, require, transition
 from applications.models import Application, Status
 from applications.selectors import students_with_approved_aid
 from publicity.models import (
@@ -34,15 +35,6 @@ from publicity.services.supplementary import roster_changes, supplementary_publi
 from reviews.models import RevocationReason, RosterSignoff, SignoffStatus
 from students.models import Identification, Tier
 from students.services import identification_set, identifications_set
-
-
-class InvalidTransition(ValidationError):
-    """The notice is no longer in the state the action starts from: someone (or a second click) was first."""
-
-
-def _require(allowed: bool) -> None:
-    if not allowed:
-        raise PermissionDenied
 
 
 def _check_places(places: list[str]) -> list[str]:
@@ -88,7 +80,7 @@ def notice_create(
     Lines run by class, then by the pinyin of the name. One original notice per signed version, and
     none once an original has been published: later changes go into supplementary notices.
     """
-    _require(selectors.may_manage_notices(actor, signoff.school_id))
+    require(selectors.may_manage_notices(actor, signoff.school_id))
     signoff = (
         RosterSignoff.objects.select_for_update(of=("self",))
         .select_related("school__county", "program", "term")
@@ -199,7 +191,7 @@ def notice_update(
     contact_phone: str,
 ) -> dict:
     """Change a draft's period, places and contact; the lines stay as they were taken."""
-    _require(selectors.may_manage_notices(actor, notice.school_id))
+    require(selectors.may_manage_notices(actor, notice.school_id))
     stored = _locked_notice(notice)
     if stored.status != NoticeStatus.DRAFT:
         raise _not_in(stored, NoticeStatus.DRAFT)
@@ -251,7 +243,7 @@ def notice_publish(*, actor, notice: PublicNotice) -> PublicNotice:
     changes of the roster the principal has signed again (`supplementary_publish_check`), and takes
     that version.
     """
-    _require(selectors.may_manage_notices(actor, notice.school_id))
+    require(selectors.may_manage_notices(actor, notice.school_id))
     stored = _locked_notice(notice)
     signoff = RosterSignoff.objects.select_for_update().get(pk=stored.signoff_id)
     if stored.kind == NoticeKind.SUPPLEMENTARY and stored.status == NoticeStatus.DRAFT:
@@ -267,31 +259,25 @@ def notice_publish(*, actor, notice: PublicNotice) -> PublicNotice:
             code="roster_changed",
         )
     moved = _period_from_today(stored) if stored.status == NoticeStatus.DRAFT else {}
-    now = timezone.now()
-    updated = PublicNotice.objects.filter(pk=stored.pk, status=NoticeStatus.DRAFT).update(
-        status=NoticeStatus.PUBLISHED,
-        published_by=actor,
-        published_at=now,
-        signoff_version=signoff.version,
-        **moved,
+    return transition(
+        actor=actor,
+        instance=stored,
+        from_status=NoticeStatus.DRAFT,
+        changes={
+            "status": NoticeStatus.PUBLISHED,
+            "published_by": actor,
+            "published_at": timezone.now(),
+            "signoff_version": signoff.version,
+            **moved,
+        },
+        recorded=("status", "signoff_version", *moved),
+        refused=lambda: _not_in(stored, NoticeStatus.DRAFT),
     )
-    if updated != 1:
-        raise _not_in(stored, NoticeStatus.DRAFT)
-    changes = {"status": [NoticeStatus.DRAFT.value, NoticeStatus.PUBLISHED.value]}
-    if signoff.version != stored.signoff_version:
-        changes["signoff_version"] = [stored.signoff_version, signoff.version]
-    for name, value in moved.items():
-        before = getattr(stored, name)
-        if before != value:
-            changes[name] = [before, value] if name == "fallback_years" else [before.isoformat(), value.isoformat()]
-    audit_record(actor=actor, action=Action.TRANSITION, target=stored, changes=changes)
-    stored.refresh_from_db()
-    return stored
 
 
 def notice_print(*, actor, notice: PublicNotice, public_url: str) -> bytes:
     """The notice sheet as a PDF (publicity/pdf.py); each printing is an audit event."""
-    _require(selectors.may_print_notice(actor, notice.school_id))
+    require(selectors.may_print_notice(actor, notice.school_id))
     if notice.status == NoticeStatus.DRAFT:
         raise ValidationError(
             _("Publish the notice before printing it: a printed draft could be posted by mistake."), code="draft"
@@ -413,7 +399,7 @@ def notice_close(*, actor, notice: PublicNotice) -> RosterReport:
     confirmed, each student's tier becomes the identified tier (认定) of the school year in the
     registry, and the roster is archived and reported to the county (again, one version up).
     """
-    _require(selectors.may_manage_notices(actor, notice.school_id))
+    require(selectors.may_manage_notices(actor, notice.school_id))
     stored = _locked_notice(notice)
     if stored.status != NoticeStatus.PUBLISHED:
         raise _not_in(stored, NoticeStatus.PUBLISHED)
@@ -447,20 +433,15 @@ def notice_close(*, actor, notice: PublicNotice) -> RosterReport:
     for member in closing:
         if member.status == NoticeStatus.CLOSED:
             continue
-        updated = PublicNotice.objects.filter(pk=member.pk, status=NoticeStatus.PUBLISHED).update(
-            status=NoticeStatus.CLOSED, closed_by=actor, closed_at=now
-        )
-        if updated != 1:
-            raise _not_in(member, NoticeStatus.PUBLISHED)
-        changes = {"status": [NoticeStatus.PUBLISHED.value, NoticeStatus.CLOSED.value]}
-        if member is stored:
-            # Which lines were confirmed, not only how many: the bulk update below leaves no event per line.
-            changes["confirmed_entries"] = [[], sorted(entry.pk for entry in entries)]
-        audit_record(
+        # Which lines were confirmed, not only how many: the bulk update below leaves no event per line.
+        noted = {"confirmed_entries": [[], sorted(entry.pk for entry in entries)]} if member is stored else None
+        transition(
             actor=actor,
-            action=Action.TRANSITION,
-            target=member,
-            changes=changes,
+            instance=member,
+            from_status=NoticeStatus.PUBLISHED,
+            changes={"status": NoticeStatus.CLOSED, "closed_by": actor, "closed_at": now},
+            refused=lambda member=member: _not_in(member, NoticeStatus.PUBLISHED),
+            noted=noted,
             reason=confirmed if member is stored else "",
         )
     NoticeEntry.objects.filter(pk__in=[entry.pk for entry in entries]).update(confirmed=True)
@@ -490,7 +471,7 @@ def notice_report_again(*, actor, notice: PublicNotice) -> RosterReport:
     it. One that needed none has nothing to notice and no notice to close: the aid office reports its
     closed notices' roster again, as it stands, one version up.
     """
-    _require(selectors.may_manage_notices(actor, notice.school_id))
+    require(selectors.may_manage_notices(actor, notice.school_id))
     stored = _locked_notice(notice)
     original = stored if stored.kind == NoticeKind.ORIGINAL else _locked_notice(stored.supplements)
     report = (

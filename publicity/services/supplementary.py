@@ -13,12 +13,13 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from aidsys.services.writes import instance_create, instance_delete, instances_create
+from aidsys.transitions import require
 from applications.models import Application, Status
 from publicity.models import (
     EntryChange,
@@ -50,11 +51,6 @@ class RosterChange:
     change: str  # EntryChange: added, changed or removed
     reason: str
     noticed: NoticeEntry | None = None  # the line as it was noticed (None for an added line)
-
-
-def _require(allowed: bool) -> None:
-    if not allowed:
-        raise PermissionDenied
 
 
 def _upheld_decisions(original: PublicNotice) -> dict[int, str]:
@@ -252,7 +248,7 @@ def supplementary_notice_create(
 ) -> PublicNotice:
     """A draft supplementary notice of `changes`, with its own period: from the next working day (or
     `start_date`), the county's working days (or more); posted where the original was, with its contact."""
-    _require(selectors.may_manage_objections(actor, original.school_id))
+    require(selectors.may_manage_objections(actor, original.school_id))
     stored = _locked_original(original)
     if not changes:
         raise ValidationError(
@@ -304,7 +300,7 @@ def supplementary_notice_from_roster(*, actor, original: PublicNotice) -> Public
     replaced by the changes as they stand; with none left, the draft goes); otherwise a new draft is made.
     Returns the draft, or None when the roster is as noticed.
     """
-    _require(selectors.may_manage_objections(actor, original.school_id))
+    require(selectors.may_manage_objections(actor, original.school_id))
     stored = _locked_original(original)
     changes = roster_changes(original=stored)
     draft = (

@@ -7,9 +7,9 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from aidsys.scope import scope_for
-from aidsys.services.audit import Action, audit_record
+from aidsys.transitions import InvalidTransition, require, transition
 from reviews.models import RosterSignoff, SignoffStatus
-from reviews.services.common import InvalidTransition, lock_roster, require
+from reviews.services.common import lock_roster
 
 
 @transaction.atomic
@@ -27,21 +27,14 @@ def roster_return_by_county(*, actor, school, program, term, comment: str) -> Ro
     signoff = lock_roster(school=school, program=program, term=term)
     if signoff is None or signoff.status != SignoffStatus.SIGNED:
         return signoff
-    updated = RosterSignoff.objects.filter(pk=signoff.pk, status=SignoffStatus.SIGNED).update(
-        status=SignoffStatus.RETURNED, comment=comment
-    )
-    if updated != 1:
-        raise InvalidTransition(_("The roster's sign-off changed meanwhile. Reload the page."), code="signoff_changed")
-    audit_record(
+    return transition(
         actor=actor,
-        action=Action.TRANSITION,
-        target=signoff,
-        changes={
-            "status": [SignoffStatus.SIGNED.value, SignoffStatus.RETURNED.value],
-            "comment": [signoff.comment, comment],
-        },
+        instance=signoff,
+        from_status=SignoffStatus.SIGNED,
+        changes={"status": SignoffStatus.RETURNED, "comment": comment},
+        recorded=("status", "comment"),
+        refused=lambda: InvalidTransition(
+            _("The roster's sign-off changed meanwhile. Reload the page."), code="signoff_changed"
+        ),
         reason=comment,
     )
-    signoff.status = SignoffStatus.RETURNED
-    signoff.comment = comment
-    return signoff

@@ -6,9 +6,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from aidsys.transitions import require
 from applications.models import Application, Status
+from applications.services.applications import application_move
 from reviews import selectors
-from reviews.services.common import field_error, require, transition
+from reviews.services.common import field_error
 from students.models import HomeVisit
 
 # Where first review starts from: newly submitted, or sent back by the aid office.
@@ -37,7 +39,7 @@ def application_recommend(
             ).format(student=application.student.name, year=application.term.school_year),
             "no_home_visit",
         )
-    return transition(
+    return application_move(
         actor=actor,
         application=application,
         expected=FIRST_REVIEW_FROM,
@@ -60,7 +62,7 @@ def application_return(*, actor, application: Application, comment: str) -> Appl
     comment = comment.strip()
     if not comment:
         raise field_error("comment", _("Say what needs to be completed."), "comment")
-    return transition(
+    return application_move(
         actor=actor,
         application=application,
         expected=FIRST_REVIEW_FROM,

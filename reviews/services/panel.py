@@ -7,9 +7,9 @@ from django.db import transaction
 from aidsys.pdf import render_pdf
 from aidsys.services.audit import Action, audit_record
 from aidsys.services.writes import instance_create, instance_delete, instance_update
+from aidsys.transitions import require
 from reviews import selectors
 from reviews.models import ReviewPanel, ReviewPanelMember
-from reviews.services.common import require
 
 
 @transaction.atomic

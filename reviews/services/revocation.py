@@ -8,10 +8,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from aidsys.services.writes import instance_create
+from aidsys.transitions import require
 from applications.models import Application, Status
+from applications.services.applications import application_move
 from reviews import selectors
 from reviews.models import Revocation, RevocationReason
-from reviews.services.common import lock_roster, reopen_signed, require, transition
+from reviews.services.common import lock_roster, reopen_signed
 
 
 @transaction.atomic
@@ -36,7 +38,7 @@ def application_revoke(*, actor, application: Application, reason: str, detail: 
         raise ValidationError(errors)
     signoff = lock_roster(school=application.school, program=application.program, term=application.term)
     now = timezone.now()
-    transition(
+    application_move(
         actor=actor,
         application=application,
         expected=(Status.APPROVED,),

@@ -10,19 +10,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from aidsys.models import Membership, Role
+from aidsys.transitions import InvalidTransition, require
 from applications.models import Application, Status
+from applications.services.applications import application_move, applications_move
 from applications.services.quota_limits import Use, quota_reserve
 from reviews import selectors
-from reviews.services.common import (
-    InvalidTransition,
-    field_error,
-    lock_roster,
-    refuse_when_locked,
-    reopen_signed,
-    require,
-    transition,
-    transition_many,
-)
+from reviews.services.common import field_error, lock_roster, refuse_when_locked, reopen_signed
 
 
 def _names(applications) -> str:
@@ -134,7 +127,7 @@ def application_approve(
         school=application.school,
         uses=[Use(application.school_class_id, tier, amount)],
     )
-    approved = transition(
+    approved = application_move(
         actor=actor,
         application=application,
         expected=(Status.RECOMMENDED,),
@@ -219,7 +212,7 @@ def applications_approve(
         uses=[Use(a.school_class_id, a.recommended_tier, amounts[a.pk]) for a in applications],
     )
     now = timezone.now()
-    return transition_many(
+    return applications_move(
         actor=actor,
         applications=applications,
         expected=(Status.RECOMMENDED,),
@@ -242,7 +235,7 @@ def application_reject(*, actor, application: Application, reason: str) -> Appli
     if not reason:
         raise field_error("reason", _("Say why the application is not approved."), "reason")
     refuse_when_locked(lock_roster(school=application.school, program=application.program, term=application.term))
-    return transition(
+    return application_move(
         actor=actor,
         application=application,
         expected=(Status.RECOMMENDED,),
@@ -260,7 +253,7 @@ def application_send_back(*, actor, application: Application, comment: str) -> A
     if not comment:
         raise field_error("comment", _("Say what the class teacher should look at again."), "comment")
     refuse_when_locked(lock_roster(school=application.school, program=application.program, term=application.term))
-    return transition(
+    return application_move(
         actor=actor,
         application=application,
         expected=(Status.RECOMMENDED,),
@@ -288,7 +281,7 @@ def application_reconsider(*, actor, application: Application, reason: str) -> A
             ).format(program=application.program, term=application.term),
             code="signed_before",
         )
-    return transition(
+    return application_move(
         actor=actor,
         application=application,
         expected=(Status.APPROVED, Status.REJECTED),
