@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from aidsys.scope import can_keep_records, can_reveal
 from aidsys.services.audit import Action, audit_record
 from aidsys.services.writes import instance_create, instance_delete, instance_update, instances_create
 from students import privacy
@@ -26,7 +27,6 @@ from students.models import (
     SpecialGroupFlag,
     Student,
 )
-from students.selectors import may_edit_student
 
 # Photos from a phone camera are several megabytes; this keeps them legible and small.
 PHOTO_MAX_SIDE = 1600
@@ -90,7 +90,7 @@ def household_join(*, actor, student: Student, sibling: Student, reason: str) ->
             )
         )
     moving = list(Student.objects.filter(household=other).select_related("school_class"))
-    if not all(may_edit_student(actor, child) for child in [student, *moving]):
+    if not all(can_keep_records(actor, child.school_id, child.school_class_id) for child in [student, *moving]):
         raise PermissionDenied(_("Another student of that household is not yours to edit; ask the aid office."))
     note = _("households joined: {reason}").format(reason=reason)
     members = list(household.members.all())
@@ -259,7 +259,7 @@ def home_visit_record(*, actor, student: Student, school_year, photos=(), **fiel
 
 def sensitive_reveal(*, actor, student: Student, field: str) -> str:
     """Show one sensitive value of one student in full; the showing is an audit event."""
-    if not privacy.may_reveal(actor):
+    if not can_reveal(actor):
         raise PermissionDenied
     if field not in privacy.SENSITIVE_FIELDS:
         raise ValidationError(_("There is no such field."))

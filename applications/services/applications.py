@@ -17,11 +17,12 @@ from django.utils.translation import gettext_lazy
 
 from aidsys.models import grade_stage
 from aidsys.pdf import render_pdf
+from aidsys.scope import can_keep_records
 from aidsys.services.audit import Action, audit_record, audit_record_many, diff, snapshot
 from aidsys.services.writes import created_values
 from aidsys.transitions import InvalidTransition, transition, transition_event
 from applications.models import EDITABLE_STATUSES, OPEN_STATUSES, AidProgram, Application, Status
-from applications.selectors.applications import may_edit, may_file, print_context
+from applications.selectors.applications import print_context
 from students.models import EnrolmentStatus, HomeVisit, Student
 
 # What the filer may change while the application is a draft or returned for completion.
@@ -147,7 +148,7 @@ def application_file(
     home_visits: Iterable[HomeVisit] = (),
 ) -> Application:
     """A new application (a draft) for a student, by the class teacher of the student's class or the aid office."""
-    if not may_file(actor, student):
+    if not can_keep_records(actor, student.school_id, student.school_class_id):
         raise PermissionDenied
     _refuse_student(student)
     visits = list(home_visits)
@@ -218,7 +219,7 @@ def application_update(
     *, actor, application: Application, data: dict, home_visits: Iterable[HomeVisit] | None = None
 ) -> dict:
     """Change a draft or a returned application. Returns the changes ({field: [before, after]})."""
-    if not may_edit(actor, application):
+    if not can_keep_records(actor, application.school_id, application.school_class_id):
         raise PermissionDenied
     unknown = set(data) - set(EDITABLE_FIELDS)
     if unknown:
@@ -362,7 +363,7 @@ def application_award_set(
 @transaction.atomic
 def application_submit(*, actor, application: Application) -> Application:
     """Hand a draft (or a completed returned application) to the class teacher's first review."""
-    if not may_edit(actor, application):
+    if not can_keep_records(actor, application.school_id, application.school_class_id):
         raise PermissionDenied
     stored = _locked_editable(application)
     if not stored.pledge_signed:
@@ -389,7 +390,7 @@ def application_submit(*, actor, application: Application) -> Application:
 @transaction.atomic
 def application_withdraw(*, actor, application: Application, reason: str) -> Application:
     """The family no longer applies: any open application that has not been approved."""
-    if not may_edit(actor, application):
+    if not can_keep_records(actor, application.school_id, application.school_class_id):
         raise PermissionDenied
     if not reason.strip():
         raise ValidationError({"reason": ValidationError(_("Say why the application is withdrawn."), code="required")})

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from aidsys import selectors as core_selectors
 from aidsys.models import School, SchoolClass
 from aidsys.pagination import paginate
-from aidsys.scope import scope_for
+from aidsys.scope import can_keep_records, scope_for
 from applications.forms.applications import ApplicationFilterForm, ApplicationForm, AttachmentForm, WithdrawForm
 from applications.models import Status
 from applications.selectors import applications as selectors
@@ -31,14 +31,9 @@ def _disposition(kind: str, name: str) -> str:
 
 def _editable_application(request, pk):
     application = selectors.application_for_page(user=request.user, pk=pk)
-    if not selectors.may_edit(request.user, application):
+    if not can_keep_records(request.user, application.school_id, application.school_class_id):
         raise PermissionDenied
     return application
-
-
-def _may_file_in_class(user, school_class: SchoolClass) -> bool:
-    scope = scope_for(user)
-    return scope.manages_school(school_class.school_id) or school_class.pk in scope.class_ids
 
 
 @require_GET
@@ -76,7 +71,7 @@ def class_applications(request, class_pk):
     school = school_class.school
     form = ApplicationFilterForm(request.GET, school=school)
     filters = form.filters()
-    may_file = _may_file_in_class(request.user, school_class)
+    may_file = can_keep_records(request.user, school_class.school_id, school_class)
     page = paginate(request, selectors.applications(user=request.user, school_class=school_class, filters=filters))
     roster_page = None
     if may_file:
@@ -112,7 +107,7 @@ def student_applications(request, student_pk):
             "student": student,
             "page": page,
             "applications": page.object_list,
-            "may_file": selectors.may_file(request.user, student),
+            "may_file": can_keep_records(request.user, student.school_id, student.school_class_id),
             "refusal": services.student_refusal(student),
         },
     )
@@ -124,7 +119,7 @@ def application_new(request, student_pk):
     student = Student.objects.select_related("school__current_term", "school_class").get_visible_or_404(
         request.user, pk=student_pk
     )
-    if not selectors.may_file(request.user, student):
+    if not can_keep_records(request.user, student.school_id, student.school_class_id):
         raise PermissionDenied
     form = ApplicationForm(request.POST or None, student=student)
     if request.method == "POST" and form.is_valid():
@@ -190,7 +185,7 @@ def application_edit(request, pk):
 @login_required
 def application_detail(request, pk):
     application = selectors.application_for_page(user=request.user, pk=pk)
-    may_edit = selectors.may_edit(request.user, application)
+    may_edit = can_keep_records(request.user, application.school_id, application.school_class_id)
     opens, closes = application.program.window_for(application.term)
     scope = scope_for(request.user)
     # The class teacher who submitted it usually reviews it next: the page leads there.
@@ -314,7 +309,7 @@ def attachment_download(request, pk):
 def attachment_remove_view(request, pk):
     attachment = selectors.attachment_in_scope(user=request.user, pk=pk)
     application = attachment.application
-    if not selectors.may_edit(request.user, application):
+    if not can_keep_records(request.user, application.school_id, application.school_class_id):
         raise PermissionDenied
     try:
         attachment_remove(actor=request.user, attachment=attachment)

@@ -23,41 +23,6 @@ from publicity.models import (
 from reviews.models import RosterSignoff, SignoffStatus
 
 # ---------------------------------------------------------------------------------------------
-# Who may act. Views answer 403 where these say no (after fetching in scope: 404 first).
-
-
-def may_manage_notices(user, school_id: int) -> bool:
-    """Notices are made, published and closed by the school's aid office."""
-    return scope_for(user).manages_school(school_id)
-
-
-def may_print_notice(user, school_id: int) -> bool:
-    """The aid office prints the sheet; the principal, who signs it, may print it too."""
-    scope = scope_for(user)
-    return scope.manages_school(school_id) or school_id in scope.principal_school_ids
-
-
-def may_decide_reports(user, county_id: int) -> bool:
-    """Reported rosters are approved or returned by the county's staff."""
-    scope = scope_for(user)
-    return scope.is_admin or county_id in scope.county_ids
-
-
-def may_read_reports(user, school_id: int, county_id: int) -> bool:
-    """A school's report to the county is read by those who read its objections: its aid office and
-    principal and the county's staff; a class teacher of the school, in scope for its notices, is not
-    one of them."""
-    from publicity.selectors.objections import may_read_objections
-
-    return may_read_objections(user, school_id, county_id)
-
-
-def is_county_reader(user) -> bool:
-    scope = scope_for(user)
-    return scope.is_admin or bool(scope.county_ids)
-
-
-# ---------------------------------------------------------------------------------------------
 # Notices
 
 

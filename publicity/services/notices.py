@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from aidsys.pdf import render_pdf
+from aidsys.scope import can_manage_school, can_print_for_school
 from aidsys.services.audit import Action, audit_record
 from aidsys.services.writes import instance_create, instance_update, instances_create
 from aidsys.transitions import InvalidTransition, require, transition
@@ -80,7 +81,7 @@ def notice_create(
     Lines run by class, then by the pinyin of the name. One original notice per signed version, and
     none once an original has been published: later changes go into supplementary notices.
     """
-    require(selectors.may_manage_notices(actor, signoff.school_id))
+    require(can_manage_school(actor, signoff.school_id))
     signoff = (
         RosterSignoff.objects.select_for_update(of=("self",))
         .select_related("school__county", "program", "term")
@@ -191,7 +192,7 @@ def notice_update(
     contact_phone: str,
 ) -> dict:
     """Change a draft's period, places and contact; the lines stay as they were taken."""
-    require(selectors.may_manage_notices(actor, notice.school_id))
+    require(can_manage_school(actor, notice.school_id))
     stored = _locked_notice(notice)
     if stored.status != NoticeStatus.DRAFT:
         raise _not_in(stored, NoticeStatus.DRAFT)
@@ -243,7 +244,7 @@ def notice_publish(*, actor, notice: PublicNotice) -> PublicNotice:
     changes of the roster the principal has signed again (`supplementary_publish_check`), and takes
     that version.
     """
-    require(selectors.may_manage_notices(actor, notice.school_id))
+    require(can_manage_school(actor, notice.school_id))
     stored = _locked_notice(notice)
     signoff = RosterSignoff.objects.select_for_update().get(pk=stored.signoff_id)
     if stored.kind == NoticeKind.SUPPLEMENTARY and stored.status == NoticeStatus.DRAFT:
@@ -277,7 +278,7 @@ def notice_publish(*, actor, notice: PublicNotice) -> PublicNotice:
 
 def notice_print(*, actor, notice: PublicNotice, public_url: str) -> bytes:
     """The notice sheet as a PDF (publicity/pdf.py); each printing is an audit event."""
-    require(selectors.may_print_notice(actor, notice.school_id))
+    require(can_print_for_school(actor, notice.school_id))
     if notice.status == NoticeStatus.DRAFT:
         raise ValidationError(
             _("Publish the notice before printing it: a printed draft could be posted by mistake."), code="draft"
@@ -399,7 +400,7 @@ def notice_close(*, actor, notice: PublicNotice) -> RosterReport:
     confirmed, each student's tier becomes the identified tier (认定) of the school year in the
     registry, and the roster is archived and reported to the county (again, one version up).
     """
-    require(selectors.may_manage_notices(actor, notice.school_id))
+    require(can_manage_school(actor, notice.school_id))
     stored = _locked_notice(notice)
     if stored.status != NoticeStatus.PUBLISHED:
         raise _not_in(stored, NoticeStatus.PUBLISHED)
@@ -471,7 +472,7 @@ def notice_report_again(*, actor, notice: PublicNotice) -> RosterReport:
     it. One that needed none has nothing to notice and no notice to close: the aid office reports its
     closed notices' roster again, as it stands, one version up.
     """
-    require(selectors.may_manage_notices(actor, notice.school_id))
+    require(can_manage_school(actor, notice.school_id))
     stored = _locked_notice(notice)
     original = stored if stored.kind == NoticeKind.ORIGINAL else _locked_notice(stored.supplements)
     report = (

@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from aidsys import calendar
 from aidsys.models import Membership, Role
+from aidsys.scope import can_manage_school, can_read_school_rosters, can_reveal
 from aidsys.services.audit import Action, audit_record
 from aidsys.services.writes import created_values, instance_create
 from aidsys.transitions import InvalidTransition, require, transition
@@ -47,7 +48,6 @@ from publicity.services.supplementary import supplementary_notice_from_roster
 from reviews.models import RevocationReason
 from reviews.services.award_change import application_award_change
 from reviews.services.revocation import application_revoke
-from students import privacy
 
 logger = logging.getLogger("publicity.objections")
 
@@ -231,7 +231,7 @@ def objection_record(
 ) -> Objection:
     """An objection the aid office took by phone, letter or in person, on the day it arrived
     (today unless given): the deadline counts from then."""
-    require(selectors.may_manage_objections(actor, notice.school_id))
+    require(can_manage_school(actor, notice.school_id))
     stored = PublicNotice.objects.select_for_update().get(pk=notice.pk)
     errors = {}
     if stored.status != NoticeStatus.PUBLISHED:
@@ -335,7 +335,7 @@ def _not_open(objection: Objection) -> InvalidTransition:
 @transaction.atomic
 def objection_note_add(*, actor, objection: Objection, text: str) -> ObjectionNote:
     """A note of the investigation (a call, a visit, a document seen), while the objection is open."""
-    require(selectors.may_manage_objections(actor, objection.notice.school_id))
+    require(can_manage_school(actor, objection.notice.school_id))
     stored = _locked_open(objection)
     text = text.strip()
     if not text:
@@ -350,9 +350,7 @@ def objection_contact_reveal(*, actor, objection: Objection) -> str:
     """The objector's contact in full, to a reader of the objection who may reveal sensitive data
     (DESIGN.md §5: a phone or an address is masked by default); the showing is an audit event."""
     notice = objection.notice
-    require(
-        privacy.may_reveal(actor) and selectors.may_read_objections(actor, notice.school_id, notice.school.county_id)
-    )
+    require(can_reveal(actor) and can_read_school_rosters(actor, notice.school))
     audit_record(actor=actor, action=Action.REVEAL_SENSITIVE, target=objection, changes={"field": [None, "contact"]})
     return objection.contact
 
@@ -406,7 +404,7 @@ def objection_decide(
     publication are drafted into the original notice's supplementary notice. All in one transaction:
     a refusal (a quota, a second click) leaves everything as it was.
     """
-    require(selectors.may_manage_objections(actor, objection.notice.school_id))
+    require(can_manage_school(actor, objection.notice.school_id))
     stored = _locked_open(objection)
     decision, reply = decision.strip(), reply.strip()
     errors = {}

@@ -10,10 +10,10 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from aidsys.scope import can_act_for_county, can_manage_school
 from aidsys.services.writes import instance_create
 from aidsys.transitions import InvalidTransition, require, transition
 from publicity.models import NoticeEntry, PublicNotice, ReportStatus, RosterReport
-from publicity.selectors import notices as selectors
 from reviews.services.county import roster_return_by_county
 from students.models import Tier
 
@@ -58,7 +58,7 @@ def roster_summary(entries: list[NoticeEntry]) -> dict:
 @transaction.atomic
 def roster_report(*, actor, notice: PublicNotice, entries: list[NoticeEntry], reason: str = "") -> RosterReport:
     """Report the closed notice's roster; a roster reported before (and returned) is reported anew, one version up."""
-    require(selectors.may_manage_notices(actor, notice.school_id))
+    require(can_manage_school(actor, notice.school_id))
     summary = roster_summary(entries)
     now = timezone.now()
     existing = (
@@ -115,7 +115,7 @@ def _not_reported(report: RosterReport) -> InvalidTransition:
 
 @transaction.atomic
 def report_approve(*, actor, report: RosterReport) -> RosterReport:
-    require(selectors.may_decide_reports(actor, report.school.county_id))
+    require(can_act_for_county(actor, report.school.county_id))
     return transition(
         actor=actor,
         instance=report,
@@ -128,7 +128,7 @@ def report_approve(*, actor, report: RosterReport) -> RosterReport:
 @transaction.atomic
 def report_return(*, actor, report: RosterReport, comment: str) -> RosterReport:
     """Return the report with the county's comment; the school's roster goes back to its review."""
-    require(selectors.may_decide_reports(actor, report.school.county_id))
+    require(can_act_for_county(actor, report.school.county_id))
     comment = comment.strip()
     if not comment:
         raise ValidationError({"comment": ValidationError(_("Say what the school should change."), code="comment")})

@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from aidsys.scope import can_manage_school
 from aidsys.services.writes import instance_create, instance_delete, instances_create
 from aidsys.transitions import require
 from applications.models import Application, Status
@@ -248,7 +249,7 @@ def supplementary_notice_create(
 ) -> PublicNotice:
     """A draft supplementary notice of `changes`, with its own period: from the next working day (or
     `start_date`), the county's working days (or more); posted where the original was, with its contact."""
-    require(selectors.may_manage_objections(actor, original.school_id))
+    require(can_manage_school(actor, original.school_id))
     stored = _locked_original(original)
     if not changes:
         raise ValidationError(
@@ -300,7 +301,7 @@ def supplementary_notice_from_roster(*, actor, original: PublicNotice) -> Public
     replaced by the changes as they stand; with none left, the draft goes); otherwise a new draft is made.
     Returns the draft, or None when the roster is as noticed.
     """
-    require(selectors.may_manage_objections(actor, original.school_id))
+    require(can_manage_school(actor, original.school_id))
     stored = _locked_original(original)
     changes = roster_changes(original=stored)
     draft = (

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from aidsys import calendar
 from aidsys.pagination import paginate
+from aidsys.scope import can_manage_school, can_print_for_school, can_read_school_rosters
 from publicity.forms.notices import NoticeForm, PeriodPreviewForm
 from publicity.models import NoticeKind, NoticeStatus, Place
 from publicity.selectors import notices as selectors
@@ -24,7 +25,7 @@ from reviews.models import RosterSignoff
 
 def _managed_notice(request, pk):
     notice = selectors.notice_for_page(user=request.user, pk=pk)
-    if not selectors.may_manage_notices(request.user, notice.school_id):
+    if not can_manage_school(request.user, notice.school_id):
         raise PermissionDenied
     return notice
 
@@ -72,7 +73,7 @@ def notice_create(request, signoff_pk):
     signoff = RosterSignoff.objects.select_related("school__county", "program", "term__school_year").get_visible_or_404(
         request.user, pk=signoff_pk
     )
-    if not selectors.may_manage_notices(request.user, signoff.school_id):
+    if not can_manage_school(request.user, signoff.school_id):
         raise PermissionDenied
     county = signoff.school.county
     initial = {
@@ -169,12 +170,10 @@ def notice_detail(request, pk):
             "entries": notice.entries.all(),
             "objections": objections,
             "report": selectors.report_of(notice=notice),
-            "may_read_report": selectors.may_read_reports(request.user, notice.school_id, notice.school.county_id),
-            "may_manage": selectors.may_manage_notices(request.user, notice.school_id),
-            "may_print": selectors.may_print_notice(request.user, notice.school_id) and notice.status != "draft",
-            "may_read_objections": objection_selectors.may_read_objections(
-                request.user, notice.school_id, notice.school.county_id
-            ),
+            "may_read_report": can_read_school_rosters(request.user, notice.school),
+            "may_manage": can_manage_school(request.user, notice.school_id),
+            "may_print": can_print_for_school(request.user, notice.school_id) and notice.status != "draft",
+            "may_read_objections": can_read_school_rosters(request.user, notice.school),
             "public_url": request.build_absolute_uri(notice.get_public_url()),
             "awaiting_signature": supplementary_draft and objection_selectors.awaits_signature(notice),
             "supplementary_notices": supplementary_notices,
@@ -209,7 +208,7 @@ def notice_publish(request, pk):
 @login_required
 def notice_pdf(request, pk):
     notice = selectors.notice_for_page(user=request.user, pk=pk)
-    if not selectors.may_print_notice(request.user, notice.school_id):
+    if not can_print_for_school(request.user, notice.school_id):
         raise PermissionDenied
     public_url = request.build_absolute_uri(notice.get_public_url())
     try:

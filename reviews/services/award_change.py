@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from aidsys.scope import can_manage_school
 from aidsys.transitions import InvalidTransition, require
 from applications.models import Application, ClassQuota, Status
 from applications.services.applications import application_award_set
@@ -76,7 +77,7 @@ def application_award_change(
     """Change an approved award's tier and/or amount, with the reason (kept as the decision's reason), within
     quota: the standard amount unless another is given with its own reason. A signed roster goes back to the
     principal for a new signature, as after a revocation."""
-    require(selectors.may_decide(actor, application.school_id))
+    require(can_manage_school(actor, application.school_id))
     _check_tier(tier)
     reason = reason.strip()
     if not reason:

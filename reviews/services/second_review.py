@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from aidsys.models import Membership, Role
+from aidsys.scope import can_manage_school
 from aidsys.transitions import InvalidTransition, require
 from applications.models import Application, Status
 from applications.services.applications import application_move, applications_move
@@ -112,7 +113,7 @@ def application_approve(
     With `replaces` it is a replacement (递补) for a revoked award: allowed on a locked roster, and
     a signed roster goes back to the principal for a new signature.
     """
-    require(selectors.may_decide(actor, application.school_id))
+    require(can_manage_school(actor, application.school_id))
     _check_tier(tier)
     _check_four_eyes(actor, [application], application.school)
     signoff = lock_roster(school=application.school, program=application.program, term=application.term)
@@ -160,7 +161,7 @@ def applications_approve(
 ) -> list[Application]:
     """Approve a class's recommended applications (those chosen, or all) in one action, each with its
     recommended tier and the standard amount: all within quota, or none."""
-    require(selectors.may_decide(actor, school.pk))
+    require(can_manage_school(actor, school.pk))
     signoff = lock_roster(school=school, program=program, term=term)
     refuse_when_locked(signoff)
     chosen = Application.objects.filter(school=school, program=program, term=term, school_class=school_class)
@@ -230,7 +231,7 @@ def applications_approve(
 
 @transaction.atomic
 def application_reject(*, actor, application: Application, reason: str) -> Application:
-    require(selectors.may_decide(actor, application.school_id))
+    require(can_manage_school(actor, application.school_id))
     reason = reason.strip()
     if not reason:
         raise field_error("reason", _("Say why the application is not approved."), "reason")
@@ -248,7 +249,7 @@ def application_reject(*, actor, application: Application, reason: str) -> Appli
 @transaction.atomic
 def application_send_back(*, actor, application: Application, comment: str) -> Application:
     """Send the application back to the class teacher's first review, with what to look at."""
-    require(selectors.may_decide(actor, application.school_id))
+    require(can_manage_school(actor, application.school_id))
     comment = comment.strip()
     if not comment:
         raise field_error("comment", _("Say what the class teacher should look at again."), "comment")
@@ -267,7 +268,7 @@ def application_send_back(*, actor, application: Application, comment: str) -> A
 def application_reconsider(*, actor, application: Application, reason: str) -> Application:
     """Take back an approval or a rejection while the roster has never been signed: the application
     awaits second review again. After a signature, changes go through revocation and replacement."""
-    require(selectors.may_decide(actor, application.school_id))
+    require(can_manage_school(actor, application.school_id))
     reason = reason.strip()
     if not reason:
         raise field_error("reason", _("Say why the decision is taken back."), "reason")

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from aidsys.scope import can_manage_school, can_sign_for_school
 from aidsys.services.writes import instance_create
 from aidsys.transitions import InvalidTransition, require, transition
 from applications.models import Application, Status
@@ -25,7 +26,7 @@ def roster_submit(*, actor, school, program, term) -> RosterSignoff:
     back): the roster would be incomplete. Recommended applications the quota could not fund may
     stay undecided: they are the waiting list for replacements, and the summary shows them.
     """
-    require(selectors.may_decide(actor, school.pk))
+    require(can_manage_school(actor, school.pk))
     signoff = lock_roster(school=school, program=program, term=term)
     if signoff is not None and signoff.locked:
         raise InvalidTransition(
@@ -79,7 +80,7 @@ def roster_submit(*, actor, school, program, term) -> RosterSignoff:
 
 
 def _principal_decides(*, actor, signoff: RosterSignoff, to: str, fields: dict, reason: str = "") -> RosterSignoff:
-    require(selectors.may_sign(actor, signoff.school_id))
+    require(can_sign_for_school(actor, signoff.school_id))
     return transition(
         actor=actor,
         instance=signoff,

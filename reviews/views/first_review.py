@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from aidsys.models import SchoolClass
 from aidsys.pagination import paginate
-from aidsys.scope import scope_for
+from aidsys.scope import can_teach_class, scope_for
 from applications.models import Application, Status
 from applications.services.quota_limits import quota_states
 from reviews import selectors, services
@@ -81,7 +81,7 @@ def _first_review_page(request, application, *, recommend_form=None, return_form
 
 def _application_for_review(request, pk) -> Application:
     application = selectors.application_for_first_review(user=request.user, pk=pk)
-    if not selectors.may_first_review(request.user, application):
+    if not can_teach_class(request.user, application.school_class_id):
         raise PermissionDenied
     return application
 

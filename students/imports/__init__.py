@@ -26,7 +26,7 @@ from students.imports.job import (
     upload_purge,
     upload_store,
 )
-from students.imports.planning import RosterPlan, async_rows, may_import, roster_plan, sheet_plan
+from students.imports.planning import RosterPlan, async_rows, roster_plan, sheet_plan
 from students.imports.reading import RowError
 from students.imports.writing import RosterNotApplied, roster_apply
 
@@ -37,7 +37,6 @@ __all__ = [
     "RowError",
     "Upload",
     "async_rows",
-    "may_import",
     "roster_apply",
     "roster_job_create",
     "roster_job_run",

@@ -15,7 +15,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from aidsys.models import School, SchoolClass, Term
-from aidsys.scope import scope_for
 from students.imports.reading import (
     HOUSEHOLD_FIELDS,
     RosterSheet,
@@ -57,12 +56,6 @@ NOT_IMPORTABLE = gettext_lazy(
 def async_rows() -> int:
     """Files with more data rows than this are written by a background task."""
     return getattr(settings, "AIDSYS_IMPORT_ASYNC_ROWS", 2000)
-
-
-def may_import(user, school: School) -> bool:
-    """The school's aid office, the county's staff, an administrator."""
-    scope = scope_for(user)
-    return scope.manages_school(school.pk) or school.county_id in scope.county_ids
 
 
 # ---------------------------------------------------------------------------------------------

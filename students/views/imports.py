@@ -25,6 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from aidsys import spreadsheets
 from aidsys.models import Job, School
+from aidsys.scope import can_import_for_school
 from students import imports, tasks
 from students.resources import COLUMNS
 
@@ -46,7 +47,7 @@ def _school_for_import(request, school_pk) -> School:
     school = School.objects.select_related("county", "current_term__school_year").get_visible_or_404(
         request.user, pk=school_pk
     )
-    if not imports.may_import(request.user, school):
+    if not can_import_for_school(request.user, school):
         raise PermissionDenied
     return school
 
