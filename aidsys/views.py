@@ -20,7 +20,7 @@ from aidsys.forms import (
 from aidsys.models import Holiday, Role, School, SchoolClass
 from aidsys.pagination import paginate
 from aidsys.roles import has_role, role_required
-from aidsys.scope import can_manage_school, scope_for
+from aidsys.scope import can_manage_school, can_sign_for_school, scope_for
 from aidsys.services.calendar import holiday_create, holiday_delete, holiday_update
 from aidsys.services.org import school_class_assign_teacher, school_set_current_term
 from aidsys.services.people import user_set_password
@@ -55,13 +55,12 @@ def school_list(request):
 
 def _school_page(request, school, term_form=None, status=200):
     manages = can_manage_school(request.user, school)
-    scope = scope_for(request.user)
     classes = selectors.school_classes(user=request.user, school=school)
     # The current term decides which year's classes show first; ?year=all shows every year.
     show_all = request.GET.get("year") == "all" or school.current_term is None
     if not show_all:
         classes = classes.filter(school_year=school.current_term.school_year_id)
-    sees_staff = manages or school.pk in scope.principal_school_ids
+    sees_staff = manages or can_sign_for_school(request.user, school)
     return render(
         request,
         "aidsys/school_detail.html",

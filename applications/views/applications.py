@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from aidsys import selectors as core_selectors
 from aidsys.models import School, SchoolClass
 from aidsys.pagination import paginate
-from aidsys.scope import can_keep_records, scope_for
+from aidsys.scope import can_keep_records, can_read_some_school_rosters, can_teach_class, scope_for
 from applications.forms.applications import ApplicationFilterForm, ApplicationForm, AttachmentForm, WithdrawForm
 from applications.models import Status
 from applications.selectors import applications as selectors
@@ -42,7 +42,7 @@ def application_index(request):
     """资助申请 in the menu: straight to the user's one class or school, else the choice of them."""
     scope = scope_for(request.user)
     classes = list(core_selectors.dashboard_classes(user=request.user)) if scope.class_ids else []
-    school_wide = scope.is_admin or scope.school_ids or scope.county_ids
+    school_wide = can_read_some_school_rosters(request.user)
     schools = list(core_selectors.school_list(user=request.user)) if school_wide else []
     if len(classes) + len(schools) == 1:
         if classes:
@@ -187,10 +187,9 @@ def application_detail(request, pk):
     application = selectors.application_for_page(user=request.user, pk=pk)
     may_edit = can_keep_records(request.user, application.school_id, application.school_class_id)
     opens, closes = application.program.window_for(application.term)
-    scope = scope_for(request.user)
     # The class teacher who submitted it usually reviews it next: the page leads there.
-    awaits_first_review = application.status in (Status.SUBMITTED, Status.SENT_BACK) and (
-        scope.is_admin or application.school_class_id in scope.class_ids
+    awaits_first_review = application.status in (Status.SUBMITTED, Status.SENT_BACK) and can_teach_class(
+        request.user, application.school_class_id
     )
     return render(
         request,

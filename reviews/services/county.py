@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from aidsys.scope import scope_for
+from aidsys.scope import can_act_for_county
 from aidsys.transitions import InvalidTransition, require, transition
 from reviews.models import RosterSignoff, SignoffStatus
 from reviews.services.common import lock_roster
@@ -19,8 +19,7 @@ def roster_return_by_county(*, actor, school, program, term, comment: str) -> Ro
     The aid office decides again and submits the roster anew; a roster that is not signed (already
     reopened by a revocation) stays as it is. Returns the sign-off, if there is one.
     """
-    scope = scope_for(actor)
-    require(scope.is_admin or school.county_id in scope.county_ids)
+    require(can_act_for_county(actor, school.county_id))
     comment = comment.strip()
     if not comment:
         raise ValidationError({"comment": ValidationError(_("Say what the school should change."), code="comment")})
