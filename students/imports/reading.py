@@ -12,7 +12,7 @@ import re
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from itertools import chain
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy
 from openpyxl.utils import get_column_letter
 
 from aidsys import cn
-from aidsys.models import Grade, grade_stage
+from aidsys.models import Grade, School, grade_stage
 from aidsys.spreadsheets import XLSX, FileUnreadable, cell_text, check_file, file_rows, find_header, read_header
 from students import privacy
 from students.models import Household, Student
@@ -40,8 +40,18 @@ from students.resources import (
     parse_grade,
 )
 
-if TYPE_CHECKING:
-    from students.imports.planning import RosterPlan
+
+class RowChecks(Protocol):
+    """What checking a row needs of the plan (`planning.RosterPlan`): the school, its classes of the
+    year, the file's columns, and the list the errors go to; the count of rows read goes up."""
+
+    school: School
+    school_year: object
+    classes: dict
+    columns: dict
+    errors: list
+    rows: int
+
 
 HOUSEHOLD_FIELDS = ("township", "village", "address_detail")
 TEXT_FIELDS = ("name", "student_number", "guardian_name", *HOUSEHOLD_FIELDS)
@@ -193,7 +203,7 @@ def _read_rows(sheet: RosterSheet, rows, *, letters: bool) -> None:
         sheet.rows.append((number, cells))
 
 
-def parse_rows(plan: RosterPlan, sheet: RosterSheet) -> list:
+def parse_rows(plan: RowChecks, sheet: RosterSheet) -> list:
     """Check every data row of the sheet for the plan's school; returns [(row number, values or None)]."""
     parsed = []
     for number, cells in sheet.rows:
@@ -247,7 +257,7 @@ def cell_error(plan, number, key, value, reason) -> RowError:
 class _Row:
     """One data row while it is read: its cells, their text, the values found, the errors."""
 
-    def __init__(self, plan: RosterPlan, number: int, cells: dict):
+    def __init__(self, plan: RowChecks, number: int, cells: dict):
         self.plan, self.number, self.cells = plan, number, cells
         self.texts = {key: cell_text(value) for key, value in cells.items()}
         self.values = {}
@@ -258,7 +268,7 @@ class _Row:
         self.plan.errors.append(cell_error(self.plan, self.number, key, self.cells[key], reason))
 
 
-def _parse_row(plan: RosterPlan, number: int, cells: dict) -> dict | None:
+def _parse_row(plan: RowChecks, number: int, cells: dict) -> dict | None:
     """The row's values for the Student model, or None when it has errors (added to the plan)."""
     row = _Row(plan, number, cells)
     texts, values = row.texts, row.values
