@@ -1,4 +1,4 @@
-"""Who may see what: decided here and nowhere else.
+"""Who may see what, and who may do what: decided here and nowhere else.
 
 A user's scope is the union of their active memberships: county staff see every school of
 their county, the aid office and the principal their school, a class teacher the classes
@@ -6,6 +6,11 @@ they teach (and the school those classes belong to), an admin everything. Every 
 family declares how it reaches a county, a school and a class (`scope_paths`), and
 `Model.objects.visible_to(user)` filters by it. Views fetch through it, so an object out
 of scope is simply not found: 404.
+
+What a user may *do* with a row in their scope (read a whole school's rosters, manage a school,
+teach a class, sign for a school, act for a county, reveal) is asked of the `can_*` functions
+below, by views (to answer 403 and to show or hide a button) and by services (to refuse) alike.
+A unit is given as the model or its id, except where its county is needed too.
 """
 
 from __future__ import annotations
@@ -151,3 +156,82 @@ class ScopedQuerySet(models.QuerySet):
             return self.visible_to(user).get(**lookup)
         except self.model.DoesNotExist:
             raise Http404 from None
+
+
+# ---------------------------------------------------------------------------------------------
+# Who may act. Views fetch the row in scope first (404), then ask these (403); services ask too.
+
+
+def _pk(unit) -> int | None:
+    return unit.pk if isinstance(unit, models.Model) else unit
+
+
+def can_manage_school(user, school) -> bool:
+    """The school's aid office (and the administrator): it keeps the registry, decides the 复审, forms
+    the review panel, divides quotas, makes notices, records and decides objections (DESIGN.md §1)."""
+    return scope_for(user).manages_school(_pk(school))
+
+
+def can_teach_class(user, school_class) -> bool:
+    """The class teacher of the class (and the administrator): the 初审 is theirs."""
+    scope = scope_for(user)
+    return scope.is_admin or (school_class is not None and _pk(school_class) in scope.class_ids)
+
+
+def can_keep_records(user, school, school_class) -> bool:
+    """The school's aid office and the class teacher of the class keep its students' records and file
+    and edit their applications; a student without a class is the aid office's alone."""
+    return can_manage_school(user, school) or can_teach_class(user, school_class)
+
+
+def can_sign_for_school(user, school) -> bool:
+    """The school's principal (and the administrator): signs the roster, or returns it."""
+    scope = scope_for(user)
+    return scope.is_admin or _pk(school) in scope.principal_school_ids
+
+
+def can_print_for_school(user, school) -> bool:
+    """The aid office prints the school's notice sheets; the principal, who signs them, may print them too."""
+    return can_manage_school(user, school) or can_sign_for_school(user, school)
+
+
+def can_read_school_rosters(user, school) -> bool:
+    """The whole school's rosters, reviews, quota division, objections, reports and registry export:
+    its aid office and principal, its county's staff, the administrator (`school` is a School).
+
+    Not a class teacher, who is in scope for the school (its notices, their own class): an objection
+    names its objector and what they said about a family, and the other classes are not theirs.
+    """
+    scope = scope_for(user)
+    return scope.is_admin or school.pk in scope.school_ids or school.county_id in scope.county_ids
+
+
+def can_read_some_school_rosters(user) -> bool:
+    """Whether `can_read_school_rosters` holds for any school: the menus' question."""
+    scope = scope_for(user)
+    return scope.is_admin or bool(scope.school_ids or scope.county_ids)
+
+
+def can_import_for_school(user, school) -> bool:
+    """Rosters are imported by the school's aid office and by its county's staff, who keep the county's
+    registry (`school` is a School). Unlike `can_read_school_rosters`, not by the principal: the
+    principal reads the registry and signs the rosters made from it, but does not write it."""
+    return can_manage_school(user, school) or can_act_for_county(user, school.county_id)
+
+
+def can_act_for_county(user, county) -> bool:
+    """The county's staff (and the administrator): programs, standards and quotas, the reports'
+    approval and return, the county's official lists."""
+    scope = scope_for(user)
+    return scope.is_admin or _pk(county) in scope.county_ids
+
+
+def can_act_for_some_county(user) -> bool:
+    """Whether `can_act_for_county` holds for any county: the county's screens."""
+    scope = scope_for(user)
+    return scope.is_admin or bool(scope.county_ids)
+
+
+def can_reveal(user) -> bool:
+    """Unmasking sensitive data is a permission of its own (DESIGN.md §5), whatever the role."""
+    return user.is_authenticated and user.has_perm("students.reveal_sensitive")

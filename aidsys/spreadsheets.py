@@ -5,9 +5,12 @@ Every app that takes a file (the roster import, official lists, later imports) r
 with the same rules: at most AIDSYS_IMPORT_MAX_MB; a workbook is a zip with xl/workbook.xml
 whatever the file is called, anything else must be text in UTF-8 (with or without a BOM) or
 GB 18030 (what Excel in China saves, a superset of GBK); a workbook is read with openpyxl in
-read-only mode, one row at a time. Cells come back as text through `cell_text`, and the header
-row is found among the first rows by `find_header`, however the other system spells it
-(full-width brackets, spaces, a star or a note in brackets).
+read-only mode, one row at a time, and refused when its stated size is absurd (a 10 MB workbook can
+state two million empty rows): more than MAX_ROWS rows or MAX_COLUMNS columns. Reading stops after
+TRAILING_EMPTY_ROWS empty rows in a row, the formatting an exporter left below the data. Cells come
+back as text through `cell_text`, and the header row is found among the first rows by
+`find_header`, however the other system spells it (full-width brackets, spaces, a star or a note in
+brackets).
 
 Whatever goes wrong is a ValidationError whose message the user can act on.
 
@@ -46,6 +49,11 @@ _OLE2 = b"\xd0\xcf\x11\xe0"
 _NOT_SPREADSHEETS = (b"%PDF", b"{\\rtf", b"\x89PNG", b"\xff\xd8\xff", b"GIF8")
 # What a sniffer looks at to tell the delimiter of a CSV file.
 _SNIFF_CHARS = 4096
+# A sheet is at most this large: a county's largest school has a few thousand students.
+MAX_ROWS = 100_000
+MAX_COLUMNS = 200
+# So many empty rows in a row end the data: what follows is formatting, not students.
+TRAILING_EMPTY_ROWS = 1000
 
 
 class FileUnreadable(ValidationError):
@@ -53,6 +61,20 @@ class FileUnreadable(ValidationError):
 
     def __init__(self):
         super().__init__(_("The file cannot be read: it may be damaged."), code="unreadable")
+
+
+class SheetTooLarge(ValidationError):
+    """The sheet states (or holds) more rows or columns than any list the project reads."""
+
+    def __init__(self, rows: int, columns: int):
+        super().__init__(
+            _(
+                "The sheet has {rows} rows and {columns} columns; at most {max_rows} rows and {max_columns} "
+                "columns can be imported. Delete the empty rows and columns below and beside the data, or "
+                "copy the data into a new workbook."
+            ).format(rows=rows, columns=columns, max_rows=MAX_ROWS, max_columns=MAX_COLUMNS),
+            code="sheet_too_large",
+        )
 
 
 def max_upload_mb() -> float:
@@ -122,18 +144,34 @@ def decode(content: bytes) -> str | None:
 def file_rows(kind: str, content: bytes) -> Iterator[tuple[int, tuple | list]]:
     """(row number as the spreadsheet shows it, cell values) for each row of a checked file.
 
-    A damaged file raises FileUnreadable when the reading reaches the damage.
+    A damaged file raises FileUnreadable when the reading reaches the damage; a sheet larger than
+    MAX_ROWS or MAX_COLUMNS raises SheetTooLarge. After TRAILING_EMPTY_ROWS empty rows in a row the
+    rows end.
     """
     rows = _xlsx_rows(content) if kind == XLSX else _csv_rows(content)
+    empty_run = []
     try:
         while True:
             try:
-                item = next(rows)
+                number, values = next(rows)
             except StopIteration:
                 return
+            except SheetTooLarge:
+                raise
             except Exception as error:  # openpyxl and csv fail in many ways on a damaged file
                 raise FileUnreadable from error
-            yield item
+            if not any(cell_text(value) for value in values):
+                # Held back until a row with data follows: the empty rows at the end are not given.
+                empty_run.append((number, values[:MAX_COLUMNS]))
+                if len(empty_run) >= TRAILING_EMPTY_ROWS:
+                    return
+                continue
+            beyond = values[MAX_COLUMNS:]
+            if number > MAX_ROWS or any(cell_text(value) for value in beyond):
+                raise SheetTooLarge(number, len(values))
+            yield from empty_run
+            empty_run.clear()
+            yield number, values[:MAX_COLUMNS]
     finally:
         rows.close()
 
@@ -142,7 +180,10 @@ def _xlsx_rows(content: bytes):
     workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     try:
         sheet = workbook.worksheets[0]
-        # Some exporters write a wrong sheet size; read what is there instead.
+        # The size the sheet states is read before any row: an absurd one is refused at once.
+        if (sheet.max_row or 0) > MAX_ROWS or (sheet.max_column or 0) > MAX_COLUMNS:
+            raise SheetTooLarge(sheet.max_row or 0, sheet.max_column or 0)
+        # Some exporters write a smaller sheet size than they fill; read what is there instead.
         sheet.reset_dimensions()
         yield from enumerate(sheet.iter_rows(values_only=True), start=1)
     finally:

@@ -8,7 +8,7 @@ from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from aidsys import cn, selectors
+from aidsys import calendar, cn, selectors
 from aidsys.forms import (
     AuditFilterForm,
     ClassTeacherForm,
@@ -20,7 +20,7 @@ from aidsys.forms import (
 from aidsys.models import Holiday, Role, School, SchoolClass
 from aidsys.pagination import paginate
 from aidsys.roles import has_role, role_required
-from aidsys.scope import scope_for
+from aidsys.scope import can_manage_school, can_sign_for_school, scope_for
 from aidsys.services.calendar import holiday_create, holiday_delete, holiday_update
 from aidsys.services.org import school_class_assign_teacher, school_set_current_term
 from aidsys.services.people import user_set_password
@@ -28,10 +28,6 @@ from aidsys.todo import todo_for
 
 CALENDAR_KEEPERS = (Role.COUNTY_STAFF,)
 AUDIT_READERS = (Role.AID_OFFICE, Role.PRINCIPAL, Role.COUNTY_STAFF)
-
-
-def _manages_school(user, school: School) -> bool:
-    return scope_for(user).manages_school(school.pk)
 
 
 @require_GET
@@ -58,14 +54,13 @@ def school_list(request):
 
 
 def _school_page(request, school, term_form=None, status=200):
-    manages = _manages_school(request.user, school)
-    scope = scope_for(request.user)
+    manages = can_manage_school(request.user, school)
     classes = selectors.school_classes(user=request.user, school=school)
     # The current term decides which year's classes show first; ?year=all shows every year.
     show_all = request.GET.get("year") == "all" or school.current_term is None
     if not show_all:
         classes = classes.filter(school_year=school.current_term.school_year_id)
-    sees_staff = manages or school.pk in scope.principal_school_ids
+    sees_staff = manages or can_sign_for_school(request.user, school)
     return render(
         request,
         "aidsys/school_detail.html",
@@ -95,7 +90,7 @@ def school_detail(request, pk):
 @login_required
 def school_current_term(request, pk):
     school = School.objects.get_visible_or_404(request.user, pk=pk)
-    if not _manages_school(request.user, school):
+    if not can_manage_school(request.user, school):
         raise PermissionDenied
     form = CurrentTermForm(request.POST)
     if not form.is_valid():
@@ -111,7 +106,7 @@ def class_detail(request, pk):
     school_class = SchoolClass.objects.select_related("school", "class_teacher", "school_year").get_visible_or_404(
         request.user, pk=pk
     )
-    manages = _manages_school(request.user, school_class.school)
+    manages = can_manage_school(request.user, school_class.school)
     form = None
     if manages:
         teachers = selectors.class_teachers_of(school=school_class.school)
@@ -152,7 +147,7 @@ def holiday_list(request):
     period_form = WorkingPeriodForm(request.GET if "start" in request.GET else None)
     period = None
     if period_form.is_valid():
-        period = cn.working_period(period_form.cleaned_data["start"], period_form.cleaned_data["days"])
+        period = calendar.working_period(period_form.cleaned_data["start"], period_form.cleaned_data["days"])
     return render(
         request,
         "aidsys/holiday_list.html",

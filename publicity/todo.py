@@ -12,8 +12,8 @@ from aidsys.models import Role
 from aidsys.scope import scope_for
 from aidsys.todo import TodoItem
 from publicity.models import NoticeKind, NoticeStatus, PublicNotice, ReportStatus, RosterReport
-from publicity.selectors import awaiting_notice
-from publicity.selectors_objections import open_summary, unread_reminders
+from publicity.selectors.notices import awaiting_notice
+from publicity.selectors.objections import open_summary, unread_reminders
 from publicity.services.supplementary import originals_with_unnoticed_changes
 from reviews.models import RosterSignoff
 

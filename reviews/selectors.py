@@ -1,4 +1,4 @@
-"""Reads of the reviews: who may act, the ranked class roster, the school's roster, the sign-off summary."""
+"""Reads of the reviews: the ranked class roster, the school's roster, the sign-off summary."""
 
 from __future__ import annotations
 
@@ -8,10 +8,9 @@ from decimal import Decimal
 
 from django.db.models import Count, Exists, Min, OuterRef, Q, Sum, prefetch_related_objects
 
-from aidsys.scope import scope_for
 from applications.models import Application, Status
-from applications.quotas import UseGroup, quota_states
 from applications.selectors import StandardMissing, award_ceiling, standard_amount
+from applications.services.quota_limits import UseGroup, quota_states
 from reviews.models import ReviewPanel, Revocation, RosterSignoff
 from reviews.scoring import Score, hardship_score, with_score_inputs
 from students.models import HomeVisit, Tier
@@ -20,32 +19,6 @@ from students.models import HomeVisit, Tier
 AWARD_TIERS = [(value, label) for value, label in Tier.choices if value != Tier.NOT_DIFFICULT]
 # Still with the class teacher: a roster is not complete while any application is here.
 AT_FIRST_REVIEW = (Status.SUBMITTED, Status.SENT_BACK)
-
-
-# ---------------------------------------------------------------------------------------------
-# Who may act. Views answer 403 where these say no (after fetching in scope: 404 first).
-
-
-def may_first_review(user, application: Application) -> bool:
-    """初审 belongs to the class teacher of the application's class."""
-    scope = scope_for(user)
-    return scope.is_admin or application.school_class_id in scope.class_ids
-
-
-def may_decide(user, school_id: int) -> bool:
-    """复审, the review panel, revocations and submitting the roster belong to the school's aid office."""
-    return scope_for(user).manages_school(school_id)
-
-
-def may_sign(user, school_id: int) -> bool:
-    scope = scope_for(user)
-    return scope.is_admin or school_id in scope.principal_school_ids
-
-
-def may_read_rosters(user, school) -> bool:
-    """The school's aid office and principal, and the county's staff, read the school's rosters."""
-    scope = scope_for(user)
-    return scope.is_admin or school.pk in scope.school_ids or school.county_id in scope.county_ids
 
 
 # ---------------------------------------------------------------------------------------------
@@ -330,7 +303,7 @@ class SignoffSummary:
     at_first_review: int
     revoked: int
     replacements: int = 0
-    # The approved by class and tier, as the quotas count them (applications.quotas.approved_use).
+    # The approved by class and tier, as the quotas count them (applications.services.quota_limits.approved_use).
     approved_use: list[UseGroup] = field(default_factory=list)
 
 

@@ -23,7 +23,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
 from aidsys.models import School, SchoolClass
-from aidsys.scope import scope_for
+from aidsys.scope import can_reveal
 from aidsys.services.audit import Action, audit_record
 from aidsys.spreadsheets import append_row
 from students import privacy
@@ -78,12 +78,6 @@ def export_students(*, user, school: School, school_class: SchoolClass | None = 
         )
         .order_by("school_class__grade", "school_class__number", "name_pinyin", "pk")
     )
-
-
-def may_export_school(user, school: School) -> bool:
-    """The whole school: its aid office and principal, its county's staff, the admin (not a class teacher)."""
-    scope = scope_for(user)
-    return scope.is_admin or school.pk in scope.school_ids or school.county_id in scope.county_ids
 
 
 def special_groups_text(flags) -> str:
@@ -219,7 +213,7 @@ def registry_export(
 ) -> ExportFile:
     """The workbook for a class or a school; full data needs the permission and a reason. Audited either way."""
     reason = reason.strip()
-    if full and not privacy.may_reveal(actor):
+    if full and not can_reveal(actor):
         raise PermissionDenied
     if full and not reason:
         raise ValidationError(_("Say why the export needs full data."), code="reason")

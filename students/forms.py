@@ -120,7 +120,7 @@ class MemberForm(forms.Form):
     )
 
     def __init__(self, *args, member=None, show_health=True, **kwargs):
-        """`show_health`: the user may see the member's health and disability (privacy.may_reveal);
+        """`show_health`: the user may see the member's health and disability (aidsys.scope.can_reveal);
         without it, an existing member's are masked like the other sensitive values, and kept unless changed."""
         super().__init__(*args, **kwargs)
         self.write_only = ["id_number", "annual_income"]

@@ -34,12 +34,13 @@ from openpyxl.utils import get_column_letter
 from aidsys import cn, spreadsheets
 from aidsys.context import current_request_context
 from aidsys.models import County, Job, School, SchoolYear
-from aidsys.scope import scope_for
+from aidsys.scope import can_act_for_county, can_manage_school, scope_for
 from aidsys.services.audit import Action, audit_record, diff, snapshot
 from aidsys.services.jobs import JobProgress, job_create, job_fail, job_finish, job_set_total
 from aidsys.spreadsheets import cell_text
 from students import services
-from students.imports import UPLOAD_FOLDER, Upload, async_rows
+from students.imports.job import UPLOAD_FOLDER, Upload
+from students.imports.planning import async_rows
 from students.models import (
     ON_ROLL,
     Household,
@@ -287,10 +288,7 @@ def unit_from_choice(user, value: str) -> School | County:
 
 
 def _may_upload_for(user, unit: School | County) -> bool:
-    scope = scope_for(user)
-    if isinstance(unit, School):
-        return scope.manages_school(unit.pk)
-    return scope.is_admin or unit.pk in scope.county_ids
+    return can_manage_school(user, unit) if isinstance(unit, School) else can_act_for_county(user, unit)
 
 
 def _chunks(items: list, size: int) -> Iterator[list]:

@@ -9,7 +9,6 @@ from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, Out
 from django.http import Http404
 
 from aidsys.models import AuditEvent, SchoolYear, Term
-from aidsys.scope import scope_for
 from students.models import (
     ON_ROLL,
     HomeVisit,
@@ -100,12 +99,6 @@ def student_for_page(*, user, pk: int) -> Student:
         )
         .get_visible_or_404(user, pk=pk)
     )
-
-
-def may_edit_student(user, student: Student) -> bool:
-    """The class teacher of the student's class and the school's aid office keep the registry up to date."""
-    scope = scope_for(user)
-    return scope.manages_school(student.school_id) or student.school_class_id in scope.class_ids
 
 
 # ---------------------------------------------------------------------------------------------

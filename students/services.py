@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from PIL import ImageOps, UnidentifiedImageError
 
 from aidsys.images import open_image
+from aidsys.scope import can_keep_records, can_reveal
 from aidsys.services.audit import Action, audit_record
 from aidsys.services.writes import instance_create, instance_delete, instance_update, instances_create
 from students import privacy
@@ -27,7 +28,6 @@ from students.models import (
     SpecialGroupFlag,
     Student,
 )
-from students.selectors import may_edit_student
 
 # Photos from a phone camera are several megabytes; this keeps them legible and small.
 PHOTO_MAX_SIDE = 1600
@@ -91,7 +91,7 @@ def household_join(*, actor, student: Student, sibling: Student, reason: str) ->
             )
         )
     moving = list(Student.objects.filter(household=other).select_related("school_class"))
-    if not all(may_edit_student(actor, child) for child in [student, *moving]):
+    if not all(can_keep_records(actor, child.school_id, child.school_class_id) for child in [student, *moving]):
         raise PermissionDenied(_("Another student of that household is not yours to edit; ask the aid office."))
     note = _("households joined: {reason}").format(reason=reason)
     members = list(household.members.all())
@@ -171,7 +171,7 @@ def member_update(*, actor, member: HouseholdMember, data: dict) -> dict:
 
 def member_health_reveal(*, actor, member: HouseholdMember) -> None:
     """The member's health and disability shown in full (on the member's edit page); the showing is an audit event."""
-    if not privacy.may_reveal(actor):
+    if not can_reveal(actor):
         raise PermissionDenied
     audit_record(actor=actor, action=Action.REVEAL_SENSITIVE, target=member, changes={"field": [None, "health"]})
 
@@ -293,7 +293,7 @@ def visit_photo_view_record(*, actor, photo: HomeVisitPhoto) -> None:
 
 def sensitive_reveal(*, actor, student: Student, field: str) -> str:
     """Show one sensitive value of one student in full; the showing is an audit event."""
-    if not privacy.may_reveal(actor):
+    if not can_reveal(actor):
         raise PermissionDenied
     if field not in privacy.SENSITIVE_FIELDS:
         raise ValidationError(_("There is no such field."))

@@ -4,6 +4,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from aidsys.cn import calendar_package_years
+
 
 class Holiday(models.Model):
     class Kind(models.TextChoices):
@@ -23,8 +25,6 @@ class Holiday(models.Model):
         return f"{self.date:%Y-%m-%d} {self.name}"
 
     def clean(self):
-        from aidsys.cn import calendar_package_years
-
         first, last = calendar_package_years()
         if self.date and first <= self.date.year <= last:
             raise ValidationError(

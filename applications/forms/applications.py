@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from aidsys.models import SchoolClass, Term
 from applications.models import AidProgram, AttachmentKind, Status
-from applications.selectors_applications import programs_for, terms_for, visits_of
+from applications.selectors.applications import programs_for, terms_for, visits_of
 from applications.services.attachments import FORMATS
 from students.models import HomeVisit, Student, Tier
 

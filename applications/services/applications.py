@@ -1,4 +1,5 @@
-"""Filing, editing, submitting and withdrawing applications. The reviews that follow are the reviews app's.
+"""Filing, editing, submitting and withdrawing applications; the moves the reviews decide (the reviews app
+decides them, the rows change here).
 
 Each write is one transaction and leaves its audit event. The rules (DESIGN.md §4, issue 4):
 one open application per student, program and term; none for a student who has left; only
@@ -16,10 +17,12 @@ from django.utils.translation import gettext_lazy
 
 from aidsys.models import grade_stage
 from aidsys.pdf import render_pdf
-from aidsys.services.audit import Action, audit_record, diff, snapshot
+from aidsys.scope import can_keep_records
+from aidsys.services.audit import Action, audit_record, audit_record_many, diff, snapshot
 from aidsys.services.writes import created_values
+from aidsys.transitions import InvalidTransition, transition, transition_event
 from applications.models import EDITABLE_STATUSES, OPEN_STATUSES, AidProgram, Application, Status
-from applications.selectors_applications import may_edit, may_file, print_context
+from applications.selectors.applications import print_context
 from students.models import EnrolmentStatus, HomeVisit, Student
 
 # What the filer may change while the application is a draft or returned for completion.
@@ -27,10 +30,6 @@ EDITABLE_FIELDS = ("requested_tier", "statement", "pledge_signed", "late_reason"
 # Statuses from which the family may still withdraw: everything open but a decided award.
 WITHDRAWABLE_STATUSES = tuple(status for status in OPEN_STATUSES if status != Status.APPROVED)
 LEFT_SCHOOL = (EnrolmentStatus.TRANSFERRED_OUT, EnrolmentStatus.GRADUATED)
-
-
-class InvalidTransition(ValidationError):
-    """The application is no longer in a status the action starts from (a second click, another user)."""
 
 
 def _duplicate_error(student: Student, program: AidProgram, term, existing: Application | None = None):
@@ -149,7 +148,7 @@ def application_file(
     home_visits: Iterable[HomeVisit] = (),
 ) -> Application:
     """A new application (a draft) for a student, by the class teacher of the student's class or the aid office."""
-    if not may_file(actor, student):
+    if not can_keep_records(actor, student.school_id, student.school_class_id):
         raise PermissionDenied
     _refuse_student(student)
     visits = list(home_visits)
@@ -220,7 +219,7 @@ def application_update(
     *, actor, application: Application, data: dict, home_visits: Iterable[HomeVisit] | None = None
 ) -> dict:
     """Change a draft or a returned application. Returns the changes ({field: [before, after]})."""
-    if not may_edit(actor, application):
+    if not can_keep_records(actor, application.school_id, application.school_class_id):
         raise PermissionDenied
     unknown = set(data) - set(EDITABLE_FIELDS)
     if unknown:
@@ -249,32 +248,122 @@ def application_update(
 
 def _transition(*, actor, application: Application, from_statuses, to: str, reason: str = "", **fields) -> None:
     """Move the application from one of `from_statuses` to `to`, or refuse if it has moved on meanwhile."""
-    names = {"status", *fields}
-    before = Application.objects.select_for_update().get(pk=application.pk)
-    updated = Application.objects.filter(pk=application.pk, status__in=from_statuses).update(
-        status=to, updated_at=timezone.now(), **fields
+    stored = Application.objects.select_for_update().get(pk=application.pk)
+    refusal = _("The application is “{status}”; it cannot become “{new}”.").format(
+        status=stored.get_status_display(), new=Status(to).label
     )
-    if updated != 1:
-        raise InvalidTransition(
-            _("The application is “{status}”; it cannot become “{new}”.").format(
-                status=before.get_status_display(), new=Status(to).label
-            ),
-            code="invalid_transition",
-        )
-    application.refresh_from_db()
-    audit_record(
+    transition(
         actor=actor,
-        action=Action.TRANSITION,
-        target=application,
-        changes=diff(snapshot(before, fields=names), snapshot(application, fields=names)),
+        instance=stored,
+        from_status=from_statuses,
+        changes={"status": to, "updated_at": timezone.now(), **fields},
+        recorded=("status", *fields),
+        refused=lambda: InvalidTransition(refusal, code="invalid_transition"),
         reason=reason,
+    )
+    application.refresh_from_db()
+
+
+# ---------------------------------------------------------------------------------------------
+# The review stages' moves. The reviews app decides; the applications' rows change here.
+
+
+def _already_dealt_with(stored: Application | None) -> InvalidTransition:
+    if stored is None:
+        return InvalidTransition(_("The application no longer exists."), code="gone")
+    return InvalidTransition(
+        _(
+            "{student}'s application for {program} is already “{status}”: it has been dealt with meanwhile "
+            "(perhaps by a second click). Reload the page to see where it stands."
+        ).format(student=stored.student.name, program=stored.program, status=stored.get_status_display()),
+        code="already_dealt_with",
+    )
+
+
+def applications_move(
+    *, actor, applications: list[Application], expected: tuple, to: str, fields_for, reason: str = ""
+) -> list[Application]:
+    """Move each application from one of `expected` to `to`, setting `fields_for(application)`: a review's
+    decision (初审, 复审, a revocation).
+
+    Each move is a conditional update (STYLE.md rule 5); if any application has left `expected`
+    the whole call fails and the caller's transaction rolls back. Each leaves its audit event.
+    """
+    if not applications:
+        return []
+    stored = {
+        row.pk: row
+        for row in Application.objects.select_for_update(of=("self",))
+        .filter(pk__in=[a.pk for a in applications])
+        .select_related("student", "program", "term", "decided_by", "first_reviewed_by", "replaces__student")
+    }
+    for application in applications:
+        row = stored.get(application.pk)
+        if row is None or row.status not in expected:
+            raise _already_dealt_with(row)
+    now = timezone.now()
+    events = []
+    for application in applications:
+        fields = fields_for(application)
+        row = stored[application.pk]
+        events.append(
+            transition_event(
+                instance=row,
+                from_status=expected,
+                changes={"status": to, "updated_at": now, **fields},
+                recorded=("status", *fields),
+                refused=lambda row=row: _already_dealt_with(row),
+                reason=reason,
+            )
+        )
+        application.status = to
+        application.updated_at = now
+        for name, value in fields.items():
+            setattr(application, name, value)
+    audit_record_many(actor=actor, events=events)
+    return applications
+
+
+def application_move(
+    *, actor, application: Application, expected: tuple, to: str, fields: dict, reason: str = ""
+) -> Application:
+    """`applications_move` for one application."""
+    return applications_move(
+        actor=actor, applications=[application], expected=expected, to=to, fields_for=lambda a: fields, reason=reason
+    )[0]
+
+
+def application_award_set(
+    *, actor, application: Application, tier: str, amount, amount_reason: str, reason: str
+) -> Application:
+    """Change an approved award (`application`, locked by the caller) to `tier` and `amount`, if it is still
+    approved at the tier and amount the caller read; the reason is kept as the decision's."""
+    return transition(
+        actor=actor,
+        instance=application,
+        from_status=Status.APPROVED,
+        unchanged={"approved_tier": application.approved_tier, "amount": application.amount},
+        changes={
+            "approved_tier": tier,
+            "amount": amount,
+            "amount_reason": amount_reason,
+            "decision_reason": reason,
+            "updated_at": timezone.now(),
+        },
+        recorded=("approved_tier", "amount", "amount_reason", "decision_reason"),
+        action=Action.UPDATE,
+        reason=reason,
+        refused=lambda: InvalidTransition(
+            _("{student}'s award changed meanwhile. Reload the page.").format(student=application.student.name),
+            code="changed_meanwhile",
+        ),
     )
 
 
 @transaction.atomic
 def application_submit(*, actor, application: Application) -> Application:
     """Hand a draft (or a completed returned application) to the class teacher's first review."""
-    if not may_edit(actor, application):
+    if not can_keep_records(actor, application.school_id, application.school_class_id):
         raise PermissionDenied
     stored = _locked_editable(application)
     if not stored.pledge_signed:
@@ -301,7 +390,7 @@ def application_submit(*, actor, application: Application) -> Application:
 @transaction.atomic
 def application_withdraw(*, actor, application: Application, reason: str) -> Application:
     """The family no longer applies: any open application that has not been approved."""
-    if not may_edit(actor, application):
+    if not can_keep_records(actor, application.school_id, application.school_class_id):
         raise PermissionDenied
     if not reason.strip():
         raise ValidationError({"reason": ValidationError(_("Say why the application is withdrawn."), code="required")})

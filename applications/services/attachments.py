@@ -19,10 +19,10 @@ from django.utils.translation import gettext as _
 from PIL import ImageOps, UnidentifiedImageError
 
 from aidsys.images import open_image
+from aidsys.scope import can_keep_records
 from aidsys.services.audit import Action, audit_record
 from aidsys.services.writes import instance_create, instance_delete
 from applications.models import EDITABLE_STATUSES, Application, Attachment, AttachmentKind
-from applications.selectors_applications import may_edit
 
 JPEG_QUALITY = 90
 
@@ -120,7 +120,7 @@ def _lock_editable(application: Application) -> Application:
 @transaction.atomic
 def attachment_add(*, actor, application: Application, kind: str, upload) -> Attachment:
     """Attach a file to a draft or returned application."""
-    if not may_edit(actor, application):
+    if not can_keep_records(actor, application.school_id, application.school_class_id):
         raise PermissionDenied
     _lock_editable(application)
     if kind not in AttachmentKind.values:
@@ -156,7 +156,7 @@ def attachment_add(*, actor, application: Application, kind: str, upload) -> Att
 def attachment_remove(*, actor, attachment: Attachment, reason: str = "") -> None:
     """Remove an attachment while its application is still editable; the file goes once the removal is committed."""
     application = attachment.application
-    if not may_edit(actor, application):
+    if not can_keep_records(actor, application.school_id, application.school_class_id):
         raise PermissionDenied
     _lock_editable(application)
     storage, name = attachment.file.storage, attachment.file.name

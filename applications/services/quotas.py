@@ -1,7 +1,7 @@
 """Writes to quotas: the county allocates to schools, the aid office divides a school's quota among classes.
 
 Both lock the school's quota rows for the program and term in primary-key order, as
-`applications.quotas.quota_reserve` does for approvals: an allocation waits for an approval in
+`quota_limits.quota_reserve` does for approvals: an allocation waits for an approval in
 progress (and the other way round), then counts what is used afresh. So a quota is never set
 below what is used, and the classes' parts never add up to more than the school's quota, also
 when two people save at the same moment.

@@ -15,10 +15,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from aidsys import selectors as core_selectors
 from aidsys.models import School, SchoolClass
 from aidsys.pagination import paginate
-from aidsys.scope import scope_for
-from applications import selectors_applications as selectors
+from aidsys.scope import can_keep_records, can_read_some_school_rosters, can_teach_class, scope_for
 from applications.forms.applications import ApplicationFilterForm, ApplicationForm, AttachmentForm, WithdrawForm
 from applications.models import Status
+from applications.selectors import applications as selectors
 from applications.services import applications as services
 from applications.services.attachments import attachment_add, attachment_download_record, attachment_remove
 from students.models import Student
@@ -31,14 +31,9 @@ def _disposition(kind: str, name: str) -> str:
 
 def _editable_application(request, pk):
     application = selectors.application_for_page(user=request.user, pk=pk)
-    if not selectors.may_edit(request.user, application):
+    if not can_keep_records(request.user, application.school_id, application.school_class_id):
         raise PermissionDenied
     return application
-
-
-def _may_file_in_class(user, school_class: SchoolClass) -> bool:
-    scope = scope_for(user)
-    return scope.manages_school(school_class.school_id) or school_class.pk in scope.class_ids
 
 
 @require_GET
@@ -47,7 +42,7 @@ def application_index(request):
     """资助申请 in the menu: straight to the user's one class or school, else the choice of them."""
     scope = scope_for(request.user)
     classes = list(core_selectors.dashboard_classes(user=request.user)) if scope.class_ids else []
-    school_wide = scope.is_admin or scope.school_ids or scope.county_ids
+    school_wide = can_read_some_school_rosters(request.user)
     schools = list(core_selectors.school_list(user=request.user)) if school_wide else []
     if len(classes) + len(schools) == 1:
         if classes:
@@ -76,7 +71,7 @@ def class_applications(request, class_pk):
     school = school_class.school
     form = ApplicationFilterForm(request.GET, school=school)
     filters = form.filters()
-    may_file = _may_file_in_class(request.user, school_class)
+    may_file = can_keep_records(request.user, school_class.school_id, school_class)
     page = paginate(request, selectors.applications(user=request.user, school_class=school_class, filters=filters))
     roster_page = None
     if may_file:
@@ -112,7 +107,7 @@ def student_applications(request, student_pk):
             "student": student,
             "page": page,
             "applications": page.object_list,
-            "may_file": selectors.may_file(request.user, student),
+            "may_file": can_keep_records(request.user, student.school_id, student.school_class_id),
             "refusal": services.student_refusal(student),
         },
     )
@@ -124,7 +119,7 @@ def application_new(request, student_pk):
     student = Student.objects.select_related("school__current_term", "school_class").get_visible_or_404(
         request.user, pk=student_pk
     )
-    if not selectors.may_file(request.user, student):
+    if not can_keep_records(request.user, student.school_id, student.school_class_id):
         raise PermissionDenied
     form = ApplicationForm(request.POST or None, student=student)
     if request.method == "POST" and form.is_valid():
@@ -190,12 +185,11 @@ def application_edit(request, pk):
 @login_required
 def application_detail(request, pk):
     application = selectors.application_for_page(user=request.user, pk=pk)
-    may_edit = selectors.may_edit(request.user, application)
+    may_edit = can_keep_records(request.user, application.school_id, application.school_class_id)
     opens, closes = application.program.window_for(application.term)
-    scope = scope_for(request.user)
     # The class teacher who submitted it usually reviews it next: the page leads there.
-    awaits_first_review = application.status in (Status.SUBMITTED, Status.SENT_BACK) and (
-        scope.is_admin or application.school_class_id in scope.class_ids
+    awaits_first_review = application.status in (Status.SUBMITTED, Status.SENT_BACK) and can_teach_class(
+        request.user, application.school_class_id
     )
     return render(
         request,
@@ -314,7 +308,7 @@ def attachment_download(request, pk):
 def attachment_remove_view(request, pk):
     attachment = selectors.attachment_in_scope(user=request.user, pk=pk)
     application = attachment.application
-    if not selectors.may_edit(request.user, application):
+    if not can_keep_records(request.user, application.school_id, application.school_class_id):
         raise PermissionDenied
     try:
         attachment_remove(actor=request.user, attachment=attachment)

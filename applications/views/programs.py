@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from aidsys.models import Role, SchoolYear, Term
 from aidsys.roles import role_required
+from aidsys.scope import can_act_for_county
 from aidsys.selectors import object_history
 from applications import selectors
 from applications.forms.programs import (
@@ -42,7 +43,7 @@ PROGRAM_FIELDS = (
 
 def _program_to_edit(request, pk):
     program = selectors.program_for_page(user=request.user, pk=pk)
-    if not selectors.may_edit_programs(request.user, program.county_id):
+    if not can_act_for_county(request.user, program.county_id):
         raise PermissionDenied
     return program
 
@@ -137,7 +138,7 @@ def program_detail(request, pk):
             "school_year": school_year,
             "school_years": selectors.school_years(),
             "year": selectors.program_year(program=program, school_year=school_year) if school_year else None,
-            "may_edit": selectors.may_edit_programs(request.user, program.county_id),
+            "may_edit": can_act_for_county(request.user, program.county_id),
             "history": object_history(obj=program),
         },
     )

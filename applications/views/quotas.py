@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from aidsys.models import Role, School, Term
 from aidsys.roles import role_required
-from aidsys.scope import scope_for
+from aidsys.scope import can_act_for_county, can_manage_school, can_read_school_rosters, scope_for
 from applications import selectors
 from applications.forms.quotas import ClassQuotaForm, QuotaForm, TermForm
 from applications.services import quotas as services
@@ -42,7 +42,7 @@ def quota_index(request):
     programs = list(selectors.programs_for(user=request.user).filter(active=True))
     county_links, school_links = [], []
     if term is not None:
-        county_links = [program for program in programs if selectors.may_edit_programs(request.user, program.county_id)]
+        county_links = [program for program in programs if can_act_for_county(request.user, program.county_id)]
         schools = School.objects.filter(pk__in=selectors.quota_readers_school_ids(request.user)).order_by("code")
         if scope.is_admin:
             schools = School.objects.none()  # the administrator goes through the county pages
@@ -59,7 +59,7 @@ def quota_index(request):
 
 def _county_page_objects(request, program_pk, term_pk):
     program = selectors.program_for_page(user=request.user, pk=program_pk)
-    if not selectors.may_edit_programs(request.user, program.county_id):
+    if not can_act_for_county(request.user, program.county_id):
         raise PermissionDenied
     term = get_object_or_404(Term.objects.select_related("school_year"), pk=term_pk)
     return program, term
@@ -133,9 +133,9 @@ def school_quotas(request, program_pk, term_pk, school_pk):
     if program.county_id != school.county_id:
         raise Http404
     term = get_object_or_404(Term.objects.select_related("school_year"), pk=term_pk)
-    if not selectors.may_read_division(request.user, school):
+    if not can_read_school_rosters(request.user, school):
         raise PermissionDenied
-    may_divide = selectors.may_divide(request.user, school)
+    may_divide = can_manage_school(request.user, school)
     if request.method == "POST" and not may_divide:
         raise PermissionDenied
     division = selectors.school_division(program=program, term=term, school=school)
@@ -162,7 +162,7 @@ def school_quotas(request, program_pk, term_pk, school_pk):
             "form": form,
             "errors": errors,
             "may_divide": may_divide,
-            "may_allocate": selectors.may_edit_programs(request.user, program.county_id),
+            "may_allocate": can_act_for_county(request.user, program.county_id),
             "county_url": reverse("applications:county_quotas", args=[program.pk, term.pk]),
         },
     )

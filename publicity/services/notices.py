@@ -5,19 +5,19 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from aidsys import cn
 from aidsys.pdf import render_pdf
+from aidsys.scope import can_manage_school, can_print_for_school
 from aidsys.services.audit import Action, audit_record
 from aidsys.services.writes import instance_create, instance_update, instances_create
+from aidsys.transitions import InvalidTransition, require, transition
 from applications.models import Application, Status
 from applications.selectors import students_with_approved_aid
-from publicity import selectors
 from publicity.models import (
     EntryChange,
     NoticeEntry,
@@ -29,66 +29,13 @@ from publicity.models import (
     RosterReport,
 )
 from publicity.pdf import notice_sheet_context
+from publicity.selectors import notices as selectors
+from publicity.services.periods import check_first_day, notice_period
 from publicity.services.reports import roster_report
+from publicity.services.supplementary import roster_changes, supplementary_publish_check
 from reviews.models import RevocationReason, RosterSignoff, SignoffStatus
 from students.models import Identification, Tier
 from students.services import identification_set, identifications_set
-
-# A notice runs at least the county's number of working days; this bounds a typing slip.
-MAX_WORKING_DAYS = 30
-
-
-class InvalidTransition(ValidationError):
-    """The notice is no longer in the state the action starts from: someone (or a second click) was first."""
-
-
-def _require(allowed: bool) -> None:
-    if not allowed:
-        raise PermissionDenied
-
-
-def next_working_day(today: date | None = None) -> date:
-    """The default first day of a notice: the working day after today."""
-    today = today or timezone.localdate()
-    return cn.working_period(today + timedelta(days=1), 1).end
-
-
-def notice_period(*, county, start_date: date, working_days: int) -> cn.WorkingPeriod:
-    """The period of a notice in `county`: at least the county's working days (DESIGN.md §4)."""
-    if working_days < county.notice_working_days:
-        message = _("A notice in {county} runs at least {days} working days; {given} is too few.")
-        raise ValidationError(
-            {
-                "working_days": ValidationError(
-                    message.format(county=county, days=county.notice_working_days, given=working_days),
-                    code="period_too_short",
-                )
-            }
-        )
-    if working_days > MAX_WORKING_DAYS:
-        message = _("A notice runs at most {days} working days; {given} is too many.")
-        raise ValidationError(
-            {
-                "working_days": ValidationError(
-                    message.format(days=MAX_WORKING_DAYS, given=working_days), code="period_too_long"
-                )
-            }
-        )
-    return cn.working_period(start_date, working_days)
-
-
-def check_first_day(start_date: date, today: date | None = None) -> None:
-    """A notice runs its whole period once posted: its first day is today at the earliest (DESIGN.md §4)."""
-    today = today or timezone.localdate()
-    if start_date < today:
-        message = _("The first day ({start}) is before today ({today}): choose today or a later day.")
-        raise ValidationError(
-            {
-                "start_date": ValidationError(
-                    message.format(start=start_date.isoformat(), today=today.isoformat()), code="first_day_past"
-                )
-            }
-        )
 
 
 def _check_places(places: list[str]) -> list[str]:
@@ -134,7 +81,7 @@ def notice_create(
     Lines run by class, then by the pinyin of the name. One original notice per signed version, and
     none once an original has been published: later changes go into supplementary notices.
     """
-    _require(selectors.may_manage_notices(actor, signoff.school_id))
+    require(can_manage_school(actor, signoff.school_id))
     signoff = (
         RosterSignoff.objects.select_for_update(of=("self",))
         .select_related("school__county", "program", "term")
@@ -245,7 +192,7 @@ def notice_update(
     contact_phone: str,
 ) -> dict:
     """Change a draft's period, places and contact; the lines stay as they were taken."""
-    _require(selectors.may_manage_notices(actor, notice.school_id))
+    require(can_manage_school(actor, notice.school_id))
     stored = _locked_notice(notice)
     if stored.status != NoticeStatus.DRAFT:
         raise _not_in(stored, NoticeStatus.DRAFT)
@@ -297,10 +244,7 @@ def notice_publish(*, actor, notice: PublicNotice) -> PublicNotice:
     changes of the roster the principal has signed again (`supplementary_publish_check`), and takes
     that version.
     """
-    # The supplementary notices build on this module: imported here, not above.
-    from publicity.services.supplementary import supplementary_publish_check
-
-    _require(selectors.may_manage_notices(actor, notice.school_id))
+    require(can_manage_school(actor, notice.school_id))
     stored = _locked_notice(notice)
     signoff = RosterSignoff.objects.select_for_update().get(pk=stored.signoff_id)
     if stored.kind == NoticeKind.SUPPLEMENTARY and stored.status == NoticeStatus.DRAFT:
@@ -316,31 +260,25 @@ def notice_publish(*, actor, notice: PublicNotice) -> PublicNotice:
             code="roster_changed",
         )
     moved = _period_from_today(stored) if stored.status == NoticeStatus.DRAFT else {}
-    now = timezone.now()
-    updated = PublicNotice.objects.filter(pk=stored.pk, status=NoticeStatus.DRAFT).update(
-        status=NoticeStatus.PUBLISHED,
-        published_by=actor,
-        published_at=now,
-        signoff_version=signoff.version,
-        **moved,
+    return transition(
+        actor=actor,
+        instance=stored,
+        from_status=NoticeStatus.DRAFT,
+        changes={
+            "status": NoticeStatus.PUBLISHED,
+            "published_by": actor,
+            "published_at": timezone.now(),
+            "signoff_version": signoff.version,
+            **moved,
+        },
+        recorded=("status", "signoff_version", *moved),
+        refused=lambda: _not_in(stored, NoticeStatus.DRAFT),
     )
-    if updated != 1:
-        raise _not_in(stored, NoticeStatus.DRAFT)
-    changes = {"status": [NoticeStatus.DRAFT.value, NoticeStatus.PUBLISHED.value]}
-    if signoff.version != stored.signoff_version:
-        changes["signoff_version"] = [stored.signoff_version, signoff.version]
-    for name, value in moved.items():
-        before = getattr(stored, name)
-        if before != value:
-            changes[name] = [before, value] if name == "fallback_years" else [before.isoformat(), value.isoformat()]
-    audit_record(actor=actor, action=Action.TRANSITION, target=stored, changes=changes)
-    stored.refresh_from_db()
-    return stored
 
 
 def notice_print(*, actor, notice: PublicNotice, public_url: str) -> bytes:
     """The notice sheet as a PDF (publicity/pdf.py); each printing is an audit event."""
-    _require(selectors.may_print_notice(actor, notice.school_id))
+    require(can_print_for_school(actor, notice.school_id))
     if notice.status == NoticeStatus.DRAFT:
         raise ValidationError(
             _("Publish the notice before printing it: a printed draft could be posted by mistake."), code="draft"
@@ -350,42 +288,8 @@ def notice_print(*, actor, notice: PublicNotice, public_url: str) -> bytes:
     return content
 
 
-def effective_entries(notices: list[PublicNotice]) -> list[NoticeEntry]:
-    """The roster as noticed in the end: the original's lines with the supplementary notices' changes.
-
-    Lines are keyed by their application; a removed line drops out, a changed or added one wins.
-    """
-    by_application: dict[int, NoticeEntry] = {}
-    ordered = sorted(notices, key=lambda n: (n.kind != NoticeKind.ORIGINAL, n.pk))
-    entries = (
-        NoticeEntry.objects.filter(notice__in=[n.pk for n in notices])
-        .select_related("application__student__school", "application__school_class")
-        .order_by("position")
-    )
-    per_notice: dict[int, list[NoticeEntry]] = {}
-    for entry in entries:
-        per_notice.setdefault(entry.notice_id, []).append(entry)
-    for notice in ordered:
-        for entry in per_notice.get(notice.pk, []):
-            if entry.change == "removed":
-                by_application.pop(entry.application_id, None)
-            else:
-                by_application[entry.application_id] = entry
-    return list(by_application.values())
-
-
-def confirmed_entries(notices: list[PublicNotice]) -> list[NoticeEntry]:
-    """The lines a closing confirms and reports: the noticed roster's (`effective_entries`) whose award is
-    still approved. The closing is refused while the roster has changes not noticed; this keeps a revoked
-    award out of the registry and the report whatever the order of events."""
-    return [entry for entry in effective_entries(notices) if entry.application.status == Status.APPROVED]
-
-
 def _refuse_unnoticed(original: PublicNotice, signoff: RosterSignoff) -> None:
     """A notice closes over the roster as the principal signed it and as its notices showed it (DESIGN.md §4)."""
-    # The supplementary notices build on this module: imported here, not above.
-    from publicity.services.supplementary import roster_changes
-
     changes = roster_changes(original=original)
     if changes:
         names = "、".join(
@@ -496,7 +400,7 @@ def notice_close(*, actor, notice: PublicNotice) -> RosterReport:
     confirmed, each student's tier becomes the identified tier (认定) of the school year in the
     registry, and the roster is archived and reported to the county (again, one version up).
     """
-    _require(selectors.may_manage_notices(actor, notice.school_id))
+    require(can_manage_school(actor, notice.school_id))
     stored = _locked_notice(notice)
     if stored.status != NoticeStatus.PUBLISHED:
         raise _not_in(stored, NoticeStatus.PUBLISHED)
@@ -519,7 +423,7 @@ def notice_close(*, actor, notice: PublicNotice) -> RosterReport:
         closed = PublicNotice.objects.filter(supplements=original, status=NoticeStatus.CLOSED).order_by("pk")
         closing = [stored]
         noticed = [original, *closed, stored]
-    entries = confirmed_entries(noticed)
+    entries = selectors.confirmed_entries(noticed)
     # A later supplementary notice sets the tiers of its own lines; the others were set before.
     identified = entries if stored.kind == NoticeKind.ORIGINAL else [e for e in entries if e.notice_id == stored.pk]
     # What the trail keeps is data in the project's language, whatever the actor's screen shows.
@@ -530,20 +434,15 @@ def notice_close(*, actor, notice: PublicNotice) -> RosterReport:
     for member in closing:
         if member.status == NoticeStatus.CLOSED:
             continue
-        updated = PublicNotice.objects.filter(pk=member.pk, status=NoticeStatus.PUBLISHED).update(
-            status=NoticeStatus.CLOSED, closed_by=actor, closed_at=now
-        )
-        if updated != 1:
-            raise _not_in(member, NoticeStatus.PUBLISHED)
-        changes = {"status": [NoticeStatus.PUBLISHED.value, NoticeStatus.CLOSED.value]}
-        if member is stored:
-            # Which lines were confirmed, not only how many: the bulk update below leaves no event per line.
-            changes["confirmed_entries"] = [[], sorted(entry.pk for entry in entries)]
-        audit_record(
+        # Which lines were confirmed, not only how many: the bulk update below leaves no event per line.
+        noted = {"confirmed_entries": [[], sorted(entry.pk for entry in entries)]} if member is stored else None
+        transition(
             actor=actor,
-            action=Action.TRANSITION,
-            target=member,
-            changes=changes,
+            instance=member,
+            from_status=NoticeStatus.PUBLISHED,
+            changes={"status": NoticeStatus.CLOSED, "closed_by": actor, "closed_at": now},
+            refused=lambda member=member: _not_in(member, NoticeStatus.PUBLISHED),
+            noted=noted,
             reason=confirmed if member is stored else "",
         )
     NoticeEntry.objects.filter(pk__in=[entry.pk for entry in entries]).update(confirmed=True)
@@ -573,7 +472,7 @@ def notice_report_again(*, actor, notice: PublicNotice) -> RosterReport:
     it. One that needed none has nothing to notice and no notice to close: the aid office reports its
     closed notices' roster again, as it stands, one version up.
     """
-    _require(selectors.may_manage_notices(actor, notice.school_id))
+    require(can_manage_school(actor, notice.school_id))
     stored = _locked_notice(notice)
     original = stored if stored.kind == NoticeKind.ORIGINAL else _locked_notice(stored.supplements)
     report = (
@@ -618,5 +517,5 @@ def notice_report_again(*, actor, notice: PublicNotice) -> RosterReport:
         reason = _("Reported again unchanged: the principal signed the returned roster again (version {version})")
         reason = reason.format(version=signoff.version)
     return roster_report(
-        actor=actor, notice=report.notice, entries=confirmed_entries([original, *family]), reason=reason
+        actor=actor, notice=report.notice, entries=selectors.confirmed_entries([original, *family]), reason=reason
     )

@@ -15,7 +15,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import TextChoices
@@ -23,12 +23,13 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from aidsys import cn
+from aidsys import calendar
 from aidsys.models import Membership, Role
-from aidsys.services.audit import Action, audit_record, diff, snapshot
+from aidsys.scope import can_manage_school, can_read_school_rosters, can_reveal
+from aidsys.services.audit import Action, audit_record
 from aidsys.services.writes import created_values, instance_create
+from aidsys.transitions import InvalidTransition, require, transition
 from applications.models import Status
-from publicity import selectors_objections as selectors
 from publicity.models import (
     Channel,
     EntryChange,
@@ -42,11 +43,11 @@ from publicity.models import (
     PublicNotice,
     TrackingLookup,
 )
+from publicity.selectors import objections as selectors
 from publicity.services.supplementary import supplementary_notice_from_roster
 from reviews.models import RevocationReason
 from reviews.services.award_change import application_award_change
 from reviews.services.revocation import application_revoke
-from students import privacy
 
 logger = logging.getLogger("publicity.objections")
 
@@ -74,10 +75,6 @@ class RosterAction(TextChoices):
     ALREADY_CHANGED = "already_changed", gettext_lazy("Nothing more: the entry has already been changed or removed")
 
 
-class InvalidTransition(ValidationError):
-    """The objection is no longer open: someone (or a second click) decided it first."""
-
-
 class RateLimited(Exception):
     """An address has lodged (or looked up) as often as it may for now; it may again at `retry_at`."""
 
@@ -86,18 +83,13 @@ class RateLimited(Exception):
         self.retry_at = retry_at
 
 
-def _require(allowed: bool) -> None:
-    if not allowed:
-        raise PermissionDenied
-
-
 # ---------------------------------------------------------------------------------------------
 # Deadlines, addresses, tracking numbers
 
 
 def objection_deadline(received_on: date) -> date:
     """The last day to answer: the AIDSYS_OBJECTION_WORKING_DAYS-th working day after the day it arrived."""
-    return cn.working_period(received_on + timedelta(days=1), settings.AIDSYS_OBJECTION_WORKING_DAYS).end
+    return calendar.working_period(received_on + timedelta(days=1), settings.AIDSYS_OBJECTION_WORKING_DAYS).end
 
 
 def address_hash(ip: str | None) -> str:
@@ -239,7 +231,7 @@ def objection_record(
 ) -> Objection:
     """An objection the aid office took by phone, letter or in person, on the day it arrived
     (today unless given): the deadline counts from then."""
-    _require(selectors.may_manage_objections(actor, notice.school_id))
+    require(can_manage_school(actor, notice.school_id))
     stored = PublicNotice.objects.select_for_update().get(pk=notice.pk)
     errors = {}
     if stored.status != NoticeStatus.PUBLISHED:
@@ -343,7 +335,7 @@ def _not_open(objection: Objection) -> InvalidTransition:
 @transaction.atomic
 def objection_note_add(*, actor, objection: Objection, text: str) -> ObjectionNote:
     """A note of the investigation (a call, a visit, a document seen), while the objection is open."""
-    _require(selectors.may_manage_objections(actor, objection.notice.school_id))
+    require(can_manage_school(actor, objection.notice.school_id))
     stored = _locked_open(objection)
     text = text.strip()
     if not text:
@@ -358,9 +350,7 @@ def objection_contact_reveal(*, actor, objection: Objection) -> str:
     """The objector's contact in full, to a reader of the objection who may reveal sensitive data
     (DESIGN.md §5: a phone or an address is masked by default); the showing is an audit event."""
     notice = objection.notice
-    _require(
-        privacy.may_reveal(actor) and selectors.may_read_objections(actor, notice.school_id, notice.school.county_id)
-    )
+    require(can_reveal(actor) and can_read_school_rosters(actor, notice.school))
     audit_record(actor=actor, action=Action.REVEAL_SENSITIVE, target=objection, changes={"field": [None, "contact"]})
     return objection.contact
 
@@ -414,7 +404,7 @@ def objection_decide(
     publication are drafted into the original notice's supplementary notice. All in one transaction:
     a refusal (a quota, a second click) leaves everything as it was.
     """
-    _require(selectors.may_manage_objections(actor, objection.notice.school_id))
+    require(can_manage_school(actor, objection.notice.school_id))
     stored = _locked_open(objection)
     decision, reply = decision.strip(), reply.strip()
     errors = {}
@@ -434,24 +424,20 @@ def objection_decide(
     if errors:
         raise ValidationError(errors)
     now = timezone.now()
-    fields = ["status", "decision", "reply", "entry"]
-    before = snapshot(stored, fields=fields)
-    updated = Objection.objects.filter(pk=stored.pk, status=ObjectionStatus.OPEN).update(
-        status=outcome,
-        decision=decision,
-        reply=reply,
-        entry=entry if outcome == ObjectionStatus.UPHELD else stored.entry,
-        decided_by=actor,
-        decided_at=now,
-    )
-    if updated != 1:
-        raise _not_open(stored)
-    stored.refresh_from_db()
-    audit_record(
+    transition(
         actor=actor,
-        action=Action.TRANSITION,
-        target=stored,
-        changes=diff(before, snapshot(stored, fields=fields)),
+        instance=stored,
+        from_status=ObjectionStatus.OPEN,
+        changes={
+            "status": outcome,
+            "decision": decision,
+            "reply": reply,
+            "entry": entry if outcome == ObjectionStatus.UPHELD else stored.entry,
+            "decided_by": actor,
+            "decided_at": now,
+        },
+        recorded=("status", "decision", "reply", "entry"),
+        refused=lambda: _not_open(stored),
         reason=decision,
     )
     if outcome == ObjectionStatus.UPHELD:

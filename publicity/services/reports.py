@@ -4,25 +4,20 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from aidsys.services.audit import Action, audit_record
+from aidsys.scope import can_act_for_county, can_manage_school
 from aidsys.services.writes import instance_create
-from publicity import selectors
+from aidsys.transitions import InvalidTransition, require, transition
 from publicity.models import NoticeEntry, PublicNotice, ReportStatus, RosterReport
 from reviews.services.county import roster_return_by_county
 from students.models import Tier
 
 _TIER_ORDER = {value: index for index, value in enumerate(Tier.values)}
-
-
-def _require(allowed: bool) -> None:
-    if not allowed:
-        raise PermissionDenied
 
 
 def roster_summary(entries: list[NoticeEntry]) -> dict:
@@ -63,7 +58,7 @@ def roster_summary(entries: list[NoticeEntry]) -> dict:
 @transaction.atomic
 def roster_report(*, actor, notice: PublicNotice, entries: list[NoticeEntry], reason: str = "") -> RosterReport:
     """Report the closed notice's roster; a roster reported before (and returned) is reported anew, one version up."""
-    _require(selectors.may_manage_notices(actor, notice.school_id))
+    require(can_manage_school(actor, notice.school_id))
     summary = roster_summary(entries)
     now = timezone.now()
     existing = (
@@ -86,37 +81,30 @@ def roster_report(*, actor, notice: PublicNotice, entries: list[NoticeEntry], re
                 version=1,
             ),
         )
-    updated = RosterReport.objects.filter(pk=existing.pk, status=existing.status).update(
-        status=ReportStatus.REPORTED,
-        notice=notice,
-        summary=summary,
-        reported_by=actor,
-        reported_at=now,
-        decided_by=None,
-        decided_at=None,
-        comment="",
-        version=F("version") + 1,
-    )
-    if updated != 1:
-        raise ValidationError(_("The report changed meanwhile. Reload the page."), code="report_changed")
-    audit_record(
+    return transition(
         actor=actor,
-        action=Action.TRANSITION,
-        target=existing,
+        instance=existing,
+        from_status=existing.status,
         changes={
-            "status": [existing.status, ReportStatus.REPORTED.value],
-            "version": [existing.version, existing.version + 1],
-            "notice": [existing.notice_id, notice.pk],
+            "status": ReportStatus.REPORTED,
+            "notice": notice,
+            "summary": summary,
+            "reported_by": actor,
+            "reported_at": now,
+            "decided_by": None,
+            "decided_at": None,
+            "comment": "",
+            "version": F("version") + 1,
         },
+        recorded=("status", "version", "notice"),
+        refused=lambda: InvalidTransition(_("The report changed meanwhile. Reload the page."), code="report_changed"),
         reason=reason,
     )
-    existing.refresh_from_db()
-    return existing
 
 
-def _not_reported(report: RosterReport) -> ValidationError:
+def _not_reported(report: RosterReport) -> InvalidTransition:
     current = RosterReport.objects.filter(pk=report.pk).first()
-    return ValidationError(
+    return InvalidTransition(
         _(
             "The report of {school} for {program}, {term} is “{status}”, not awaiting the county's decision: "
             "it has been dealt with meanwhile. Reload the page."
@@ -127,43 +115,37 @@ def _not_reported(report: RosterReport) -> ValidationError:
 
 @transaction.atomic
 def report_approve(*, actor, report: RosterReport) -> RosterReport:
-    _require(selectors.may_decide_reports(actor, report.school.county_id))
-    updated = RosterReport.objects.filter(pk=report.pk, status=ReportStatus.REPORTED).update(
-        status=ReportStatus.APPROVED, decided_by=actor, decided_at=timezone.now()
-    )
-    if updated != 1:
-        raise _not_reported(report)
-    audit_record(
+    require(can_act_for_county(actor, report.school.county_id))
+    return transition(
         actor=actor,
-        action=Action.TRANSITION,
-        target=report,
-        changes={"status": [ReportStatus.REPORTED.value, ReportStatus.APPROVED.value]},
+        instance=report,
+        from_status=ReportStatus.REPORTED,
+        changes={"status": ReportStatus.APPROVED, "decided_by": actor, "decided_at": timezone.now()},
+        refused=lambda: _not_reported(report),
     )
-    report.refresh_from_db()
-    return report
 
 
 @transaction.atomic
 def report_return(*, actor, report: RosterReport, comment: str) -> RosterReport:
     """Return the report with the county's comment; the school's roster goes back to its review."""
-    _require(selectors.may_decide_reports(actor, report.school.county_id))
+    require(can_act_for_county(actor, report.school.county_id))
     comment = comment.strip()
     if not comment:
         raise ValidationError({"comment": ValidationError(_("Say what the school should change."), code="comment")})
-    updated = RosterReport.objects.filter(pk=report.pk, status=ReportStatus.REPORTED).update(
-        status=ReportStatus.RETURNED, decided_by=actor, decided_at=timezone.now(), comment=comment
-    )
-    if updated != 1:
-        raise _not_reported(report)
-    audit_record(
+    transition(
         actor=actor,
-        action=Action.TRANSITION,
-        target=report,
-        changes={"status": [ReportStatus.REPORTED.value, ReportStatus.RETURNED.value]},
+        instance=report,
+        from_status=ReportStatus.REPORTED,
+        changes={
+            "status": ReportStatus.RETURNED,
+            "decided_by": actor,
+            "decided_at": timezone.now(),
+            "comment": comment,
+        },
+        refused=lambda: _not_reported(report),
         reason=comment,
     )
     roster_return_by_county(
         actor=actor, school=report.school, program=report.program, term=report.term, comment=comment
     )
-    report.refresh_from_db()
     return report

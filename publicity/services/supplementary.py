@@ -13,14 +13,15 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from aidsys.scope import can_manage_school
 from aidsys.services.writes import instance_create, instance_delete, instances_create
+from aidsys.transitions import require
 from applications.models import Application, Status
-from publicity import selectors_objections as selectors
 from publicity.models import (
     EntryChange,
     NoticeEntry,
@@ -30,7 +31,9 @@ from publicity.models import (
     ObjectionStatus,
     PublicNotice,
 )
-from publicity.services.notices import check_first_day, effective_entries, next_working_day, notice_period
+from publicity.selectors import objections as selectors
+from publicity.selectors.notices import effective_entries
+from publicity.services.periods import check_first_day, next_working_day, notice_period
 from reviews.models import Revocation, RosterSignoff
 from students.models import Tier
 
@@ -49,11 +52,6 @@ class RosterChange:
     change: str  # EntryChange: added, changed or removed
     reason: str
     noticed: NoticeEntry | None = None  # the line as it was noticed (None for an added line)
-
-
-def _require(allowed: bool) -> None:
-    if not allowed:
-        raise PermissionDenied
 
 
 def _upheld_decisions(original: PublicNotice) -> dict[int, str]:
@@ -251,7 +249,7 @@ def supplementary_notice_create(
 ) -> PublicNotice:
     """A draft supplementary notice of `changes`, with its own period: from the next working day (or
     `start_date`), the county's working days (or more); posted where the original was, with its contact."""
-    _require(selectors.may_manage_objections(actor, original.school_id))
+    require(can_manage_school(actor, original.school_id))
     stored = _locked_original(original)
     if not changes:
         raise ValidationError(
@@ -303,7 +301,7 @@ def supplementary_notice_from_roster(*, actor, original: PublicNotice) -> Public
     replaced by the changes as they stand; with none left, the draft goes); otherwise a new draft is made.
     Returns the draft, or None when the roster is as noticed.
     """
-    _require(selectors.may_manage_objections(actor, original.school_id))
+    require(can_manage_school(actor, original.school_id))
     stored = _locked_original(original)
     changes = roster_changes(original=stored)
     draft = (

@@ -10,16 +10,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from aidsys.pagination import paginate
-from publicity import selectors
-from publicity.forms import CountyNoticeFilterForm, ReportFilterForm, ReturnReportForm
+from aidsys.scope import can_act_for_county, can_act_for_some_county, can_read_school_rosters
+from aidsys.transitions import require
+from publicity.forms.notices import CountyNoticeFilterForm, ReportFilterForm, ReturnReportForm
 from publicity.models import ReportStatus
+from publicity.selectors import notices as selectors
 from publicity.services import reports as services
 from publicity.views import add_errors, error_text
-
-
-def _require_county_reader(request) -> None:
-    if not selectors.is_county_reader(request.user):
-        raise PermissionDenied
 
 
 def _filters(form) -> dict:
@@ -29,7 +26,7 @@ def _filters(form) -> dict:
 @require_GET
 @login_required
 def county_notices(request):
-    _require_county_reader(request)
+    require(can_act_for_some_county(request.user))
     form = CountyNoticeFilterForm(request.GET or None, user=request.user)
     today = timezone.localdate()
     rows = selectors.county_notices(user=request.user, filters=_filters(form), today=today)
@@ -42,7 +39,7 @@ def county_notices(request):
 @require_GET
 @login_required
 def report_list(request):
-    _require_county_reader(request)
+    require(can_act_for_some_county(request.user))
     form = ReportFilterForm(request.GET or None, user=request.user)
     rows = selectors.reports(user=request.user, filters=_filters(form))
     page = paginate(request, rows)
@@ -55,7 +52,7 @@ def _report_page(request, report, *, return_form=None, status=200):
         "publicity/county_report_detail.html",
         {
             "report": report,
-            "may_decide": selectors.may_decide_reports(request.user, report.school.county_id)
+            "may_decide": can_act_for_county(request.user, report.school.county_id)
             and report.status == ReportStatus.REPORTED,
             "return_form": return_form or ReturnReportForm(),
         },
@@ -67,14 +64,14 @@ def _report_page(request, report, *, return_form=None, status=200):
 @login_required
 def report_detail(request, pk):
     report = selectors.report_for_page(user=request.user, pk=pk)
-    if not selectors.may_read_reports(request.user, report.school_id, report.school.county_id):
+    if not can_read_school_rosters(request.user, report.school):
         raise PermissionDenied
     return _report_page(request, report)
 
 
 def _report_for_county(request, pk):
     report = selectors.report_for_page(user=request.user, pk=pk)
-    if not selectors.may_decide_reports(request.user, report.school.county_id):
+    if not can_act_for_county(request.user, report.school.county_id):
         raise PermissionDenied
     return report
 

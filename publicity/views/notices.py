@@ -9,13 +9,15 @@ from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from aidsys import cn
+from aidsys import calendar
 from aidsys.pagination import paginate
-from publicity import selectors
-from publicity import selectors_objections as objection_selectors
-from publicity.forms import NoticeForm, PeriodPreviewForm
+from aidsys.scope import can_manage_school, can_print_for_school, can_read_school_rosters
+from publicity.forms.notices import NoticeForm, PeriodPreviewForm
 from publicity.models import NoticeKind, NoticeStatus, Place
+from publicity.selectors import notices as selectors
+from publicity.selectors import objections as objection_selectors
 from publicity.services import notices as services
+from publicity.services.periods import next_working_day
 from publicity.services.supplementary import supplementary_notice_from_roster
 from publicity.views import add_errors, error_text
 from reviews.models import RosterSignoff
@@ -23,7 +25,7 @@ from reviews.models import RosterSignoff
 
 def _managed_notice(request, pk):
     notice = selectors.notice_for_page(user=request.user, pk=pk)
-    if not selectors.may_manage_notices(request.user, notice.school_id):
+    if not can_manage_school(request.user, notice.school_id):
         raise PermissionDenied
     return notice
 
@@ -45,13 +47,13 @@ def notice_index(request):
     )
 
 
-def _period_shown(form) -> cn.WorkingPeriod | None:
+def _period_shown(form) -> calendar.WorkingPeriod | None:
     """The period the form's values give, for the preview beside them (None while they are incomplete)."""
     values = form.data if form.is_bound else form.initial
     preview = PeriodPreviewForm({"start_date": values.get("start_date"), "working_days": values.get("working_days")})
     if not preview.is_valid():
         return None
-    return cn.working_period(preview.cleaned_data["start_date"], preview.cleaned_data["working_days"])
+    return calendar.working_period(preview.cleaned_data["start_date"], preview.cleaned_data["working_days"])
 
 
 def _form_data(form) -> dict:
@@ -71,11 +73,11 @@ def notice_create(request, signoff_pk):
     signoff = RosterSignoff.objects.select_related("school__county", "program", "term__school_year").get_visible_or_404(
         request.user, pk=signoff_pk
     )
-    if not selectors.may_manage_notices(request.user, signoff.school_id):
+    if not can_manage_school(request.user, signoff.school_id):
         raise PermissionDenied
     county = signoff.school.county
     initial = {
-        "start_date": services.next_working_day(),
+        "start_date": next_working_day(),
         "working_days": county.notice_working_days,
         "places": [Place.SCHOOL_BOARD, Place.CLASS],
         **selectors.contact_defaults(school=signoff.school),
@@ -143,7 +145,7 @@ def notice_period_preview(request):
     form = PeriodPreviewForm(request.GET)
     period = None
     if form.is_valid():
-        period = cn.working_period(form.cleaned_data["start_date"], form.cleaned_data["working_days"])
+        period = calendar.working_period(form.cleaned_data["start_date"], form.cleaned_data["working_days"])
     # A half-typed form shows nothing; a date out of range says so, as the form will on saving (with
     # 200: htmx swaps in no 4xx answer).
     errors = form.errors.get("start_date") if request.GET.get("start_date") else None
@@ -171,12 +173,10 @@ def notice_detail(request, pk):
             "entries": notice.entries.all(),
             "objections": objections,
             "report": selectors.report_of(notice=notice),
-            "may_read_report": selectors.may_read_reports(request.user, notice.school_id, notice.school.county_id),
-            "may_manage": selectors.may_manage_notices(request.user, notice.school_id),
-            "may_print": selectors.may_print_notice(request.user, notice.school_id) and notice.status != "draft",
-            "may_read_objections": objection_selectors.may_read_objections(
-                request.user, notice.school_id, notice.school.county_id
-            ),
+            "may_read_report": can_read_school_rosters(request.user, notice.school),
+            "may_manage": can_manage_school(request.user, notice.school_id),
+            "may_print": can_print_for_school(request.user, notice.school_id) and notice.status != "draft",
+            "may_read_objections": can_read_school_rosters(request.user, notice.school),
             "public_url": request.build_absolute_uri(notice.get_public_url()),
             "awaiting_signature": supplementary_draft and objection_selectors.awaits_signature(notice),
             "supplementary_notices": supplementary_notices,
@@ -211,7 +211,7 @@ def notice_publish(request, pk):
 @login_required
 def notice_pdf(request, pk):
     notice = selectors.notice_for_page(user=request.user, pk=pk)
-    if not selectors.may_print_notice(request.user, notice.school_id):
+    if not can_print_for_school(request.user, notice.school_id):
         raise PermissionDenied
     public_url = request.build_absolute_uri(notice.get_public_url())
     try:

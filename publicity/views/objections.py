@@ -17,13 +17,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from aidsys import cn
 from aidsys.context import address_withheld, current_request_context
 from aidsys.pagination import paginate
-from publicity import selectors_objections as selectors
-from publicity.forms_objections import DecideForm, NoteForm, ObjectionLodgeForm, ObjectionRecordForm, TrackForm
+from aidsys.scope import can_manage_school, can_read_school_rosters, can_read_some_school_rosters, can_reveal
+from publicity.forms.objections import DecideForm, NoteForm, ObjectionLodgeForm, ObjectionRecordForm, TrackForm
 from publicity.models import NoticeStatus, Objection, ObjectionStatus, PublicNotice
+from publicity.selectors import objections as selectors
 from publicity.services import objections as services
 from publicity.services.supplementary import supplementary_notice_from_roster
 from publicity.views import add_errors, error_text
-from students import privacy
 
 LODGED_SESSION_KEY = "publicity_objection_lodged"
 
@@ -149,14 +149,14 @@ def _readable_notice(request, pk) -> PublicNotice:
     notice = PublicNotice.objects.select_related(
         "school__county", "program", "term__school_year", "supplements"
     ).get_visible_or_404(request.user, pk=pk)
-    if not selectors.may_read_objections(request.user, notice.school_id, notice.school.county_id):
+    if not can_read_school_rosters(request.user, notice.school):
         raise PermissionDenied
     return notice
 
 
 def _managed_notice(request, pk) -> PublicNotice:
     notice = _readable_notice(request, pk)
-    if not selectors.may_manage_objections(request.user, notice.school_id):
+    if not can_manage_school(request.user, notice.school_id):
         raise PermissionDenied
     return notice
 
@@ -164,14 +164,14 @@ def _managed_notice(request, pk) -> PublicNotice:
 def _readable_objection(request, pk) -> Objection:
     objection = selectors.objection_for_page(user=request.user, pk=pk)
     notice = objection.notice
-    if not selectors.may_read_objections(request.user, notice.school_id, notice.school.county_id):
+    if not can_read_school_rosters(request.user, notice.school):
         raise PermissionDenied
     return objection
 
 
 def _managed_objection(request, pk) -> Objection:
     objection = _readable_objection(request, pk)
-    if not selectors.may_manage_objections(request.user, objection.notice.school_id):
+    if not can_manage_school(request.user, objection.notice.school_id):
         raise PermissionDenied
     return objection
 
@@ -183,7 +183,7 @@ STATUS_FILTERS = ("", "open", "overdue", "upheld", "dismissed")
 @login_required
 def objection_list(request):
     """Every objection of the user's schools (the county's, for its staff), open ones first by deadline."""
-    if not selectors.reads_any_objections(request.user):
+    if not can_read_some_school_rosters(request.user):
         raise PermissionDenied
     status = request.GET.get("status", "")
     if status not in STATUS_FILTERS:
@@ -218,7 +218,7 @@ def objection_notice(request, pk):
             "page": page,
             "objections": page.object_list,
             "supplementary_notices": selectors.supplementary_notices(notice),
-            "may_manage": selectors.may_manage_objections(request.user, notice.school_id),
+            "may_manage": can_manage_school(request.user, notice.school_id),
             "may_record": notice.status == NoticeStatus.PUBLISHED,
             "may_supplement": notice.supplements_id is None and notice.status != NoticeStatus.DRAFT,
         },
@@ -286,7 +286,7 @@ def supplementary_from_roster(request, pk):
 @login_required
 def objection_detail(request, pk):
     objection = _readable_objection(request, pk)
-    may_manage = selectors.may_manage_objections(request.user, objection.notice.school_id)
+    may_manage = can_manage_school(request.user, objection.notice.school_id)
     is_open = objection.status == ObjectionStatus.OPEN
     return render(
         request,
@@ -294,7 +294,7 @@ def objection_detail(request, pk):
         {
             "objection": objection,
             "contact_masked": cn.mask_contact(objection.contact),
-            "may_reveal_contact": bool(objection.contact) and privacy.may_reveal(request.user),
+            "may_reveal_contact": bool(objection.contact) and can_reveal(request.user),
             "notes": selectors.notes_of(objection),
             "may_manage": may_manage and is_open,
             "note_form": NoteForm(),

@@ -6,8 +6,8 @@ from django.urls import path
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from publicity import selectors
 from publicity.models import NoticeKind, NoticeStatus
+from publicity.selectors import notices as selectors
 
 
 def _public_response(request, template, context, status):

@@ -1,6 +1,6 @@
 """Writes of the reviews. Each is one transaction, checks who acts, and leaves its audit events."""
 
-from reviews.services.common import InvalidTransition
+from aidsys.transitions import InvalidTransition
 from reviews.services.first_review import application_recommend, application_return
 from reviews.services.panel import panel_member_add, panel_member_remove, panel_print, panel_save
 from reviews.services.revocation import application_revoke

@@ -6,14 +6,15 @@ from collections import defaultdict
 from decimal import Decimal
 
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from aidsys.services.audit import Action, audit_record, diff, snapshot
+from aidsys.scope import can_manage_school
+from aidsys.transitions import InvalidTransition, require
 from applications.models import Application, ClassQuota, Status
-from applications.quotas import QuotaExceeded, Use, quota_states
+from applications.services.applications import application_award_set
+from applications.services.quota_limits import QuotaExceeded, Use, quota_states
 from reviews import selectors
-from reviews.services.common import InvalidTransition, field_error, lock_roster, reopen_signed, require
+from reviews.services.common import field_error, lock_roster, reopen_signed
 from reviews.services.second_review import _amount, _check_tier
 
 
@@ -76,7 +77,7 @@ def application_award_change(
     """Change an approved award's tier and/or amount, with the reason (kept as the decision's reason), within
     quota: the standard amount unless another is given with its own reason. A signed roster goes back to the
     principal for a new signature, as after a revocation."""
-    require(selectors.may_decide(actor, application.school_id))
+    require(can_manage_school(actor, application.school_id))
     _check_tier(tier)
     reason = reason.strip()
     if not reason:
@@ -103,36 +104,11 @@ def application_award_change(
             ),
             "unchanged",
         )
-    names = ["approved_tier", "amount", "amount_reason", "decision_reason"]
-    before = snapshot(stored, fields=names)
-    updated = Application.objects.filter(
-        pk=stored.pk, status=Status.APPROVED, approved_tier=stored.approved_tier, amount=stored.amount
-    ).update(
-        approved_tier=tier,
-        amount=amount,
-        amount_reason=amount_reason,
-        decision_reason=reason,
-        updated_at=timezone.now(),
+    application_award_set(
+        actor=actor, application=stored, tier=tier, amount=amount, amount_reason=amount_reason, reason=reason
     )
-    if updated != 1:
-        raise InvalidTransition(
-            _("{student}'s award changed meanwhile. Reload the page.").format(student=stored.student.name),
-            code="changed_meanwhile",
-        )
-    stored.approved_tier, stored.amount, stored.amount_reason, stored.decision_reason = (
-        tier,
-        amount,
-        amount_reason,
-        reason,
-    )
+    # The event is in this transaction: a quota exceeded takes it back with the change.
     _check_quota_after_change(stored)
-    audit_record(
-        actor=actor,
-        action=Action.UPDATE,
-        target=stored,
-        changes=diff(before, snapshot(stored, fields=names)),
-        reason=reason,
-    )
     reopen_signed(
         actor=actor, signoff=signoff, reason=_("{student}'s award changed").format(student=stored.student.name)
     )

@@ -1,88 +1,19 @@
-"""What every review service shares: the conditional transition of applications, the roster lock."""
+"""What every review service shares: the roster lock, its refusal, reopening a signed roster, field errors."""
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from aidsys.services.audit import Action, PendingEvent, audit_record, audit_record_many, diff, snapshot
-from applications.models import Application, Quota
+from aidsys.transitions import InvalidTransition, transition
+from applications.models import Quota
 from reviews.models import RosterSignoff, SignoffStatus
-
-
-class InvalidTransition(ValidationError):
-    """The row is no longer in the state the action starts from: someone (or a second click) was first."""
 
 
 def field_error(name: str, message: str, code: str) -> ValidationError:
     """A refusal that names the form field it belongs beside, with a code tests and callers can read."""
     return ValidationError({name: ValidationError(message, code=code)})
-
-
-def require(allowed: bool) -> None:
-    if not allowed:
-        raise PermissionDenied
-
-
-def _already_dealt_with(application: Application, stored: Application | None) -> InvalidTransition:
-    if stored is None:
-        return InvalidTransition(_("The application no longer exists."), code="gone")
-    return InvalidTransition(
-        _(
-            "{student}'s application for {program} is already “{status}”: it has been dealt with meanwhile "
-            "(perhaps by a second click). Reload the page to see where it stands."
-        ).format(student=stored.student.name, program=stored.program, status=stored.get_status_display()),
-        code="already_dealt_with",
-    )
-
-
-def transition_many(
-    *, actor, applications: list[Application], expected: tuple, to: str, fields_for, reason: str = ""
-) -> list[Application]:
-    """Move each application from one of `expected` to `to`, setting `fields_for(application)`.
-
-    Each move is a conditional update (STYLE.md rule 5); if any application has left `expected`
-    the whole call fails and the caller's transaction rolls back. Each leaves its audit event.
-    """
-    if not applications:
-        return []
-    stored = {
-        row.pk: row
-        for row in Application.objects.select_for_update(of=("self",))
-        .filter(pk__in=[a.pk for a in applications])
-        .select_related("student", "program", "term", "decided_by", "first_reviewed_by", "replaces__student")
-    }
-    for application in applications:
-        row = stored.get(application.pk)
-        if row is None or row.status not in expected:
-            raise _already_dealt_with(application, row)
-    now = timezone.now()
-    events = []
-    for application in applications:
-        fields = fields_for(application)
-        names = ["status", *fields]
-        before = snapshot(stored[application.pk], fields=names)
-        updated = Application.objects.filter(pk=application.pk, status__in=expected).update(
-            status=to, updated_at=now, **fields
-        )
-        if updated != 1:
-            raise _already_dealt_with(application, stored[application.pk])
-        application.status = to
-        application.updated_at = now
-        for name, value in fields.items():
-            setattr(application, name, value)
-        events.append(
-            PendingEvent(Action.TRANSITION, application, diff(before, snapshot(application, fields=names)), reason)
-        )
-    audit_record_many(actor=actor, events=events)
-    return applications
-
-
-def transition(*, actor, application: Application, expected: tuple, to: str, fields: dict, reason: str = ""):
-    return transition_many(
-        actor=actor, applications=[application], expected=expected, to=to, fields_for=lambda a: fields, reason=reason
-    )[0]
 
 
 def lock_roster(*, school, program, term) -> RosterSignoff | None:
@@ -117,16 +48,13 @@ def reopen_signed(*, actor, signoff: RosterSignoff | None, reason: str) -> None:
     """A change to a signed roster (a revocation, a replacement) asks the principal to sign again."""
     if signoff is None or signoff.status != SignoffStatus.SIGNED:
         return
-    updated = RosterSignoff.objects.filter(pk=signoff.pk, status=SignoffStatus.SIGNED).update(
-        status=SignoffStatus.PENDING, submitted_by=actor, submitted_at=timezone.now(), comment=""
-    )
-    if updated != 1:
-        raise InvalidTransition(_("The roster's sign-off changed meanwhile. Reload the page."), code="signoff_changed")
-    audit_record(
+    transition(
         actor=actor,
-        action=Action.TRANSITION,
-        target=signoff,
-        changes={"status": [SignoffStatus.SIGNED.value, SignoffStatus.PENDING.value]},
+        instance=signoff,
+        from_status=SignoffStatus.SIGNED,
+        changes={"status": SignoffStatus.PENDING, "submitted_by": actor, "submitted_at": timezone.now(), "comment": ""},
+        refused=lambda: InvalidTransition(
+            _("The roster's sign-off changed meanwhile. Reload the page."), code="signoff_changed"
+        ),
         reason=reason,
     )
-    signoff.status = SignoffStatus.PENDING

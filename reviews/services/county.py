@@ -6,10 +6,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from aidsys.scope import scope_for
-from aidsys.services.audit import Action, audit_record
+from aidsys.scope import can_act_for_county
+from aidsys.transitions import InvalidTransition, require, transition
 from reviews.models import RosterSignoff, SignoffStatus
-from reviews.services.common import InvalidTransition, lock_roster, require
+from reviews.services.common import lock_roster
 
 
 @transaction.atomic
@@ -19,29 +19,21 @@ def roster_return_by_county(*, actor, school, program, term, comment: str) -> Ro
     The aid office decides again and submits the roster anew; a roster that is not signed (already
     reopened by a revocation) stays as it is. Returns the sign-off, if there is one.
     """
-    scope = scope_for(actor)
-    require(scope.is_admin or school.county_id in scope.county_ids)
+    require(can_act_for_county(actor, school.county_id))
     comment = comment.strip()
     if not comment:
         raise ValidationError({"comment": ValidationError(_("Say what the school should change."), code="comment")})
     signoff = lock_roster(school=school, program=program, term=term)
     if signoff is None or signoff.status != SignoffStatus.SIGNED:
         return signoff
-    updated = RosterSignoff.objects.filter(pk=signoff.pk, status=SignoffStatus.SIGNED).update(
-        status=SignoffStatus.RETURNED, comment=comment
-    )
-    if updated != 1:
-        raise InvalidTransition(_("The roster's sign-off changed meanwhile. Reload the page."), code="signoff_changed")
-    audit_record(
+    return transition(
         actor=actor,
-        action=Action.TRANSITION,
-        target=signoff,
-        changes={
-            "status": [SignoffStatus.SIGNED.value, SignoffStatus.RETURNED.value],
-            "comment": [signoff.comment, comment],
-        },
+        instance=signoff,
+        from_status=SignoffStatus.SIGNED,
+        changes={"status": SignoffStatus.RETURNED, "comment": comment},
+        recorded=("status", "comment"),
+        refused=lambda: InvalidTransition(
+            _("The roster's sign-off changed meanwhile. Reload the page."), code="signoff_changed"
+        ),
         reason=comment,
     )
-    signoff.status = SignoffStatus.RETURNED
-    signoff.comment = comment
-    return signoff

@@ -6,9 +6,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from aidsys.scope import can_teach_class
+from aidsys.transitions import require
 from applications.models import Application, Status
+from applications.services.applications import application_move
 from reviews import selectors
-from reviews.services.common import field_error, require, transition
+from reviews.services.common import field_error
 from students.models import HomeVisit
 
 # Where first review starts from: newly submitted, or sent back by the aid office.
@@ -21,7 +24,7 @@ def application_recommend(
 ) -> Application:
     """Recommend the application to the aid office with a tier. Needs a home visit of the student in
     the application's school year, or a recorded reason why there is none (DESIGN.md §4)."""
-    require(selectors.may_first_review(actor, application))
+    require(can_teach_class(actor, application.school_class_id))
     if tier not in dict(selectors.AWARD_TIERS):
         raise field_error("tier", _("Choose the tier to recommend."), "tier")
     no_visit_reason = no_visit_reason.strip()
@@ -37,7 +40,7 @@ def application_recommend(
             ).format(student=application.student.name, year=application.term.school_year),
             "no_home_visit",
         )
-    return transition(
+    return application_move(
         actor=actor,
         application=application,
         expected=FIRST_REVIEW_FROM,
@@ -56,11 +59,11 @@ def application_recommend(
 @transaction.atomic
 def application_return(*, actor, application: Application, comment: str) -> Application:
     """Return the application to whoever filed it, saying what to complete."""
-    require(selectors.may_first_review(actor, application))
+    require(can_teach_class(actor, application.school_class_id))
     comment = comment.strip()
     if not comment:
         raise field_error("comment", _("Say what needs to be completed."), "comment")
-    return transition(
+    return application_move(
         actor=actor,
         application=application,
         expected=FIRST_REVIEW_FROM,

@@ -5,17 +5,17 @@ from __future__ import annotations
 from django.db import transaction
 
 from aidsys.pdf import render_pdf
+from aidsys.scope import can_manage_school
 from aidsys.services.audit import Action, audit_record
 from aidsys.services.writes import instance_create, instance_delete, instance_update
-from reviews import selectors
+from aidsys.transitions import require
 from reviews.models import ReviewPanel, ReviewPanelMember
-from reviews.services.common import require
 
 
 @transaction.atomic
 def panel_save(*, actor, school, term, formed_on, note: str = "") -> ReviewPanel:
     """Record the term's panel, or change its date and note."""
-    require(selectors.may_decide(actor, school.pk))
+    require(can_manage_school(actor, school.pk))
     panel = ReviewPanel.objects.select_for_update().filter(school=school, term=term).first()
     if panel is None:
         return instance_create(
@@ -26,14 +26,14 @@ def panel_save(*, actor, school, term, formed_on, note: str = "") -> ReviewPanel
 
 
 def panel_member_add(*, actor, panel: ReviewPanel, name: str, role: str, title: str = "") -> ReviewPanelMember:
-    require(selectors.may_decide(actor, panel.school_id))
+    require(can_manage_school(actor, panel.school_id))
     return instance_create(
         actor=actor, instance=ReviewPanelMember(panel=panel, name=name.strip(), role=role, title=title.strip())
     )
 
 
 def panel_member_remove(*, actor, member: ReviewPanelMember) -> None:
-    require(selectors.may_decide(actor, member.panel.school_id))
+    require(can_manage_school(actor, member.panel.school_id))
     instance_delete(actor=actor, instance=member)
 
 

@@ -7,18 +7,20 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from aidsys.scope import can_manage_school
 from aidsys.services.writes import instance_create
+from aidsys.transitions import require
 from applications.models import Application, Status
-from reviews import selectors
+from applications.services.applications import application_move
 from reviews.models import Revocation, RevocationReason
-from reviews.services.common import lock_roster, reopen_signed, require, transition
+from reviews.services.common import lock_roster, reopen_signed
 
 
 @transaction.atomic
 def application_revoke(*, actor, application: Application, reason: str, detail: str, effective_term) -> Revocation:
     """Revoke an approved award from a term of its school year on. The quota place is freed (only
     approved awards count), and a signed roster goes back to the principal for a new signature."""
-    require(selectors.may_decide(actor, application.school_id))
+    require(can_manage_school(actor, application.school_id))
     errors = {}
     if reason not in RevocationReason.values:
         errors["reason"] = ValidationError(_("Choose the reason for the revocation."), code="reason")
@@ -36,7 +38,7 @@ def application_revoke(*, actor, application: Application, reason: str, detail: 
         raise ValidationError(errors)
     signoff = lock_roster(school=application.school, program=application.program, term=application.term)
     now = timezone.now()
-    transition(
+    application_move(
         actor=actor,
         application=application,
         expected=(Status.APPROVED,),

@@ -10,19 +10,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from aidsys.models import Membership, Role
+from aidsys.scope import can_manage_school
+from aidsys.transitions import InvalidTransition, require
 from applications.models import Application, Status
-from applications.quotas import Use, quota_reserve
+from applications.services.applications import application_move, applications_move
+from applications.services.quota_limits import Use, quota_reserve
 from reviews import selectors
-from reviews.services.common import (
-    InvalidTransition,
-    field_error,
-    lock_roster,
-    refuse_when_locked,
-    reopen_signed,
-    require,
-    transition,
-    transition_many,
-)
+from reviews.services.common import field_error, lock_roster, refuse_when_locked, reopen_signed
 
 
 def _names(applications) -> str:
@@ -138,7 +132,7 @@ def application_approve(
     With `replaces` it is a replacement (递补) for a revoked award: allowed on a locked roster, and
     a signed roster goes back to the principal for a new signature.
     """
-    require(selectors.may_decide(actor, application.school_id))
+    require(can_manage_school(actor, application.school_id))
     _check_tier(tier)
     _check_four_eyes(actor, [application], application.school)
     signoff = lock_roster(school=application.school, program=application.program, term=application.term)
@@ -153,7 +147,7 @@ def application_approve(
         school=application.school,
         uses=[Use(application.school_class_id, tier, amount)],
     )
-    approved = transition(
+    approved = application_move(
         actor=actor,
         application=application,
         expected=(Status.RECOMMENDED,),
@@ -186,7 +180,7 @@ def applications_approve(
 ) -> list[Application]:
     """Approve a class's recommended applications (those chosen, or all) in one action, each with its
     recommended tier and the standard amount: all within quota, or none."""
-    require(selectors.may_decide(actor, school.pk))
+    require(can_manage_school(actor, school.pk))
     signoff = lock_roster(school=school, program=program, term=term)
     refuse_when_locked(signoff)
     chosen = Application.objects.filter(school=school, program=program, term=term, school_class=school_class)
@@ -238,7 +232,7 @@ def applications_approve(
         uses=[Use(a.school_class_id, a.recommended_tier, amounts[a.pk]) for a in applications],
     )
     now = timezone.now()
-    return transition_many(
+    return applications_move(
         actor=actor,
         applications=applications,
         expected=(Status.RECOMMENDED,),
@@ -256,12 +250,12 @@ def applications_approve(
 
 @transaction.atomic
 def application_reject(*, actor, application: Application, reason: str) -> Application:
-    require(selectors.may_decide(actor, application.school_id))
+    require(can_manage_school(actor, application.school_id))
     reason = reason.strip()
     if not reason:
         raise field_error("reason", _("Say why the application is not approved."), "reason")
     refuse_when_locked(lock_roster(school=application.school, program=application.program, term=application.term))
-    return transition(
+    return application_move(
         actor=actor,
         application=application,
         expected=(Status.RECOMMENDED,),
@@ -274,12 +268,12 @@ def application_reject(*, actor, application: Application, reason: str) -> Appli
 @transaction.atomic
 def application_send_back(*, actor, application: Application, comment: str) -> Application:
     """Send the application back to the class teacher's first review, with what to look at."""
-    require(selectors.may_decide(actor, application.school_id))
+    require(can_manage_school(actor, application.school_id))
     comment = comment.strip()
     if not comment:
         raise field_error("comment", _("Say what the class teacher should look at again."), "comment")
     refuse_when_locked(lock_roster(school=application.school, program=application.program, term=application.term))
-    return transition(
+    return application_move(
         actor=actor,
         application=application,
         expected=(Status.RECOMMENDED,),
@@ -293,7 +287,7 @@ def application_send_back(*, actor, application: Application, comment: str) -> A
 def application_reconsider(*, actor, application: Application, reason: str) -> Application:
     """Take back an approval or a rejection while the roster has never been signed: the application
     awaits second review again. After a signature, changes go through revocation and replacement."""
-    require(selectors.may_decide(actor, application.school_id))
+    require(can_manage_school(actor, application.school_id))
     reason = reason.strip()
     if not reason:
         raise field_error("reason", _("Say why the decision is taken back."), "reason")
@@ -307,7 +301,7 @@ def application_reconsider(*, actor, application: Application, reason: str) -> A
             ).format(program=application.program, term=application.term),
             code="signed_before",
         )
-    return transition(
+    return application_move(
         actor=actor,
         application=application,
         expected=(Status.APPROVED, Status.REJECTED),

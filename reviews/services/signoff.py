@@ -9,12 +9,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from aidsys.services.audit import Action, audit_record
+from aidsys.scope import can_manage_school, can_sign_for_school
 from aidsys.services.writes import instance_create
+from aidsys.transitions import InvalidTransition, require, transition
 from applications.models import Application, Status
 from reviews import selectors
 from reviews.models import RosterSignoff, SignoffStatus
-from reviews.services.common import InvalidTransition, field_error, lock_roster, require
+from reviews.services.common import field_error, lock_roster
 
 
 @transaction.atomic
@@ -25,7 +26,7 @@ def roster_submit(*, actor, school, program, term) -> RosterSignoff:
     back): the roster would be incomplete. Recommended applications the quota could not fund may
     stay undecided: they are the waiting list for replacements, and the summary shows them.
     """
-    require(selectors.may_decide(actor, school.pk))
+    require(can_manage_school(actor, school.pk))
     signoff = lock_roster(school=school, program=program, term=term)
     if signoff is not None and signoff.locked:
         raise InvalidTransition(
@@ -67,42 +68,39 @@ def roster_submit(*, actor, school, program, term) -> RosterSignoff:
                 submitted_at=now,
             ),
         )
-    updated = RosterSignoff.objects.filter(pk=signoff.pk, status=SignoffStatus.RETURNED).update(
-        status=SignoffStatus.PENDING, submitted_by=actor, submitted_at=now
-    )
-    if updated != 1:
-        raise InvalidTransition(_("The roster's sign-off changed meanwhile. Reload the page."), code="signoff_changed")
-    audit_record(
+    return transition(
         actor=actor,
-        action=Action.TRANSITION,
-        target=signoff,
-        changes={"status": [SignoffStatus.RETURNED.value, SignoffStatus.PENDING.value]},
+        instance=signoff,
+        from_status=SignoffStatus.RETURNED,
+        changes={"status": SignoffStatus.PENDING, "submitted_by": actor, "submitted_at": now},
+        refused=lambda: InvalidTransition(
+            _("The roster's sign-off changed meanwhile. Reload the page."), code="signoff_changed"
+        ),
     )
-    signoff.refresh_from_db()
-    return signoff
 
 
 def _principal_decides(*, actor, signoff: RosterSignoff, to: str, fields: dict, reason: str = "") -> RosterSignoff:
-    require(selectors.may_sign(actor, signoff.school_id))
-    updated = RosterSignoff.objects.filter(pk=signoff.pk, status=SignoffStatus.PENDING).update(
-        status=to, decided_by=actor, decided_at=timezone.now(), **fields
+    require(can_sign_for_school(actor, signoff.school_id))
+    return transition(
+        actor=actor,
+        instance=signoff,
+        from_status=SignoffStatus.PENDING,
+        changes={"status": to, "decided_by": actor, "decided_at": timezone.now(), **fields},
+        recorded=("status", "version"),
+        refused=lambda: _not_pending(signoff),
+        reason=reason,
     )
-    if updated != 1:
-        current = RosterSignoff.objects.filter(pk=signoff.pk).first()
-        raise InvalidTransition(
-            _(
-                "The roster of {program} for {term} is “{status}”, not awaiting sign-off: it has been dealt with "
-                "meanwhile (perhaps by a second click). Reload the page."
-            ).format(program=signoff.program, term=signoff.term, status=current.get_status_display()),
-            code="already_dealt_with",
-        )
-    before_version = signoff.version
-    signoff.refresh_from_db()
-    changes = {"status": [SignoffStatus.PENDING.value, to]}
-    if signoff.version != before_version:
-        changes["version"] = [before_version, signoff.version]
-    audit_record(actor=actor, action=Action.TRANSITION, target=signoff, changes=changes, reason=reason)
-    return signoff
+
+
+def _not_pending(signoff: RosterSignoff) -> InvalidTransition:
+    current = RosterSignoff.objects.filter(pk=signoff.pk).first()
+    return InvalidTransition(
+        _(
+            "The roster of {program} for {term} is “{status}”, not awaiting sign-off: it has been dealt with "
+            "meanwhile (perhaps by a second click). Reload the page."
+        ).format(program=signoff.program, term=signoff.term, status=current.get_status_display()),
+        code="already_dealt_with",
+    )
 
 
 @transaction.atomic

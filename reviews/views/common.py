@@ -5,8 +5,8 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 
 from aidsys.models import School, Term
+from aidsys.scope import can_read_school_rosters
 from applications.models import AidProgram, Application
-from reviews import selectors
 
 
 def error_text(error: ValidationError) -> str:
@@ -31,7 +31,7 @@ def roster_from_url(request, school_pk: int, program_pk: int, term_pk: int):
 
 
 def require_roster_reader(request, school) -> None:
-    if not selectors.may_read_rosters(request.user, school):
+    if not can_read_school_rosters(request.user, school):
         raise PermissionDenied
 
 

@@ -11,9 +11,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from aidsys.models import SchoolClass
 from aidsys.pagination import paginate
-from aidsys.scope import scope_for
+from aidsys.scope import can_teach_class
 from applications.models import Application, Status
-from applications.quotas import quota_states
+from applications.services.quota_limits import quota_states
 from reviews import selectors, services
 from reviews.forms import RecommendForm, ReturnForm
 from reviews.scoring import hardship_score
@@ -27,8 +27,7 @@ def first_review_list(request, class_pk):
     school_class = SchoolClass.objects.select_related("school", "school_year").get_visible_or_404(
         request.user, pk=class_pk
     )
-    scope = scope_for(request.user)
-    if not (scope.is_admin or school_class.pk in scope.class_ids):
+    if not can_teach_class(request.user, school_class):
         raise PermissionDenied
     groups = [
         (_("Awaiting your first review"), Status.SUBMITTED),
@@ -81,7 +80,7 @@ def _first_review_page(request, application, *, recommend_form=None, return_form
 
 def _application_for_review(request, pk) -> Application:
     application = selectors.application_for_first_review(user=request.user, pk=pk)
-    if not selectors.may_first_review(request.user, application):
+    if not can_teach_class(request.user, application.school_class_id):
         raise PermissionDenied
     return application
 

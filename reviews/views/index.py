@@ -7,7 +7,7 @@ from django.urls import path
 from django.views.decorators.http import require_GET
 
 from aidsys.models import School, SchoolClass
-from aidsys.scope import scope_for
+from aidsys.scope import can_read_some_school_rosters, scope_for
 from applications.models import Application, Status
 from reviews.models import RosterSignoff, SignoffStatus
 from reviews.selectors import AT_FIRST_REVIEW
@@ -33,7 +33,7 @@ def index(request):
             )
         ]
     schools = []
-    if scope.is_admin or scope.school_ids or scope.county_ids:
+    if can_read_some_school_rosters(request.user):
         found = School.objects.visible_to(request.user)
         if not scope.is_admin:
             found = found.filter(Q(pk__in=scope.school_ids) | Q(county__in=scope.county_ids))

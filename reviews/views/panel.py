@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from aidsys.models import School, Term
+from aidsys.scope import can_manage_school
 from reviews import selectors, services
 from reviews.forms import PanelForm, PanelMemberForm
 from reviews.models import ReviewPanel
@@ -26,7 +27,7 @@ def _panel_page(request, school, term, *, form=None, member_form=None, status=20
             "school": school,
             "term": term,
             "panel": panel,
-            "may_edit": selectors.may_decide(request.user, school.pk),
+            "may_edit": can_manage_school(request.user, school.pk),
             "form": form or PanelForm(initial=initial),
             "member_form": member_form or PanelMemberForm(),
         },
@@ -42,7 +43,7 @@ def panel(request, school_pk, term_pk):
     term = get_object_or_404(Term.objects.select_related("school_year"), pk=term_pk)
     if request.method == "GET":
         return _panel_page(request, school, term)
-    if not selectors.may_decide(request.user, school.pk):
+    if not can_manage_school(request.user, school.pk):
         raise PermissionDenied
     form = PanelForm(request.POST)
     if form.is_valid():
@@ -58,7 +59,7 @@ def panel(request, school_pk, term_pk):
 
 def _panel_for_editor(request, pk) -> ReviewPanel:
     found = ReviewPanel.objects.select_related("school", "term__school_year").get_visible_or_404(request.user, pk=pk)
-    if not selectors.may_decide(request.user, found.school_id):
+    if not can_manage_school(request.user, found.school_id):
         raise PermissionDenied
     return found
 

@@ -8,9 +8,10 @@ from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from aidsys.scope import can_manage_school
 from applications.models import Status
-from applications.quotas import quota_states
-from reviews import selectors, services
+from applications.services.quota_limits import quota_states
+from reviews import services
 from reviews.forms import RevokeForm
 from reviews.views.common import add_errors, application_in_scope, roster_url
 
@@ -19,7 +20,7 @@ from reviews.views.common import add_errors, application_in_scope, roster_url
 @login_required
 def revoke(request, pk):
     application = application_in_scope(request, pk)
-    if not selectors.may_decide(request.user, application.school_id):
+    if not can_manage_school(request.user, application.school_id):
         raise PermissionDenied
     form = RevokeForm(request.POST or None, application=application)
     if request.method == "POST" and form.is_valid():

@@ -10,8 +10,9 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from aidsys.models import School, SchoolClass
+from aidsys.scope import can_manage_school, can_sign_for_school
 from applications.models import Application
-from applications.quotas import school_quota_states
+from applications.services.quota_limits import school_quota_states
 from reviews import selectors, services
 from reviews.forms import ApproveForm, ReconsiderForm, RejectForm, ReplaceForm, SendBackForm
 from reviews.views.common import (
@@ -35,7 +36,7 @@ def school_reviews(request, school_pk):
         {
             "school": school,
             "rosters": selectors.school_rosters(user=request.user, school=school),
-            "may_decide": selectors.may_decide(request.user, school.pk),
+            "may_decide": can_manage_school(request.user, school.pk),
         },
     )
 
@@ -45,7 +46,7 @@ def school_reviews(request, school_pk):
 def roster(request, school_pk, program_pk, term_pk):
     school, program, term = roster_from_url(request, school_pk, program_pk, term_pk)
     require_roster_reader(request, school)
-    may_decide = selectors.may_decide(request.user, school.pk)
+    may_decide = can_manage_school(request.user, school.pk)
     places = selectors.open_places(school=school, program=program, term=term)
     waiting = selectors.waiting_list(user=request.user, school=school, program=program, term=term) if places else []
     return render(
@@ -64,7 +65,7 @@ def roster(request, school_pk, program_pk, term_pk):
             "award_tiers": selectors.AWARD_TIERS,
             "revocations": selectors.revocations(school=school, program=program, term=term),
             "may_decide": may_decide,
-            "may_sign": selectors.may_sign(request.user, school.pk),
+            "may_sign": can_sign_for_school(request.user, school.pk),
         },
     )
 
@@ -88,7 +89,7 @@ def class_review(request, school_pk, program_pk, term_pk, class_pk):
             "school_class": school_class,
             "review": review,
             "award_tiers": selectors.AWARD_TIERS,
-            "may_decide": selectors.may_decide(request.user, school.pk),
+            "may_decide": can_manage_school(request.user, school.pk),
             "locked": review.signoff is not None and review.signoff.locked,
             "reject_form": RejectForm(),
             "send_back_form": SendBackForm(),
@@ -99,7 +100,7 @@ def class_review(request, school_pk, program_pk, term_pk, class_pk):
 
 def _decided_application(request, pk) -> Application:
     application = application_in_scope(request, pk)
-    if not selectors.may_decide(request.user, application.school_id):
+    if not can_manage_school(request.user, application.school_id):
         raise PermissionDenied
     return application
 
@@ -138,7 +139,7 @@ def approve(request, pk):
 @login_required
 def class_approve(request, school_pk, program_pk, term_pk, class_pk):
     school, program, term = roster_from_url(request, school_pk, program_pk, term_pk)
-    if not selectors.may_decide(request.user, school.pk):
+    if not can_manage_school(request.user, school.pk):
         raise PermissionDenied
     school_class = get_object_or_404(SchoolClass, pk=class_pk, school=school)
     back = redirect("reviews:class_review", school.pk, program.pk, term.pk, school_class.pk)

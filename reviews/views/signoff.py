@@ -9,7 +9,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from aidsys.pagecache import cached_until_next_write
-from applications.quotas import school_quota_states
+from aidsys.scope import can_manage_school, can_sign_for_school
+from applications.services.quota_limits import school_quota_states
 from reviews import selectors, services
 from reviews.forms import RosterReturnForm
 from reviews.models import RosterSignoff, SignoffStatus
@@ -20,7 +21,7 @@ from reviews.views.common import error_text, require_roster_reader, roster_from_
 @login_required
 def roster_submit(request, school_pk, program_pk, term_pk):
     school, program, term = roster_from_url(request, school_pk, program_pk, term_pk)
-    if not selectors.may_decide(request.user, school.pk):
+    if not can_manage_school(request.user, school.pk):
         raise PermissionDenied
     try:
         services.roster_submit(actor=request.user, school=school, program=program, term=term)
@@ -44,7 +45,7 @@ def _signoff_page(request, school, program, term, *, return_form=None, status=20
             "signoff": signoff,
             "summary": summary,
             "quotas": school_quota_states(program=program, term=term, school=school, used=summary.approved_use),
-            "may_sign": selectors.may_sign(request.user, school.pk)
+            "may_sign": can_sign_for_school(request.user, school.pk)
             and signoff is not None
             and signoff.status == SignoffStatus.PENDING,
             "return_form": return_form or RosterReturnForm(),
@@ -66,7 +67,7 @@ def _signoff_for_principal(request, pk) -> RosterSignoff:
     signoff = RosterSignoff.objects.select_related("school__county", "program", "term__school_year").get_visible_or_404(
         request.user, pk=pk
     )
-    if not selectors.may_sign(request.user, signoff.school_id):
+    if not can_sign_for_school(request.user, signoff.school_id):
         raise PermissionDenied
     return signoff
 

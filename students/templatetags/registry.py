@@ -1,6 +1,7 @@
 from django import template
 from django.urls import reverse
 
+from aidsys.scope import can_reveal
 from students import privacy
 
 register = template.Library()
@@ -15,6 +16,6 @@ def sensitive(context, student, field):
         "masked": masked,
         "element_id": f"sensitive-{student.pk}-{field}",
         "reveal_url": reverse("students:student_reveal", args=[student.pk, field]),
-        "may_reveal": bool(masked) and privacy.may_reveal(user),
+        "may_reveal": bool(masked) and can_reveal(user),
         "label": privacy.SENSITIVE_FIELDS[field][0],
     }

@@ -17,7 +17,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from aidsys.models import School, SchoolClass
-from students import exports, privacy
+from aidsys.scope import can_read_school_rosters, can_reveal
+from students import exports
 
 
 class ExportForm(forms.Form):
@@ -60,7 +61,7 @@ def content_disposition(name: str, ascii_name: str) -> str:
 
 def _export_page(request, *, school, school_class=None):
     data = request.POST if request.method == "POST" else None
-    form = ExportForm(data, allow_full=privacy.may_reveal(request.user))
+    form = ExportForm(data, allow_full=can_reveal(request.user))
     if request.method == "POST":
         if not form.allow_full and form.asks_full_data():
             raise PermissionDenied
@@ -101,7 +102,7 @@ def export_class(request, class_pk):
 @login_required
 def export_school(request, school_pk):
     school = School.objects.get_visible_or_404(request.user, pk=school_pk)
-    if not exports.may_export_school(request.user, school):
+    if not can_read_school_rosters(request.user, school):
         raise PermissionDenied
     return _export_page(request, school=school)
 

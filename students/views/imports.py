@@ -1,8 +1,9 @@
 """Roster import for the aid office: upload → preview (new, changed, unchanged, errors) → confirm.
 
 The uploaded file stays on the server between the preview and the confirmation, under a random
-token tied to the user and the school; confirming reads it again, checks it again, and writes
-only if it still gives the plan that was previewed. Large files are written by a background
+token tied to the user and the school, and is read once: its rows are kept beside it. Each showing
+of the preview and the confirmation check those rows against the registry again, and the
+confirmation writes only if they still give the plan that was previewed. Large files are written by a background
 task whose progress the page polls.
 """
 
@@ -24,6 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from aidsys import spreadsheets
 from aidsys.models import Job, School
+from aidsys.scope import can_import_for_school
 from students import imports, tasks
 from students.resources import COLUMNS
 
@@ -45,7 +47,7 @@ def _school_for_import(request, school_pk) -> School:
     school = School.objects.select_related("county", "current_term__school_year").get_visible_or_404(
         request.user, pk=school_pk
     )
-    if not imports.may_import(request.user, school):
+    if not can_import_for_school(request.user, school):
         raise PermissionDenied
     return school
 
@@ -104,7 +106,7 @@ def roster_import_preview(request, school_pk, token):
     upload = imports.upload_find(school=school, user=request.user, token=token)
     if upload is None:
         raise Http404
-    plan = imports.roster_plan(school=school, content=upload.read(), file_name=upload.name)
+    plan = imports.sheet_plan(school=school, sheet=upload.sheet())
     if request.method == "POST":
         response = confirm(
             request, plan=plan, upload=upload, done_url=reverse("students:school_students", args=[school.pk])
@@ -135,7 +137,7 @@ def admin_roster_import(request, *, model_admin):
         upload = imports.upload_find(school=school, user=request.user, token=request.GET["token"])
         if upload is None:
             raise Http404
-        plan = imports.roster_plan(school=school, content=upload.read(), file_name=upload.name)
+        plan = imports.sheet_plan(school=school, sheet=upload.sheet())
         if request.method == "POST":
             done = reverse("admin:students_student_changelist") + "?" + urlencode({"school__id__exact": school.pk})
             response = confirm(request, plan=plan, upload=upload, done_url=done)

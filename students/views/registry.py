@@ -12,7 +12,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from aidsys.models import School, SchoolClass, Term
 from aidsys.pagination import paginate
-from students import exports, imports, privacy, selectors, services
+from aidsys.scope import can_import_for_school, can_keep_records, can_read_school_rosters, can_reveal
+from students import privacy, selectors, services
 from students.forms import (
     HomeVisitForm,
     HouseholdForm,
@@ -36,7 +37,7 @@ def _school_year_of(school: School):
 
 def _editable_student(request, pk):
     student = selectors.student_for_page(user=request.user, pk=pk)
-    if not selectors.may_edit_student(request.user, student):
+    if not can_keep_records(request.user, student.school_id, student.school_class_id):
         raise PermissionDenied
     return student
 
@@ -62,8 +63,8 @@ def _roster_page(request, *, template, school, school_class=None):
             "page": page,
             "students": page.object_list,
             "filtered": bool(filters and any(filters.values())),
-            "may_export_school": exports.may_export_school(request.user, school),
-            "may_import": imports.may_import(request.user, school),
+            "may_export_school": can_read_school_rosters(request.user, school),
+            "may_import": can_import_for_school(request.user, school),
         },
     )
 
@@ -104,7 +105,7 @@ def student_detail(request, pk):
             "siblings": [s for s in household.students.all() if s.pk != student.pk],
             "visits": student.visits.all(),
             "visited_this_year": any(v.school_year_id == school_year.pk for v in student.visits.all()),
-            "may_edit": selectors.may_edit_student(request.user, student),
+            "may_edit": can_keep_records(request.user, student.school_id, student.school_class_id),
             "history": selectors.student_history(student),
             "history_names_objects": True,
             "remove_form": ReasonForm(),
@@ -182,7 +183,11 @@ def household_join(request, pk):
     form = HouseholdJoinForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         sibling = selectors.student_by_id_number(user=request.user, id_number=form.cleaned_data["id_number"])
-        if sibling is None or sibling.pk == student.pk or not selectors.may_edit_student(request.user, sibling):
+        if (
+            sibling is None
+            or sibling.pk == student.pk
+            or not can_keep_records(request.user, sibling.school_id, sibling.school_class_id)
+        ):
             form.add_error("id_number", _("No other student you may edit has this ID number."))
         else:
             try:
@@ -225,7 +230,7 @@ def member_new(request, pk):
 def member_edit(request, pk, member_pk):
     student = _editable_student(request, pk)
     member = get_object_or_404(student.household.members, pk=member_pk)
-    show_health = privacy.may_reveal(request.user)
+    show_health = can_reveal(request.user)
     initial = {
         name: getattr(member, name) for name in MemberForm.base_fields if name not in ("id_number", "annual_income")
     }

@@ -12,7 +12,7 @@ from django.utils import timezone, translation
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from aidsys import cn
+from aidsys import calendar, cn
 from aidsys.models import Holiday
 
 STANDARD_EXAMPLE = "11010519491231002X"  # the worked example of GB 11643-1999
@@ -471,19 +471,19 @@ def test_the_package_answers_for_its_years_and_refuses_the_next():
 @pytest.mark.django_db
 def test_it_counts_five_working_days_across_national_day_2026(django_assert_num_queries):
     with django_assert_num_queries(0):
-        assert cn.last_working_day(date(2026, 9, 28), 5) == date(2026, 10, 9)
+        assert calendar.last_working_day(date(2026, 9, 28), 5) == date(2026, 10, 9)
 
 
 @pytest.mark.django_db
 def test_the_start_counts_when_it_is_a_working_day():
-    assert cn.last_working_day(date(2026, 9, 28), 1) == date(2026, 9, 28)
-    assert cn.last_working_day(date(2026, 10, 1), 1) == date(2026, 10, 8)
+    assert calendar.last_working_day(date(2026, 9, 28), 1) == date(2026, 9, 28)
+    assert calendar.last_working_day(date(2026, 10, 1), 1) == date(2026, 10, 8)
 
 
 @pytest.mark.django_db
 def test_it_counts_the_adjusted_saturday_after_national_day_2026():
     assert chinese_calendar.is_workday(date(2026, 10, 10))
-    assert cn.last_working_day(date(2026, 10, 8), 3) == date(2026, 10, 10)
+    assert calendar.last_working_day(date(2026, 10, 8), 3) == date(2026, 10, 10)
 
 
 def test_the_package_has_spring_festival_2026_as_expected():
@@ -498,24 +498,24 @@ def test_the_package_has_spring_festival_2026_as_expected():
 @pytest.mark.django_db
 def test_it_counts_across_spring_festival_2026():
     # Thu 12, Fri 13, Sat 14 (worked), then the holiday to Mon 23, then Tue 24.
-    assert cn.last_working_day(date(2026, 2, 12), 3) == date(2026, 2, 14)
-    assert cn.last_working_day(date(2026, 2, 12), 4) == date(2026, 2, 24)
+    assert calendar.last_working_day(date(2026, 2, 12), 3) == date(2026, 2, 14)
+    assert calendar.last_working_day(date(2026, 2, 12), 4) == date(2026, 2, 24)
     # Tue 24 to Fri 27, then Saturday 28 is worked.
-    assert cn.last_working_day(date(2026, 2, 24), 5) == date(2026, 2, 28)
+    assert calendar.last_working_day(date(2026, 2, 24), 5) == date(2026, 2, 28)
 
 
 @pytest.mark.django_db
 def test_it_crosses_into_2027_counting_monday_to_friday(package_ends_in_2026):
     # Mon 28 to Thu 31 December 2026, then Friday 1 January 2027 (no data), then Monday 4.
-    period = cn.working_period(date(2026, 12, 28), 6)
-    assert period == cn.WorkingPeriod(start=date(2026, 12, 28), end=date(2027, 1, 4), fallback_years=(2027,))
-    assert cn.last_working_day(date(2026, 12, 28), 5) == date(2027, 1, 1)
+    period = calendar.working_period(date(2026, 12, 28), 6)
+    assert period == calendar.WorkingPeriod(start=date(2026, 12, 28), end=date(2027, 1, 4), fallback_years=(2027,))
+    assert calendar.last_working_day(date(2026, 12, 28), 5) == date(2027, 1, 1)
 
 
 @pytest.mark.django_db
 def test_it_crosses_into_2027_using_its_holiday_rows(package_ends_in_2026):
     Holiday.objects.create(date=date(2027, 1, 1), kind=Holiday.Kind.HOLIDAY, name="元旦")
-    period = cn.working_period(date(2026, 12, 28), 5)
+    period = calendar.working_period(date(2026, 12, 28), 5)
     assert period.end == date(2027, 1, 4)
     assert period.fallback_years == ()
     assert period.fallback_warning == ""
@@ -526,24 +526,24 @@ def test_it_uses_the_holiday_rows_of_2027(package_ends_in_2026, django_assert_nu
     national_day_2027()
     # Wed 29, Thu 30 September; 1-7 October off; Fri 8; Saturday 9 worked; Monday 11.
     with django_assert_num_queries(1):
-        assert cn.last_working_day(date(2027, 9, 29), 5) == date(2027, 10, 11)
+        assert calendar.last_working_day(date(2027, 9, 29), 5) == date(2027, 10, 11)
     # Sunday 26 September is worked, so a period may start on it.
-    assert cn.last_working_day(date(2027, 9, 26), 1) == date(2027, 9, 26)
+    assert calendar.last_working_day(date(2027, 9, 26), 1) == date(2027, 9, 26)
 
 
 @pytest.mark.django_db
 def test_a_holiday_row_on_a_weekend_and_a_workday_row_on_a_weekday_change_nothing(package_ends_in_2026):
     Holiday.objects.create(date=date(2027, 3, 6), kind=Holiday.Kind.HOLIDAY, name="星期六")
     Holiday.objects.create(date=date(2027, 3, 8), kind=Holiday.Kind.WORKDAY, name="星期一")
-    assert cn.last_working_day(date(2027, 3, 5), 2) == date(2027, 3, 8)
+    assert calendar.last_working_day(date(2027, 3, 5), 2) == date(2027, 3, 8)
 
 
 @pytest.mark.django_db
 def test_without_rows_2027_is_counted_monday_to_friday(package_ends_in_2026):
-    period = cn.working_period(date(2027, 9, 29), 5)
+    period = calendar.working_period(date(2027, 9, 29), 5)
     assert period.end == date(2027, 10, 5)
     assert period.fallback_years == (2027,)
-    assert cn.working_day_sources(date(2027, 1, 1), date(2027, 12, 31)) == {2027: "weekdays"}
+    assert calendar.working_day_sources(date(2027, 1, 1), date(2027, 12, 31)) == {2027: "weekdays"}
     with translation.override("en"):
         assert period.fallback_warning == ("No holiday data for 2027: working days were counted Monday to Friday.")
 
@@ -551,7 +551,7 @@ def test_without_rows_2027_is_counted_monday_to_friday(package_ends_in_2026):
 @pytest.mark.django_db
 def test_the_warning_names_every_year_without_data(package_ends_in_2026):
     # 23 weekdays in December 2027, then Mon 3 to Tue 11 January 2028.
-    period = cn.working_period(date(2027, 12, 1), 30)
+    period = calendar.working_period(date(2027, 12, 1), 30)
     assert period.end == date(2028, 1, 11)
     assert period.fallback_years == (2027, 2028)
     with translation.override("en"):
@@ -561,9 +561,9 @@ def test_the_warning_names_every_year_without_data(package_ends_in_2026):
 @pytest.mark.django_db
 def test_years_before_the_package_fall_back_too():
     first, _last = cn.calendar_package_years()
-    period = cn.working_period(date(first - 1, 12, 31), 2)
+    period = calendar.working_period(date(first - 1, 12, 31), 2)
     assert period.fallback_years == (first - 1,)
-    assert cn.working_day_sources(date(first - 1, 6, 1), date(first, 6, 1)) == {
+    assert calendar.working_day_sources(date(first - 1, 6, 1), date(first, 6, 1)) == {
         first - 1: "weekdays",
         first: "calendar",
     }
@@ -574,7 +574,7 @@ def test_it_reports_the_source_of_each_year_in_one_query(package_ends_in_2026, d
     national_day_2027()
     Holiday.objects.create(date=date(2030, 1, 1), kind=Holiday.Kind.HOLIDAY, name="元旦")
     with django_assert_num_queries(1):
-        sources = cn.working_day_sources(date(2025, 12, 1), date(2028, 2, 1))
+        sources = calendar.working_day_sources(date(2025, 12, 1), date(2028, 2, 1))
     assert sources == {2025: "calendar", 2026: "calendar", 2027: "table", 2028: "weekdays"}
 
 
@@ -585,7 +585,7 @@ def test_a_period_over_several_table_years_is_one_query(package_ends_in_2026, dj
     Holiday.objects.create(date=date(2028, 1, 3), kind=Holiday.Kind.HOLIDAY, name="元旦")
     # Mon 27 to Thu 30 December; Fri 31 off; the weekend; Mon 3 January off; Tue 4, Wed 5.
     with django_assert_num_queries(1):
-        period = cn.working_period(date(2027, 12, 27), 6)
+        period = calendar.working_period(date(2027, 12, 27), 6)
     assert period.end == date(2028, 1, 5)
     assert period.fallback_years == ()
 
@@ -593,7 +593,7 @@ def test_a_period_over_several_table_years_is_one_query(package_ends_in_2026, dj
 @pytest.mark.django_db
 def test_it_never_counts_a_weekend_in_a_year_without_data():
     start = date(2031, 1, 1)
-    end = cn.last_working_day(start, 250)
+    end = calendar.last_working_day(start, 250)
     assert end.weekday() < 5
     weekdays = [start + timedelta(days=n) for n in range((end - start).days + 1)]
     assert sum(1 for day in weekdays if day.weekday() < 5) == 250
@@ -602,19 +602,19 @@ def test_it_never_counts_a_weekend_in_a_year_without_data():
 @pytest.mark.parametrize("days", [0, -3])
 def test_a_period_needs_at_least_one_day(days):
     with pytest.raises(ValueError):
-        cn.last_working_day(date(2026, 9, 28), days)
+        calendar.last_working_day(date(2026, 9, 28), days)
 
 
 def test_sources_need_an_end_after_the_start():
     with pytest.raises(ValueError):
-        cn.working_day_sources(date(2026, 2, 1), date(2026, 1, 1))
+        calendar.working_day_sources(date(2026, 2, 1), date(2026, 1, 1))
 
 
 @pytest.mark.django_db
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(start=st.dates(min_value=date(2025, 1, 1), max_value=date(2026, 10, 31)), days=st.integers(1, 30))
 def test_the_end_of_a_period_is_always_a_working_day(start, days):
-    end = cn.last_working_day(start, days)
+    end = calendar.last_working_day(start, days)
     assert chinese_calendar.is_workday(end)
     counted = sum(1 for n in range((end - start).days + 1) if chinese_calendar.is_workday(start + timedelta(days=n)))
     assert counted == days

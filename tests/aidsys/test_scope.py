@@ -1,10 +1,24 @@
 from datetime import date, timedelta
 
 import pytest
+from django.contrib.auth.models import AnonymousUser, Permission
 from django.utils import timezone
 
-from aidsys.models import County, Role, School, SchoolClass
-from aidsys.scope import scope_for
+from aidsys.models import County, Role, School, SchoolClass, User
+from aidsys.scope import (
+    can_act_for_county,
+    can_act_for_some_county,
+    can_import_for_school,
+    can_keep_records,
+    can_manage_school,
+    can_print_for_school,
+    can_read_school_rosters,
+    can_read_some_school_rosters,
+    can_reveal,
+    can_sign_for_school,
+    can_teach_class,
+    scope_for,
+)
 from students.models import Student
 from tests.factories import MembershipFactory, SchoolClassFactory, StudentFactory, UserFactory
 
@@ -101,3 +115,49 @@ def test_a_principal_here_and_aid_office_elsewhere_does_not_manage_this_school(c
     assert (
         client_for(cast.zhang).post(f"/schools/{cast.school.pk}/current-term/", {"term": spring.pk}).status_code == 403
     )
+
+
+class TestWhoMayAct:
+    """The cast against each named question of aidsys.scope: who may do what in their scope."""
+
+    CAST = ("wang", "li", "zhang", "zhao", "admin", "outsider")
+
+    def answers(self, cast, question, *units) -> set[str]:
+        return {name for name in self.CAST if question(getattr(cast, name), *units)}
+
+    def test_the_aid_office_manages_its_school(self, cast):
+        assert self.answers(cast, can_manage_school, cast.school) == {"li", "admin"}
+        assert self.answers(cast, can_manage_school, cast.school.pk) == {"li", "admin"}
+
+    def test_the_class_teacher_teaches_their_class(self, cast):
+        assert self.answers(cast, can_teach_class, cast.class_1) == {"wang", "admin"}
+        assert self.answers(cast, can_teach_class, cast.class_2.pk) == {"admin"}
+        assert self.answers(cast, can_teach_class, None) == {"admin"}
+
+    def test_records_are_kept_by_the_aid_office_and_the_class_teacher(self, cast):
+        assert self.answers(cast, can_keep_records, cast.school, cast.class_1) == {"wang", "li", "admin"}
+        assert self.answers(cast, can_keep_records, cast.school.pk, None) == {"li", "admin"}
+
+    def test_the_principal_signs_and_prints_with_the_aid_office(self, cast):
+        assert self.answers(cast, can_sign_for_school, cast.school) == {"zhang", "admin"}
+        assert self.answers(cast, can_print_for_school, cast.school.pk) == {"li", "zhang", "admin"}
+
+    def test_the_whole_school_is_read_by_its_office_principal_and_county_not_a_class_teacher(self, cast):
+        assert self.answers(cast, can_read_school_rosters, cast.school) == {"li", "zhang", "zhao", "admin"}
+        assert self.answers(cast, can_read_school_rosters, cast.sibling_school) == {"zhao", "admin"}
+        assert self.answers(cast, can_read_some_school_rosters) == {"li", "zhang", "zhao", "admin"}
+
+    def test_rosters_are_imported_by_the_aid_office_and_the_county_not_the_principal(self, cast):
+        assert self.answers(cast, can_import_for_school, cast.school) == {"li", "zhao", "admin"}
+        assert self.answers(cast, can_import_for_school, cast.sibling_school) == {"zhao", "admin"}
+
+    def test_county_staff_act_for_their_county(self, cast):
+        assert self.answers(cast, can_act_for_county, cast.county) == {"zhao", "admin"}
+        assert self.answers(cast, can_act_for_county, cast.other_county.pk) == {"admin"}
+        assert self.answers(cast, can_act_for_some_county) == {"zhao", "admin"}
+
+    def test_revealing_is_a_permission_of_its_own(self, cast):
+        assert self.answers(cast, can_reveal) == {"admin"}
+        cast.li.user_permissions.add(Permission.objects.get(codename="reveal_sensitive"))
+        assert can_reveal(User.objects.get(pk=cast.li.pk))
+        assert not can_reveal(AnonymousUser())

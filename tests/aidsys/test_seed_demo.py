@@ -7,7 +7,7 @@ from aidsys.models import AuditEvent, Membership, Role, School, SchoolClass, Sta
 from aidsys.services.audit import audit_chain_verify
 from aidsys.todo import todo_for
 from applications.models import Application, Quota, Status
-from applications.quotas import quota_states
+from applications.services.quota_limits import quota_states
 from reviews.models import ReviewPanel, ReviewPanelMember, RosterSignoff, SignoffStatus
 from reviews.selectors import standard_amount_for
 from students.models import HomeVisit, Student

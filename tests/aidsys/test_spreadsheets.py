@@ -1,17 +1,20 @@
 """The spreadsheet reader: kinds told by content, the size limit, encodings, cells, and finding the header."""
 
 import io
+import re
 import zipfile
 from datetime import date, datetime
 
 import openpyxl
+import openpyxl.worksheet._read_only
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import translation
+from openpyxl.styles import Font
 
 from aidsys import spreadsheets
-from aidsys.spreadsheets import CSV, XLSX, FileUnreadable, cell_text, check_file, file_rows, find_header
+from aidsys.spreadsheets import CSV, XLSX, FileUnreadable, SheetTooLarge, cell_text, check_file, file_rows, find_header
 
 ALIASES = {"id": ("身份证号", "身份证号码"), "name": ("姓名",), "township": ("乡镇", "乡(镇)")}
 
@@ -100,6 +103,60 @@ class TestReadingRows:
             list(file_rows(kind, damaged.getvalue()))
         assert caught.value.messages == ["无法读取该文件，文件可能已损坏。"]
         assert isinstance(caught.value, ValidationError)
+
+
+def stating(content: bytes, dimension: str) -> bytes:
+    """The workbook with its sheet's stated size (<dimension ref=...>) replaced."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(content)) as source, zipfile.ZipFile(out, "w") as target:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename.endswith("sheet1.xml"):
+                data = re.sub(rb'<dimension ref="[^"]*"', f'<dimension ref="{dimension}"'.encode(), data)
+                assert dimension.encode() in data
+            target.writestr(item, data)
+    return out.getvalue()
+
+
+class TestSheetSize:
+    def test_a_sheet_stating_two_million_rows_is_refused_before_any_row_is_read(self, monkeypatch):
+        content = stating(workbook([["姓名"], ["王小明"]]), "A1:K2000000")
+        monkeypatch.setattr(
+            openpyxl.worksheet._read_only.ReadOnlyWorksheet,
+            "_cells_by_row",
+            lambda *args, **kwargs: pytest.fail("no row may be read"),
+        )
+        message = chinese_error(lambda: list(file_rows(XLSX, content)))
+        assert "2000000" in message and "100000" in message and "行" in message
+
+    def test_a_sheet_stating_more_columns_than_the_limit_is_refused(self):
+        content = stating(workbook([["姓名"], ["王小明"]]), "A1:ZZ3")  # 702 columns
+        with pytest.raises(SheetTooLarge):
+            list(file_rows(XLSX, content))
+
+    def test_a_sheet_stating_a_smaller_size_than_it_fills_is_read_whole(self):
+        content = stating(workbook([["姓名"], ["王小明"], ["李小红"]]), "A1:A1")
+        assert read("名单.xlsx", content) == [(1, ["姓名"]), (2, ["王小明"]), (3, ["李小红"])]
+
+    def test_data_below_the_row_limit_is_refused_while_reading(self, monkeypatch):
+        monkeypatch.setattr(spreadsheets, "MAX_ROWS", 3)
+        with pytest.raises(SheetTooLarge):
+            read("名单.csv", "姓名\n王小明\n李小红\n张伟\n".encode())
+
+    def test_reading_stops_after_a_run_of_empty_rows_and_keeps_shorter_gaps(self, monkeypatch):
+        monkeypatch.setattr(spreadsheets, "TRAILING_EMPTY_ROWS", 3)
+        book = openpyxl.Workbook()
+        sheet = book.active
+        for row in (["姓名"], ["王小明"], [None], [None], ["李小红"]):
+            sheet.append(row)
+        # Formatting left on empty rows below the data: written as rows, read as rows of nothing.
+        for number in range(6, 60):
+            sheet.cell(row=number, column=1).font = Font(bold=True)
+        sheet.cell(row=60, column=1, value="说明")
+        buffer = io.BytesIO()
+        book.save(buffer)
+        rows = read("名单.xlsx", buffer.getvalue())
+        assert rows == [(1, ["姓名"]), (2, ["王小明"]), (3, []), (4, []), (5, ["李小红"])]
 
 
 class TestCellText:

@@ -7,7 +7,7 @@ filter holds across pages; a page out of range answers the last page.
 import pytest
 from django.urls import reverse
 
-from applications import selectors_applications as selectors
+from applications.selectors import applications as selectors
 from tests.applications.filing import make_program
 from tests.factories import ApplicationFactory, StudentFactory
 from tests.lists import PER_PAGE, assert_same_queries, total_shown

@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 
 from aidsys.models import AuditEvent
 from applications.models import ClassQuota, Quota
-from applications.quotas import QuotaExceeded, Use, quota_reserve
+from applications.services.quota_limits import QuotaExceeded, Use, quota_reserve
 from applications.services.quotas import ClassPart, class_quotas_allocate, quota_allocate
 from tests.factories import (
     AidProgramFactory,

@@ -3,7 +3,7 @@ from decimal import Decimal
 import pytest
 
 from applications.models import ClassQuota
-from applications.quotas import QuotaExceeded, Use, quota_reserve, quota_states
+from applications.services.quota_limits import QuotaExceeded, Use, quota_reserve, quota_states
 from tests.factories import AidProgramFactory, ApplicationFactory, QuotaFactory, StudentFactory
 
 

@@ -12,7 +12,8 @@ from django.utils import timezone, translation
 from aidsys.models import AuditEvent, Holiday, Role
 from aidsys.todo import todo_for
 from publicity.models import NoticeEntry, Objection, PublicNotice, RosterReport
-from publicity.services import notices, reports
+from publicity.selectors import notices as notice_selectors
+from publicity.services import notices, periods, reports
 from publicity.services.supplementary import supplementary_notice_from_roster
 from reviews.models import RosterSignoff
 from reviews.services import application_revoke, roster_sign
@@ -78,9 +79,9 @@ class TestPeriod:
         assert notice.fallback_years == []
 
     def test_the_default_first_day_is_the_next_working_day(self):
-        assert notices.next_working_day(date(2026, 9, 30)) == date(2026, 10, 8)
-        assert notices.next_working_day(date(2026, 10, 9)) == date(2026, 10, 10)
-        assert notices.next_working_day(date(2026, 9, 24)) == date(2026, 9, 28)
+        assert periods.next_working_day(date(2026, 9, 30)) == date(2026, 10, 8)
+        assert periods.next_working_day(date(2026, 10, 9)) == date(2026, 10, 10)
+        assert periods.next_working_day(date(2026, 9, 24)) == date(2026, 9, 28)
 
     def test_a_period_into_2027_counts_the_holiday_table(self, cast):
         Holiday.objects.create(date=date(2027, 1, 1), kind=Holiday.Kind.HOLIDAY, name="元旦")
@@ -195,7 +196,8 @@ class TestCreate:
             make_notice(cast, signoff)
         assert refused.value.code == "already_published"
 
-    def test_at_least_one_place(self, cast):
+    def test_at_least_one_place(self, cast, today_is):
+        today_is(date(2026, 11, 30))
         signoff = signed_roster(cast)
         with pytest.raises(ValidationError) as refused:
             notices.notice_create(
@@ -239,7 +241,8 @@ class TestCreate:
         form = client.get(reverse("publicity:notice_create", args=[second.pk])).context["form"]
         assert form.initial["contact_office"] == "教务处资助办"
 
-    def test_the_form_refuses_fewer_days_than_the_county_beside_the_field(self, cast, client_for):
+    def test_the_form_refuses_fewer_days_than_the_county_beside_the_field(self, cast, client_for, today_is):
+        today_is(date(2026, 11, 30))
         signoff = signed_roster(cast)
         response = client_for(cast.li).post(
             reverse("publicity:notice_create", args=[signoff.pk]), notice_form(working_days="3")
@@ -608,8 +611,8 @@ class TestChangesNotNoticed:
         notice = self.ended_notice(cast)
         revoked = notice.entries.get(name="赵小雨")
         revoke(cast, revoked.application)
-        assert revoked.pk in {entry.pk for entry in notices.effective_entries([notice])}
-        assert {entry.name for entry in notices.confirmed_entries([notice])} == {"王小明", "艾米", "曾小红"}
+        assert revoked.pk in {entry.pk for entry in notice_selectors.effective_entries([notice])}
+        assert {entry.name for entry in notice_selectors.confirmed_entries([notice])} == {"王小明", "艾米", "曾小红"}
 
     def test_the_aid_office_is_told_to_notice_the_change(self, cast, client_for):
         notice = self.ended_notice(cast)

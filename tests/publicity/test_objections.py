@@ -13,9 +13,9 @@ from django.utils import timezone
 
 from aidsys.models import AuditEvent
 from applications.models import Application, Quota
-from applications.quotas import QuotaExceeded
+from applications.services.quota_limits import QuotaExceeded
 from publicity.models import Objection, ObjectionNote, PublicNotice
-from publicity.selectors_objections import open_objections
+from publicity.selectors.objections import open_objections
 from publicity.services import objections as services
 from reviews.models import RosterSignoff
 from tests.publicity.notice_data import make_notice, move_period

@@ -8,12 +8,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from aidsys import cn
+from aidsys import calendar
 from aidsys.models import AuditEvent
 from aidsys.todo import todo_for
 from applications.models import Application
-from publicity import selectors
 from publicity.models import PublicNotice
+from publicity.selectors import notices as selectors
 from publicity.services import notices as notice_services
 from publicity.services.objections import objection_decide
 from publicity.services.supplementary import (
@@ -120,14 +120,14 @@ class TestSupplementaryNotice:
         notice = running_notice(cast)
         revoke(cast, application_of(notice, "赵小雨"))
         supplementary = supplementary_notice_from_roster(actor=cast.li, original=notice)
-        start = cn.working_period(timezone.localdate() + timedelta(days=1), 1).end
+        start = calendar.working_period(timezone.localdate() + timedelta(days=1), 1).end
         assert (supplementary.kind, supplementary.supplements, supplementary.status) == (
             "supplementary",
             notice,
             "draft",
         )
         assert (supplementary.start_date, supplementary.working_days) == (start, cast.county.notice_working_days)
-        assert supplementary.end_date == cn.last_working_day(start, cast.county.notice_working_days)
+        assert supplementary.end_date == calendar.last_working_day(start, cast.county.notice_working_days)
         assert (supplementary.places, supplementary.contact_phone, supplementary.show_amounts) == (
             notice.places,
             notice.contact_phone,
@@ -335,7 +335,7 @@ class TestPublishingAfterTheNewSignature:
             "published",
             date(2026, 12, 2),
             cast.county.notice_working_days,
-            cn.last_working_day(date(2026, 12, 2), cast.county.notice_working_days),
+            calendar.last_working_day(date(2026, 12, 2), cast.county.notice_working_days),
         )
         assert draft.end_date == date(2026, 12, 8)
         assert any("2026-12-08" in str(m) for m in response.context["messages"])

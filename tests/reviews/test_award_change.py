@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from aidsys.models import AuditEvent
 from applications.models import Application, ClassQuota, Quota
-from applications.quotas import QuotaExceeded
+from applications.services.quota_limits import QuotaExceeded
 from reviews.models import RosterSignoff
 from reviews.services import InvalidTransition, roster_sign, roster_submit
 from reviews.services.award_change import application_award_change

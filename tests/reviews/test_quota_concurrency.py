@@ -6,7 +6,7 @@ import pytest
 from django.db import connections
 
 from applications.models import Application
-from applications.quotas import QuotaExceeded
+from applications.services.quota_limits import QuotaExceeded
 from reviews.services import application_approve
 from tests.factories import QuotaFactory
 from tests.reviews.conftest import recommended

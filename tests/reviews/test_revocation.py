@@ -3,7 +3,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from aidsys.models import AuditEvent, SchoolYear, Term
 from applications.models import Application
-from applications.quotas import QuotaExceeded, quota_states
+from applications.services.quota_limits import QuotaExceeded, quota_states
 from reviews.models import Revocation, RosterSignoff
 from reviews.selectors import open_places, waiting_list
 from reviews.services import InvalidTransition, application_approve, application_revoke, roster_sign, roster_submit

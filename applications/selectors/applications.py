@@ -5,23 +5,8 @@ from django.db.models import Count, Prefetch, Q
 
 from aidsys import cn
 from aidsys.models import AuditEvent, SchoolClass, Term, grade_stage
-from aidsys.scope import scope_for
 from applications.models import OPEN_STATUSES, AidProgram, Application, Attachment
 from students.models import ON_ROLL, HomeVisit, Student
-
-
-def may_file(user, student: Student) -> bool:
-    """The class teacher of the student's class and the aid office of the student's school file applications."""
-    scope = scope_for(user)
-    return scope.manages_school(student.school_id) or (
-        student.school_class_id is not None and student.school_class_id in scope.class_ids
-    )
-
-
-def may_edit(user, application: Application) -> bool:
-    """Who may file for the class and school the application was filed in keeps it up to date."""
-    scope = scope_for(user)
-    return scope.manages_school(application.school_id) or application.school_class_id in scope.class_ids
 
 
 def application_for_page(*, user, pk: int) -> Application:

@@ -1,5 +1,7 @@
 """Reads of aid programs, their standards and the quotas. Each starts from the user's scope.
 
+The applications' own reads are in `applications.selectors.applications`.
+
 Quota pages count what approved applications use with one grouped query for all the rows on
 the page (`quota_usage`), so that a county page of 100 schools costs what one of 3 does.
 """
@@ -15,7 +17,7 @@ from django.db.models import Count, Prefetch, Sum
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from aidsys.models import Role, School, SchoolClass, SchoolYear, Term
+from aidsys.models import School, SchoolClass, SchoolYear, Term
 from aidsys.scope import scope_for
 from applications.models import (
     AidProgram,
@@ -30,7 +32,7 @@ from applications.models import (
     Quota,
     default_window,
 )
-from applications.quotas import USING_STATUSES
+from applications.services.quota_limits import USING_STATUSES
 from students.models import Tier
 
 CENT = Decimal("0.01")
@@ -47,12 +49,6 @@ def programs_for(*, user):
 
 def program_for_page(*, user, pk: int) -> AidProgram:
     return AidProgram.objects.select_related("county").get_visible_or_404(user, pk=pk)
-
-
-def may_edit_programs(user, county_id: int) -> bool:
-    """County staff keep their county's programs, standards and quotas; the administrator any."""
-    scope = scope_for(user)
-    return scope.is_admin or county_id in scope.county_ids
 
 
 def program_counties(user):
@@ -402,20 +398,6 @@ def quota_readers_school_ids(user) -> set[int]:
     """Schools whose division the user may read: their aid office's and principal's school."""
     scope = scope_for(user)
     return set(scope.aid_office_school_ids) | set(scope.principal_school_ids)
-
-
-def may_divide(user, school: School) -> bool:
-    """The school's aid office divides its quotas among classes."""
-    return scope_for(user).manages_school(school.pk)
-
-
-def may_read_division(user, school: School) -> bool:
-    scope = scope_for(user)
-    return (
-        scope.is_admin
-        or school.pk in quota_readers_school_ids(user)
-        or (Role.COUNTY_STAFF in scope.roles and school.county_id in scope.county_ids)
-    )
 
 
 def students_with_approved_aid(student_ids, school_year: SchoolYear, *, excluding=()) -> set[int]:

@@ -21,27 +21,6 @@ from publicity.models import (
 from reviews.models import SignoffStatus
 
 # ---------------------------------------------------------------------------------------------
-# Who may act. Views answer 403 where these say no (after fetching in scope: 404 first).
-
-
-def may_manage_objections(user, school_id: int) -> bool:
-    """The school's aid office records, investigates and decides objections (DESIGN.md §1)."""
-    return scope_for(user).manages_school(school_id)
-
-
-def may_read_objections(user, school_id: int, county_id: int) -> bool:
-    """The aid office, the principal and the county's staff read them; a class teacher does not: an
-    objection names its objector and what they said about a family."""
-    scope = scope_for(user)
-    return scope.is_admin or school_id in scope.school_ids or county_id in scope.county_ids
-
-
-def reads_any_objections(user) -> bool:
-    scope = scope_for(user)
-    return scope.is_admin or bool(scope.school_ids or scope.county_ids)
-
-
-# ---------------------------------------------------------------------------------------------
 # Public pages
 
 

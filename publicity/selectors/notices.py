@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from aidsys.scope import scope_for
+from applications.models import Status
 from publicity.models import (
     NoticeEntry,
     NoticeKind,
@@ -20,41 +21,6 @@ from publicity.models import (
     RosterReport,
 )
 from reviews.models import RosterSignoff, SignoffStatus
-
-# ---------------------------------------------------------------------------------------------
-# Who may act. Views answer 403 where these say no (after fetching in scope: 404 first).
-
-
-def may_manage_notices(user, school_id: int) -> bool:
-    """Notices are made, published and closed by the school's aid office."""
-    return scope_for(user).manages_school(school_id)
-
-
-def may_print_notice(user, school_id: int) -> bool:
-    """The aid office prints the sheet; the principal, who signs it, may print it too."""
-    scope = scope_for(user)
-    return scope.manages_school(school_id) or school_id in scope.principal_school_ids
-
-
-def may_decide_reports(user, county_id: int) -> bool:
-    """Reported rosters are approved or returned by the county's staff."""
-    scope = scope_for(user)
-    return scope.is_admin or county_id in scope.county_ids
-
-
-def may_read_reports(user, school_id: int, county_id: int) -> bool:
-    """A school's report to the county is read by those who read its objections: its aid office and
-    principal and the county's staff; a class teacher of the school, in scope for its notices, is not
-    one of them."""
-    from publicity.selectors_objections import may_read_objections
-
-    return may_read_objections(user, school_id, county_id)
-
-
-def is_county_reader(user) -> bool:
-    scope = scope_for(user)
-    return scope.is_admin or bool(scope.county_ids)
-
 
 # ---------------------------------------------------------------------------------------------
 # Notices
@@ -211,3 +177,38 @@ def report_of(*, notice: PublicNotice) -> RosterReport | None:
         .select_related("decided_by")
         .first()
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# The noticed roster
+
+
+def effective_entries(notices: list[PublicNotice]) -> list[NoticeEntry]:
+    """The roster as noticed in the end: the original's lines with the supplementary notices' changes.
+
+    Lines are keyed by their application; a removed line drops out, a changed or added one wins.
+    """
+    by_application: dict[int, NoticeEntry] = {}
+    ordered = sorted(notices, key=lambda n: (n.kind != NoticeKind.ORIGINAL, n.pk))
+    entries = (
+        NoticeEntry.objects.filter(notice__in=[n.pk for n in notices])
+        .select_related("application__student__school", "application__school_class")
+        .order_by("position")
+    )
+    per_notice: dict[int, list[NoticeEntry]] = {}
+    for entry in entries:
+        per_notice.setdefault(entry.notice_id, []).append(entry)
+    for notice in ordered:
+        for entry in per_notice.get(notice.pk, []):
+            if entry.change == "removed":
+                by_application.pop(entry.application_id, None)
+            else:
+                by_application[entry.application_id] = entry
+    return list(by_application.values())
+
+
+def confirmed_entries(notices: list[PublicNotice]) -> list[NoticeEntry]:
+    """The lines a closing confirms and reports: the noticed roster's (`effective_entries`) whose award is
+    still approved. The closing is refused while the roster has changes not noticed; this keeps a revoked
+    award out of the registry and the report whatever the order of events."""
+    return [entry for entry in effective_entries(notices) if entry.application.status == Status.APPROVED]
