@@ -21,6 +21,12 @@ from students.models import Tier
 class PayPeriod(models.TextChoices):
     TERM = "term", _("Per term")
     YEAR = "year", _("Per school year")
+    MONTH = "month", _("Monthly")
+
+
+class ApplyPeriod(models.TextChoices):
+    TERM = "term", _("Per term")
+    YEAR = "year", _("Per school year")
 
 
 class PaymentMethod(models.TextChoices):
@@ -55,7 +61,12 @@ class AidProgram(models.Model):
     code = models.CharField(_("code"), max_length=20)
     name = models.CharField(_("name"), max_length=100)
     stages = models.JSONField(_("school stages served"), default=list)
-    pay_period = models.CharField(_("paid"), max_length=4, choices=PayPeriod.choices, default=PayPeriod.TERM)
+    # How often a student applies, and how often the award is paid: 普通高中国家助学金 is applied for
+    # once a school year and paid each term; 中职国家助学金 is paid monthly onto the card.
+    apply_period = models.CharField(
+        _("applied for"), max_length=4, choices=ApplyPeriod.choices, default=ApplyPeriod.TERM
+    )
+    pay_period = models.CharField(_("paid"), max_length=5, choices=PayPeriod.choices, default=PayPeriod.TERM)
     payment_methods = models.JSONField(_("payment methods"), default=list)
     notice_shows_amount = models.BooleanField(_("the public notice may show amounts"), default=False)
     award_ceiling = models.DecimalField(

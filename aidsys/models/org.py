@@ -69,6 +69,11 @@ class County(models.Model):
     income_threshold = models.DecimalField(
         _("hardship income line (yuan per person and year)"), max_digits=10, decimal_places=2, default=6000
     )
+    # Disbursement (DESIGN.md §4): a batch may be approved beyond the funds received only where the
+    # county allows an advance (with its reason); a bank book instead of a card only where allowed.
+    payment_advance_allowed = models.BooleanField(_("batches may be paid ahead of the funds"), default=False)
+    bank_book_allowed = models.BooleanField(_("bank books are accepted as payment accounts"), default=False)
+    complaint_phone = models.CharField(_("complaint telephone"), max_length=20, blank=True)
 
     objects = ScopedQuerySet.as_manager()
     scope_paths = {"county": "pk", "member_county": "pk"}
@@ -91,6 +96,7 @@ class School(models.Model):
     name = models.CharField(_("name"), max_length=100)
     stages = models.JSONField(_("stages"), default=list)
     address = models.CharField(_("address"), max_length=200, blank=True)
+    complaint_phone = models.CharField(_("complaint telephone"), max_length=20, blank=True)
     current_term = models.ForeignKey(
         "aidsys.Term",
         on_delete=models.PROTECT,

@@ -44,6 +44,8 @@ class AccountKind(models.TextChoices):
     BANK_CARD = "bank_card", _("Bank card")
     AID_CARD = "aid_card", _("Student aid card")
     SOCIAL_SECURITY_CARD = "social_security_card", _("Social security card")
+    # Only where the county allows it (County.bank_book_allowed).
+    BANK_BOOK = "bank_book", _("Bank book")
 
 
 class SpecialGroup(models.TextChoices):

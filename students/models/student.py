@@ -52,6 +52,11 @@ class Student(models.Model):
     account_number = models.CharField(_("account number"), max_length=30, blank=True)
     account_holder = models.CharField(_("account holder"), max_length=50, blank=True)
     account_bank = models.CharField(_("bank"), max_length=50, blank=True)
+    # 一人一卡: the student's own account, or a guardian's with the relation and the reason.
+    account_holder_relation = models.CharField(
+        _("account holder's relation"), max_length=20, choices=Relation.choices, blank=True
+    )
+    account_holder_reason = models.CharField(_("why the account is not the student's own"), max_length=200, blank=True)
 
     objects = ScopedQuerySet.as_manager()
     scope_paths = {"county": "school__county", "school": "school", "class": "school_class"}
