@@ -31,6 +31,7 @@ urlpatterns = [
     path("", include("applications.urls")),
     path("", include("reviews.urls")),
     path("", include("publicity.urls")),
+    path("", include("disbursements.urls")),
     path("accounts/", include(account_patterns)),
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),

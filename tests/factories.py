@@ -177,3 +177,59 @@ class ApplicationFactory(factory.django.DjangoModelFactory):
     pledge_signed = True
     filed_by = factory.SubFactory(UserFactory)
     filed_at = factory.LazyFunction(timezone.now)
+
+
+class FundAllocationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "disbursements.FundAllocation"
+
+    school = factory.SubFactory(SchoolFactory)
+    program = factory.SubFactory(AidProgramFactory, county=factory.SelfAttribute("..school.county"))
+    term = factory.SubFactory(TermFactory)
+    source = "central"
+    amount = Decimal("10000.00")
+    document_number = factory.Sequence(lambda n: f"青财教〔2026〕{n + 1}号")
+    document_date = date(2026, 9, 10)
+    recorded_by = factory.SubFactory(UserFactory)
+    recorded_at = factory.LazyFunction(timezone.now)
+
+
+class PaymentBatchFactory(factory.django.DjangoModelFactory):
+    """A batch as prepared; set `status`, `approved_by` and `approved_at` for later stages."""
+
+    class Meta:
+        model = "disbursements.PaymentBatch"
+
+    school = factory.SubFactory(SchoolFactory)
+    program = factory.SubFactory(AidProgramFactory, county=factory.SelfAttribute("..school.county"))
+    term = factory.SubFactory(TermFactory)
+    number = factory.Sequence(lambda n: f"FF2026-{n + 1:03d}")
+    method = "cash"
+    prepared_by = factory.SubFactory(UserFactory)
+    prepared_at = factory.LazyFunction(timezone.now)
+
+
+class PaymentLineFactory(factory.django.DjangoModelFactory):
+    """One line of a batch for an approved application of the batch's school, program and term."""
+
+    class Meta:
+        model = "disbursements.PaymentLine"
+
+    batch = factory.SubFactory(PaymentBatchFactory)
+    application = factory.SubFactory(
+        ApplicationFactory,
+        status="approved",
+        approved_tier="difficult",
+        amount=Decimal("625.00"),
+        program=factory.SelfAttribute("..batch.program"),
+        term=factory.SelfAttribute("..batch.term"),
+        student__school_class__school=factory.SelfAttribute("....batch.school"),
+    )
+    student = factory.SelfAttribute("application.student")
+    period = factory.LazyAttribute(lambda line: str(line.batch.term_id))
+    amount = factory.SelfAttribute("application.amount")
+    method = factory.SelfAttribute("batch.method")
+    student_name = factory.SelfAttribute("student.name")
+    class_label = factory.LazyAttribute(lambda line: str(line.student.school_class))
+    id_number_masked = "4399**********1234"
+    reference = factory.Sequence(lambda n: f"R{n + 1:08d}")

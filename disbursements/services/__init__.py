@@ -1,0 +1,1 @@
+"""The disbursement stage's writes: one module per concern."""

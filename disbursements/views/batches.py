@@ -1,0 +1,3 @@
+"""Payment batches: the pages of the disbursement stage."""
+
+urlpatterns = []

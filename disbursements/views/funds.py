@@ -1,0 +1,3 @@
+"""Funds received (资金到位): the pages of the disbursement stage."""
+
+urlpatterns = []
