@@ -217,18 +217,8 @@ AIDSYS_IMAGE_MAX_MEGAPIXELS = env_int("AIDSYS_IMAGE_MAX_MEGAPIXELS", 40)
 if not 1 <= AIDSYS_ATTACHMENT_MAX_MB <= 100:
     raise ImproperlyConfigured("AIDSYS_ATTACHMENT_MAX_MB must be between 1 and 100")
 
-# Heavy pages (the principal's roster summary) are served again to the same user until the next
-# write (aidsys/pagecache.py). Each process keeps its own: a key names the exact state of the
-# database, so processes never disagree, and a page in memory costs less than one from Redis.
-# 0 turns it off.
-PAGE_CACHE_SECONDS = env_int("AIDSYS_PAGE_CACHE_SECONDS", 600)
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "aidsys"},
-    "pages": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "LOCATION": "aidsys-pages",
-        "OPTIONS": {"MAX_ENTRIES": 500},
-    },
 }
 
 # Celery: with no REDIS_URL the tasks run in-process (the embedded set-up).

@@ -154,11 +154,3 @@ def media_in_a_temporary_folder(settings, tmp_path):
     """Uploads (photos, import files) go to a folder of the test's own, never into the work tree."""
     settings.MEDIA_ROOT = tmp_path / "media"
 
-
-@pytest.fixture(autouse=True)
-def pages_cache_cleared():
-    """A page served again (aidsys/pagecache.py) belongs to the test that computed it."""
-    from django.core.cache import caches
-
-    yield
-    caches["pages"].clear()

@@ -1,4 +1,4 @@
-from aidsys.models.audit import GENESIS_HASH, AuditChainHead, AuditEvent, AuditTrailIsAppendOnly, WriteHead
+from aidsys.models.audit import GENESIS_HASH, AuditChainHead, AuditEvent, AuditTrailIsAppendOnly
 from aidsys.models.calendar import Holiday
 from aidsys.models.jobs import Job
 from aidsys.models.org import County, Grade, School, SchoolClass, SchoolYear, Stage, Term, grade_stage
@@ -23,6 +23,5 @@ __all__ = [
     "Stage",
     "Term",
     "User",
-    "WriteHead",
     "grade_stage",
 ]

@@ -149,18 +149,3 @@ class AuditChainHead(models.Model):
     def __str__(self):
         return self.last_hash
 
-
-class WriteHead(models.Model):
-    """The newest change written in one unit: a school ("s<pk>"), a county ("c<pk>"), or the whole
-    system ("*"). Moved with the chain head, in the same transaction, by every event that records
-    a change; pages kept until the next write (aidsys/pagecache.py) are keyed on the heads of
-    what they show, so a write in one school does not throw away another school's pages."""
-
-    unit = models.CharField(max_length=24, primary_key=True)
-    last_hash = models.CharField(max_length=64)
-
-    class Meta:
-        verbose_name = _("newest write of a unit")
-
-    def __str__(self):
-        return f"{self.unit} {self.last_hash}"

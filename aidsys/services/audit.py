@@ -9,14 +9,10 @@ from django.db import connections, models, transaction
 from django.utils import timezone, translation
 
 from aidsys.context import current_request_context
-from aidsys.models import GENESIS_HASH, AuditChainHead, AuditEvent, Membership, Role, WriteHead
+from aidsys.models import GENESIS_HASH, AuditChainHead, AuditEvent, Membership, Role
 from aidsys.scope import resolve_unit
 
 Action = AuditEvent.Action
-
-# Events that record no change of what a page shows: a sign-in (its last_login is shown nowhere),
-# a refused one, a sign-out, sensitive data shown.
-NO_CHANGE = frozenset({Action.LOGIN, Action.LOGIN_FAILED, Action.LOGOUT, Action.REVEAL_SENSITIVE})
 
 
 def actor_role_label(actor) -> str:
@@ -198,32 +194,7 @@ def _audit_record_many(*, actor, events: list[PendingEvent], actor_name: str | N
         rows.append(event)
     created = _insert_events(rows)
     AuditChainHead.objects.filter(pk=head.pk).update(last_hash=previous)
-    _move_write_heads(rows, [pending.target for pending in events])
     return created
-
-
-def write_unit(event: AuditEvent, target) -> str:
-    """The unit whose pages an event's change may alter: its school, else its county, else all.
-
-    A membership changes the roles named in every page's layout, wherever it is held: all.
-    """
-    if isinstance(target, Membership) or (event.school_id is None and event.county_id is None):
-        return "*"
-    return f"s{event.school_id}" if event.school_id is not None else f"c{event.county_id}"
-
-
-def _move_write_heads(rows: list[AuditEvent], targets: list) -> None:
-    heads = {}
-    for event, target in zip(rows, targets, strict=True):
-        if event.action not in NO_CHANGE:
-            heads[write_unit(event, target)] = event.hash
-    if heads:
-        WriteHead.objects.bulk_create(
-            [WriteHead(unit=unit, last_hash=last_hash) for unit, last_hash in heads.items()],
-            update_conflicts=True,
-            unique_fields=["unit"],
-            update_fields=["last_hash"],
-        )
 
 
 def _insert_events(rows: list[AuditEvent]) -> list[AuditEvent]:

@@ -8,7 +8,6 @@ from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from aidsys.pagecache import cached_until_next_write
 from aidsys.scope import can_manage_school, can_sign_for_school
 from applications.services.quota_limits import school_quota_states
 from reviews import selectors, services
@@ -56,7 +55,6 @@ def _signoff_page(request, school, program, term, *, return_form=None, status=20
 
 @require_GET
 @login_required
-@cached_until_next_write(school="school_pk")
 def signoff(request, school_pk, program_pk, term_pk):
     school, program, term = roster_from_url(request, school_pk, program_pk, term_pk)
     require_roster_reader(request, school)

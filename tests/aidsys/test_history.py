@@ -15,7 +15,7 @@ from students.models import OfficialList
 
 PROJECT_APPS = ("aidsys", "students", "applications", "reviews", "publicity", "disbursements")
 # The trail itself is not audited.
-NOT_AUDITED = {"AuditEvent", "AuditChainHead", "WriteHead"}
+NOT_AUDITED = {"AuditEvent", "AuditChainHead"}
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
 
 

@@ -177,11 +177,8 @@ class TestSignoffPage:
 
 class TestQueryCounts:
     def test_the_summary_and_the_roster_page_cost_the_same_queries_for_ten_times_the_rows(
-        self, cast, program, client_for, settings
+        self, cast, program, client_for
     ):
-        # The rows below are written without the services, so without the audit trail: the
-        # summary must be computed each time, not served again until the next write.
-        settings.PAGE_CACHE_SECONDS = 0
         from django.db import connection
         from django.test.utils import CaptureQueriesContext
 

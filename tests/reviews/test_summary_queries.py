@@ -53,10 +53,7 @@ def summary_queries(cast, client_for, program) -> tuple[int, bytes]:
     return len(queries), response.content
 
 
-def test_the_summary_of_3000_applications_costs_the_queries_of_300(cast, client_for, program, settings):
-    # What is measured is the page computed; served again until the next write, it costs three
-    # queries whatever its size (test_signoff_served_again.py).
-    settings.PAGE_CACHE_SECONDS = 0
+def test_the_summary_of_3000_applications_costs_the_queries_of_300(cast, client_for, program):
     classes = [cast.class_1, cast.class_2] + [
         SchoolClass.objects.create(
             school=cast.school, school_year=cast.school_year, grade=22 + n // 10, number=1 + n % 10
