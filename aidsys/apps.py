@@ -7,4 +7,4 @@ class AidsysConfig(AppConfig):
     verbose_name = _("Organisation, people and audit")
 
     def ready(self):
-        from aidsys import signals  # noqa: F401  (connects the login audit handlers)
+        from aidsys import checks, signals  # noqa: F401  (registers the checks, connects the login audit handlers)

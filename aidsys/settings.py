@@ -217,6 +217,16 @@ AIDSYS_IMAGE_MAX_MEGAPIXELS = env_int("AIDSYS_IMAGE_MAX_MEGAPIXELS", 40)
 if not 1 <= AIDSYS_ATTACHMENT_MAX_MB <= 100:
     raise ImproperlyConfigured("AIDSYS_ATTACHMENT_MAX_MB must be between 1 and 100")
 
+# The key that signs the audit chains' anchors (aidsys/services/audit_seal.py): never in the
+# database, so that whoever can rewrite the database cannot forge an anchor. Production sets it
+# (`check --deploy` errors without it); the embedded set-up makes one at first use and keeps it
+# in AIDSYS_AUDIT_KEY_FILE, outside the database.
+AIDSYS_AUDIT_KEY = env_str("AIDSYS_AUDIT_KEY")
+if AIDSYS_AUDIT_KEY and len(AIDSYS_AUDIT_KEY) < 32:
+    raise ImproperlyConfigured("AIDSYS_AUDIT_KEY must be at least 32 characters long")
+AIDSYS_AUDIT_KEY_FILE = Path(env_str("AIDSYS_AUDIT_KEY_FILE", str(BASE_DIR / ".run" / "audit.key")))
+AIDSYS_AUDIT_KEY_GENERATE = DEBUG
+
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "aidsys"},
 }
@@ -234,6 +244,10 @@ CELERY_BEAT_SCHEDULE = {
     "verify-audit-chain-nightly": {
         "task": "aidsys.tasks.audit_chain_verify",
         "schedule": timedelta(hours=24),
+    },
+    "seal-audit-chains-hourly": {
+        "task": "aidsys.tasks.audit_seal",
+        "schedule": timedelta(hours=1),
     },
     # Uploaded rosters and lists hold students' data; those nobody confirmed go after a day.
     "purge-roster-uploads-hourly": {

@@ -2,18 +2,21 @@ import logging
 
 from celery import shared_task
 
-from aidsys.services.audit import audit_chain_verify
+from aidsys.services.audit_chain import audit_chain_verify, audit_seal
 
 logger = logging.getLogger("aidsys.audit")
 
 
 @shared_task(name="aidsys.tasks.audit_chain_verify")
 def audit_chain_verify_task() -> dict:
-    """Nightly (Celery beat): walk the audit chain and log the first broken link, if any."""
+    """Nightly (Celery beat): walk each audit chain from its last verified anchor and log the
+    first broken link, if any."""
     report = audit_chain_verify()
     if not report.ok:
         logger.error(
-            "audit chain broken at event %s (%s) after %s good events",
+            "audit chain %s broken at number %s, event %s (%s) after %s good events",
+            report.partition,
+            report.seq,
             report.broken_event_id,
             report.problem,
             report.checked,
@@ -23,4 +26,12 @@ def audit_chain_verify_task() -> dict:
         "checked": report.checked,
         "broken_event_id": report.broken_event_id,
         "problem": report.problem,
+        "partition": report.partition,
+        "seq": report.seq,
     }
+
+
+@shared_task(name="aidsys.tasks.audit_seal")
+def audit_seal_task() -> int:
+    """Hourly (Celery beat): seal each audit chain's head into a signed anchor; returns how many."""
+    return len(audit_seal())

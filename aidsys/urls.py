@@ -16,6 +16,8 @@ core_patterns = [
     path("calendar/<int:pk>/", views.holiday_edit, name="holiday_edit"),
     path("calendar/<int:pk>/remove/", views.holiday_remove, name="holiday_remove"),
     path("audit/", views.audit_list, name="audit_list"),
+    path("audit/anchors/", views.audit_anchors, name="audit_anchors"),
+    path("audit/anchors/export/", views.audit_anchors_export, name="audit_anchors_export"),
 ]
 
 account_patterns = [

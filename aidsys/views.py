@@ -1,8 +1,11 @@
+import json
+
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
@@ -17,10 +20,11 @@ from aidsys.forms import (
     ReasonForm,
     WorkingPeriodForm,
 )
-from aidsys.models import Holiday, Role, School, SchoolClass
+from aidsys.models import AuditAnchor, County, Holiday, Role, School, SchoolClass, county_partition
 from aidsys.pagination import paginate
 from aidsys.roles import has_role, role_required
 from aidsys.scope import can_manage_school, can_sign_for_school, scope_for
+from aidsys.services.audit_chain import anchors_export, audit_anchors_exported
 from aidsys.services.calendar import holiday_create, holiday_delete, holiday_update
 from aidsys.services.org import school_class_assign_teacher, school_set_current_term
 from aidsys.services.people import user_set_password
@@ -28,6 +32,7 @@ from aidsys.todo import todo_for
 
 CALENDAR_KEEPERS = (Role.COUNTY_STAFF,)
 AUDIT_READERS = (Role.AID_OFFICE, Role.PRINCIPAL, Role.COUNTY_STAFF)
+ANCHOR_READERS = (Role.COUNTY_STAFF,)
 
 
 @require_GET
@@ -223,8 +228,55 @@ def audit_list(request):
     return render(
         request,
         "aidsys/audit_list.html",
-        {"form": form, "page": paginate(request, events)},
+        {
+            "form": form,
+            "page": paginate(request, events),
+            "sees_anchors": has_role(request.user, *ANCHOR_READERS),
+        },
     )
+
+
+def _anchors_in_scope(request) -> tuple[County | None, object]:
+    """The anchors the user may see, of one county when ?county= names one (404 outside scope)."""
+    anchors = AuditAnchor.objects.visible_to(request.user)
+    county_pk = request.GET.get("county", "")
+    if not county_pk:
+        return None, anchors
+    if not county_pk.isdigit():
+        raise Http404
+    county = get_object_or_404(County, pk=county_pk)
+    scope = scope_for(request.user)
+    if not (scope.is_admin or county.pk in scope.county_ids):
+        raise Http404
+    return county, anchors.filter(partition=county_partition(county.pk))
+
+
+@require_GET
+@role_required(*ANCHOR_READERS)
+def audit_anchors(request):
+    county, anchors = _anchors_in_scope(request)
+    return render(
+        request,
+        "aidsys/audit_anchors.html",
+        {
+            "county": county,
+            "page": paginate(request, anchors.order_by("-created_at", "partition")),
+        },
+    )
+
+
+@require_GET
+@role_required(*ANCHOR_READERS)
+def audit_anchors_export(request):
+    county, anchors = _anchors_in_scope(request)
+    exported = anchors_export(anchors)
+    audit_anchors_exported(actor=request.user, county=county, count=len(exported["anchors"]))
+    response = HttpResponse(
+        json.dumps(exported, ensure_ascii=False, indent=1), content_type="application/json; charset=utf-8"
+    )
+    name = f"audit-anchors-{county.code}" if county else "audit-anchors"
+    response["Content-Disposition"] = f'attachment; filename="{name}-{exported["exported_at"][:10]}.json"'
+    return response
 
 
 class LoginView(auth_views.LoginView):

@@ -150,7 +150,13 @@ def client_for(client):
 
 
 @pytest.fixture(autouse=True)
+def audit_key_of_the_test(settings, tmp_path):
+    """Anchors are signed with a key of the test's own; none is ever made in the work tree."""
+    settings.AIDSYS_AUDIT_KEY = "test-audit-key-" + "0123456789abcdef" * 2
+    settings.AIDSYS_AUDIT_KEY_FILE = tmp_path / "audit.key"
+
+
+@pytest.fixture(autouse=True)
 def media_in_a_temporary_folder(settings, tmp_path):
     """Uploads (photos, import files) go to a folder of the test's own, never into the work tree."""
     settings.MEDIA_ROOT = tmp_path / "media"
-

@@ -61,6 +61,8 @@ EXPECTATIONS: dict[str, Expect] = {
         data=lambda c: {"reason": "录入错误"},
     ),
     "aidsys:audit_list": Expect(only(("aid_office", "principal", "county_staff", "admin"), 200)),
+    "aidsys:audit_anchors": Expect(only(("county_staff", "admin"), 200)),
+    "aidsys:audit_anchors_export": Expect(only(("county_staff", "admin"), 200)),
     "login": Expect(everyone(302, anonymous=200)),
     "logout": Expect(everyone(405, anonymous=405)),
     "password_change": Expect(everyone(200)),

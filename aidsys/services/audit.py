@@ -1,4 +1,11 @@
-"""The one way an audit event is written. Services call `audit_record` inside their transaction."""
+"""The one way an audit event is written. Services call `audit_record` inside their transaction.
+
+Each event goes into the hash chain of its partition (aidsys/models/audit.py): its county, the
+accounts, or the system. Appending locks that partition's head row until the caller's
+transaction ends, so everything that can be done before is done before: the actor's roles, the
+event's units and content, and the content's canonical text that the hash covers. Under the
+lock there remain the head's read, the insert and the head's update.
+"""
 
 from dataclasses import dataclass
 
@@ -9,10 +16,23 @@ from django.db import connections, models, transaction
 from django.utils import timezone, translation
 
 from aidsys.context import current_request_context
-from aidsys.models import GENESIS_HASH, AuditChainHead, AuditEvent, Membership, Role
+from aidsys.models import (
+    ACCOUNTS,
+    SYSTEM,
+    AuditChainHead,
+    AuditEvent,
+    Membership,
+    Role,
+    User,
+    county_partition,
+)
 from aidsys.scope import resolve_unit
 
 Action = AuditEvent.Action
+
+# Sign-ins and failed ones belong to the accounts' chain: a flood of failed sign-ins waits on
+# that chain only, never on a county's writes.
+ACCOUNT_ACTIONS = frozenset({Action.LOGIN, Action.LOGIN_FAILED})
 
 
 def actor_role_label(actor) -> str:
@@ -26,10 +46,12 @@ def actor_role_label(actor) -> str:
     return "、".join(labels)
 
 
-def _units_of(target, school=None) -> tuple[int | None, int | None]:
+def _units_of(target, school=None, county=None) -> tuple[int | None, int | None]:
     """The school and county an event belongs to, so that the trail itself can be scoped."""
     if school is not None:
         return school.pk, school.county_id
+    if county is not None:
+        return None, county.pk
     if target is None:
         return None, None
     if hasattr(target, "audit_units"):
@@ -42,6 +64,16 @@ def _units_of(target, school=None) -> tuple[int | None, int | None]:
 
         county_id = School.objects.filter(pk=school_id).values_list("county_id", flat=True).first()
     return school_id, county_id
+
+
+def partition_of(action: str, target, county_id: int | None) -> str:
+    """The chain an event goes into: its county's; else the accounts' for sign-ins, users and
+    memberships of no county; else the system's."""
+    if county_id is not None:
+        return county_partition(county_id)
+    if action in ACCOUNT_ACTIONS or isinstance(target, User | Membership):
+        return ACCOUNTS
+    return SYSTEM
 
 
 MASK = "****"
@@ -126,6 +158,7 @@ class PendingEvent:
     reason: str = ""
     school: object = None
     object_repr: str | None = None
+    county: object = None
 
 
 def audit_record(
@@ -138,14 +171,15 @@ def audit_record(
     actor_name: str | None = None,
     object_repr: str | None = None,
     school=None,
+    county=None,
 ) -> AuditEvent:
-    """Append one event to the chain, in the caller's transaction."""
-    pending = PendingEvent(action, target, changes, reason, school, object_repr)
+    """Append one event to its partition's chain, in the caller's transaction."""
+    pending = PendingEvent(action, target, changes, reason, school, object_repr, county)
     return audit_record_many(actor=actor, events=[pending], actor_name=actor_name)[0]
 
 
 def audit_record_many(*, actor, events: list[PendingEvent], actor_name: str | None = None) -> list[AuditEvent]:
-    """Append several events of one actor with one lock of the chain head and one insert.
+    """Append several events of one actor with one lock of each chain head and one insert.
 
     Each event is still a link of its own, hashed after the one before it: a batch (a roster
     import of thousands of rows) is as traceable as the same writes made one by one.
@@ -158,17 +192,14 @@ def audit_record_many(*, actor, events: list[PendingEvent], actor_name: str | No
 
 @transaction.atomic
 def _audit_record_many(*, actor, events: list[PendingEvent], actor_name: str | None) -> list[AuditEvent]:
-    # Locking the chain head orders concurrent writers: each event links to the one before it.
-    head, _ = AuditChainHead.objects.select_for_update().get_or_create(pk=1, defaults={"last_hash": GENESIS_HASH})
     context = current_request_context()
     name = actor_name or (actor.get_full_name() if actor else "")
     role = actor_role_label(actor)
     now = timezone.now()
-    previous = head.last_hash
-    rows = []
+    rows, contents = [], []
     for pending in events:
         target = pending.target
-        school_id, county_id = _units_of(target, pending.school)
+        school_id, county_id = _units_of(target, pending.school, pending.county)
         object_repr = pending.object_repr
         if object_repr is None:
             object_repr = "" if target is None else str(target)
@@ -187,24 +218,48 @@ def _audit_record_many(*, actor, events: list[PendingEvent], actor_name: str | N
             county_id=county_id,
             changes=_plain(masked_changes(type(target) if target is not None else None, pending.changes or {})),
             reason=pending.reason,
-            prev_hash=previous,
+            partition=partition_of(pending.action, target, county_id),
         )
-        event.hash = event.compute_hash()
-        previous = event.hash
         rows.append(event)
+        contents.append(event.canonical_content())
+    # From here to the end of the caller's transaction, these partitions' appends wait on this one.
+    heads = _locked_heads(sorted({event.partition for event in rows}))
+    for event, content in zip(rows, contents, strict=True):
+        head = heads[event.partition]
+        event.seq = head.seq + 1
+        event.prev_hash = head.last_hash
+        event.hash = event.compute_hash(content)
+        head.seq, head.last_hash = event.seq, event.hash
     created = _insert_events(rows)
-    AuditChainHead.objects.filter(pk=head.pk).update(last_hash=previous)
+    for head in heads.values():
+        AuditChainHead.objects.filter(pk=head.pk).update(seq=head.seq, last_hash=head.last_hash)
     return created
 
 
+def _locked_heads(partitions: list[str]) -> dict[str, AuditChainHead]:
+    """The partitions' head rows, locked in the order of their names (two batches that span the
+    same partitions cannot wait on each other crosswise); a partition's first event makes its head."""
+
+    def lock():
+        locked = AuditChainHead.objects.select_for_update().filter(partition__in=partitions).order_by("partition")
+        return {head.partition: head for head in locked}
+
+    heads = lock()
+    if len(heads) < len(partitions):
+        missing = [AuditChainHead(partition=name) for name in partitions if name not in heads]
+        AuditChainHead.objects.bulk_create(missing, ignore_conflicts=True)
+        heads = lock()
+    return heads
+
+
 def _insert_events(rows: list[AuditEvent]) -> list[AuditEvent]:
-    """Insert the events with primary keys in the list's order, which is the order verify walks.
+    """Insert the events with primary keys in the list's order (the order of their chain's links).
 
     A batch bypasses Django's bulk insert, whose per-value compilation cost more than the rest
     of a roster import's audit trail together (bench/import_roster.py): on PostgreSQL it goes
     through COPY with keys drawn from the table's sequence, on SQLite through executemany with
-    the keys that follow the last one. Both happen while the chain head is locked (on SQLite,
-    inside the one write transaction the database allows), so the keys follow the chain.
+    the keys that follow the last one (on SQLite inside the one write transaction the database
+    allows). Verification walks each chain by its numbers, not by keys.
     """
     connection = connections[AuditEvent.objects.db]
     if connection.vendor not in ("postgresql", "sqlite") or len(rows) < 2:
@@ -241,39 +296,3 @@ def _insert_events(rows: list[AuditEvent]) -> list[AuditEvent]:
         event._state.adding = False
         event._state.db = connection.alias
     return rows
-
-
-@dataclass(frozen=True)
-class ChainReport:
-    checked: int
-    broken_event_id: int | None = None
-    problem: str = ""
-
-    @property
-    def ok(self) -> bool:
-        return self.broken_event_id is None and not self.problem
-
-
-def audit_chain_verify() -> ChainReport:
-    """Walk the chain from the first event to the head as it stood when the walk began.
-
-    Events appended while the walk runs are left for the next one. The first link that does
-    not hold is named; a head that no event reaches means events were cut from the end.
-    """
-    head = AuditChainHead.objects.filter(pk=1).first()
-    if head is None:
-        return ChainReport(0, None, "head")
-    previous = GENESIS_HASH
-    checked = 0
-    if head.last_hash == GENESIS_HASH:
-        return ChainReport(0) if not AuditEvent.objects.exists() else ChainReport(0, None, "tail")
-    for event in AuditEvent.objects.order_by("pk").iterator(chunk_size=2000):
-        if event.prev_hash != previous:
-            return ChainReport(checked, event.pk, "link")
-        if event.compute_hash() != event.hash:
-            return ChainReport(checked, event.pk, "content")
-        previous = event.hash
-        checked += 1
-        if event.hash == head.last_hash:
-            return ChainReport(checked)
-    return ChainReport(checked, None, "tail")

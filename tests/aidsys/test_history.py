@@ -15,7 +15,7 @@ from students.models import OfficialList
 
 PROJECT_APPS = ("aidsys", "students", "applications", "reviews", "publicity", "disbursements")
 # The trail itself is not audited.
-NOT_AUDITED = {"AuditEvent", "AuditChainHead"}
+NOT_AUDITED = {"AuditEvent", "AuditChainHead", "AuditAnchor", "AuditCheckpoint"}
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
 
 

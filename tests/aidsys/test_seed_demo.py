@@ -4,7 +4,7 @@ import pytest
 from django.core.management import call_command
 
 from aidsys.models import AuditEvent, Membership, Role, School, SchoolClass, Stage, User
-from aidsys.services.audit import audit_chain_verify
+from aidsys.services.audit_chain import audit_chain_verify
 from aidsys.todo import todo_for
 from applications.models import Application, Quota, Status
 from applications.services.quota_limits import quota_states

@@ -4,13 +4,23 @@ import pytest
 
 from aidsys.celery import app as celery_app
 from aidsys.services.audit import Action, audit_record
-from aidsys.tasks import audit_chain_verify_task
+from aidsys.models import AuditAnchor
+from aidsys.tasks import audit_chain_verify_task, audit_seal_task
+
+INTACT = {"ok": True, "broken_event_id": None, "problem": "", "partition": "", "seq": None}
 
 
 def test_the_nightly_verification_runs_in_process_by_default(cast):
     audit_record(actor=cast.li, action=Action.PRINT, target=cast.school)
     result = audit_chain_verify_task.delay().get()
-    assert result == {"ok": True, "checked": 1, "broken_event_id": None, "problem": ""}
+    assert result == {**INTACT, "checked": 1}
+
+
+def test_the_hourly_seal_anchors_each_chain_that_moved(cast):
+    audit_record(actor=cast.li, action=Action.PRINT, target=cast.school)
+    assert audit_seal_task.delay().get() == 1
+    assert audit_seal_task.delay().get() == 0
+    assert AuditAnchor.objects.get().partition == f"c{cast.county.pk}"
 
 
 @pytest.mark.redis
@@ -27,12 +37,7 @@ def test_a_real_worker_runs_the_task_through_redis(cast):
     try:
         with start_worker(celery_app, perform_ping_check=False, pool="solo", shutdown_timeout=20):
             result = audit_chain_verify_task.delay()
-            assert result.get(timeout=30) == {
-                "ok": True,
-                "checked": 2,
-                "broken_event_id": None,
-                "problem": "",
-            }
+            assert result.get(timeout=30) == {**INTACT, "checked": 2}
             assert result.status == "SUCCESS"
     finally:
         celery_app.conf.update(previous)
