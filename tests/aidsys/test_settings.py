@@ -13,6 +13,7 @@ PRODUCTION = {
     "AIDSYS_SECRET_KEY": "k3Yx-" + "q8Zr!t2Lm#w9Vb&n4Hc@p7Jd$s1Fg%" * 2,
     "AIDSYS_ALLOWED_HOSTS": "aid.example.edu.cn",
     "DATABASE_URL": "sqlite:///:memory:",
+    "AIDSYS_AUDIT_KEY": "audit-" + "Zq7!mW2#xR9$kT4%" * 3,
 }
 
 
@@ -38,6 +39,20 @@ def test_check_deploy_prints_no_warning_with_production_settings():
     result = manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+def test_check_deploy_errors_without_the_audit_key():
+    env = dict(PRODUCTION)
+    del env["AIDSYS_AUDIT_KEY"]
+    result = manage("check", "--deploy", **env)
+    assert result.returncode != 0
+    assert "aidsys.E001" in result.stderr and "AIDSYS_AUDIT_KEY is not set" in result.stderr
+
+
+def test_a_short_audit_key_is_refused_at_start():
+    result = manage("check", **{**PRODUCTION, "AIDSYS_AUDIT_KEY": "short"})
+    assert result.returncode != 0
+    assert "AIDSYS_AUDIT_KEY must be at least 32 characters long" in result.stderr
 
 
 def test_production_refuses_to_start_without_a_secret_key():

@@ -3,8 +3,8 @@ import os
 import pytest
 
 from aidsys.celery import app as celery_app
-from aidsys.services.audit import Action, audit_record
 from aidsys.models import AuditAnchor
+from aidsys.services.audit import Action, audit_record
 from aidsys.tasks import audit_chain_verify_task, audit_seal_task
 
 INTACT = {"ok": True, "broken_event_id": None, "problem": "", "partition": "", "seq": None}
