@@ -35,6 +35,8 @@ class Scope:
     # Schools a class teacher belongs to: visible as a school, not as all of its classes.
     member_school_ids: frozenset[int] = field(default_factory=frozenset)
     member_county_ids: frozenset[int] = field(default_factory=frozenset)
+    # The active memberships themselves, with their school and county: the audit trail names them.
+    memberships: tuple = ()
 
     def manages_school(self, school_id: int) -> bool:
         return self.is_admin or school_id in self.aid_office_school_ids
@@ -62,7 +64,7 @@ def scope_for(user) -> Scope:
 def _compute_scope(user) -> Scope:
     from aidsys.models import Membership, Role, SchoolClass
 
-    memberships = list(Membership.objects.active().filter(user=user).select_related("school"))
+    memberships = list(Membership.objects.active().filter(user=user).select_related("school", "county"))
     roles = {m.role for m in memberships}
     is_admin = user.is_superuser or Role.ADMIN in roles
     county_ids = {m.county_id for m in memberships if m.role == Role.COUNTY_STAFF}
@@ -89,6 +91,7 @@ def _compute_scope(user) -> Scope:
         class_ids=frozenset(class_ids),
         member_school_ids=frozenset(member_school_ids),
         member_county_ids=frozenset(member_county_ids),
+        memberships=tuple(memberships),
     )
 
 

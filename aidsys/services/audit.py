@@ -26,7 +26,7 @@ from aidsys.models import (
     User,
     county_partition,
 )
-from aidsys.scope import resolve_unit
+from aidsys.scope import resolve_unit, scope_for
 
 Action = AuditEvent.Action
 
@@ -36,10 +36,17 @@ ACCOUNT_ACTIONS = frozenset({Action.LOGIN, Action.LOGIN_FAILED})
 
 
 def actor_role_label(actor) -> str:
-    """The roles the actor holds at this moment, e.g. 班主任（实验小学）、资助专干（实验小学）."""
+    """The roles the actor holds at this moment, e.g. 班主任（实验小学）、资助专干（实验小学）.
+
+    A signed-in actor's memberships were loaded with their scope in this request (or task), and
+    are not loaded again: one query fewer for each audited write.
+    """
     if actor is None:
         return ""
-    memberships = Membership.objects.active().filter(user=actor).select_related("school", "county")
+    if actor.is_authenticated and actor.is_active:
+        memberships = scope_for(actor).memberships
+    else:
+        memberships = Membership.objects.active().filter(user=actor).select_related("school", "county")
     labels = [membership.label for membership in memberships]
     if actor.is_superuser and not labels:
         labels.append(str(Role.ADMIN.label))
@@ -190,7 +197,9 @@ def audit_record_many(*, actor, events: list[PendingEvent], actor_name: str | No
         return _audit_record_many(actor=actor, events=events, actor_name=actor_name)
 
 
-@transaction.atomic
+# Without a savepoint of its own: inside a service's transaction (nearly always) two round trips
+# fewer, and a failure here fails the caller's transaction anyway.
+@transaction.atomic(savepoint=False)
 def _audit_record_many(*, actor, events: list[PendingEvent], actor_name: str | None) -> list[AuditEvent]:
     context = current_request_context()
     name = actor_name or (actor.get_full_name() if actor else "")
@@ -230,10 +239,35 @@ def _audit_record_many(*, actor, events: list[PendingEvent], actor_name: str | N
         event.prev_hash = head.last_hash
         event.hash = event.compute_hash(content)
         head.seq, head.last_hash = event.seq, event.hash
+    connection = connections[AuditEvent.objects.db]
+    if len(rows) == 1 and connection.vendor == "postgresql":
+        # The common case, an event of one write: the insert and the head's move in one statement.
+        return [_insert_one_moving_head(connection, rows[0], heads[rows[0].partition])]
     created = _insert_events(rows)
     for head in heads.values():
         AuditChainHead.objects.filter(pk=head.pk).update(seq=head.seq, last_hash=head.last_hash)
     return created
+
+
+def _insert_one_moving_head(connection, event: AuditEvent, head: AuditChainHead) -> AuditEvent:
+    """Insert one event and move its chain's head in one round trip (PostgreSQL: a data-modifying
+    WITH), while the head is locked: the lock is held that much shorter."""
+    quote = connection.ops.quote_name
+    fields = [field for field in AuditEvent._meta.concrete_fields if not field.primary_key]
+    columns = ", ".join(quote(field.column) for field in fields)
+    placeholders = ", ".join(["%s"] * len(fields))
+    # The table and column names come from the models, quoted; the values are parameters.
+    sql = (
+        f"WITH moved AS (UPDATE {quote(AuditChainHead._meta.db_table)} SET seq = %s, last_hash = %s WHERE id = %s) "  # noqa: S608
+        f"INSERT INTO {quote(AuditEvent._meta.db_table)} ({columns}) VALUES ({placeholders}) RETURNING id"
+    )
+    values = [field.get_db_prep_save(getattr(event, field.attname), connection) for field in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [head.seq, head.last_hash, head.pk, *values])
+        event.pk = cursor.fetchone()[0]
+    event._state.adding = False
+    event._state.db = connection.alias
+    return event
 
 
 def _locked_heads(partitions: list[str]) -> dict[str, AuditChainHead]:

@@ -35,8 +35,8 @@ class Household(models.Model):
 
     def audit_units(self) -> tuple[int | None, int | None]:
         """A household belongs to the school of its (first) student."""
-        first = self.students.select_related("school").order_by("pk").first()
-        return (first.school_id, first.school.county_id) if first else (None, None)
+        first = self.students.order_by("pk").values_list("school_id", "school__county_id").first()
+        return first or (None, None)
 
     @property
     def full_address(self) -> str:
