@@ -9,4 +9,6 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 scripts/setup.sh
 .venv/bin/python manage.py migrate --noinput
 .venv/bin/python manage.py seed_demo
+# The audit key is made at first use (.run/audit.key) and the demo's chains sealed with it.
+.venv/bin/python manage.py audit_seal
 exec .venv/bin/python manage.py runserver 127.0.0.1:8000
