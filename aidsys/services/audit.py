@@ -231,6 +231,11 @@ def _audit_record_many(*, actor, events: list[PendingEvent], actor_name: str | N
         )
         rows.append(event)
         contents.append(event.canonical_content())
+    connection = connections[AuditEvent.objects.db]
+    if len(rows) == 1 and connection.vendor == "postgresql":
+        # The common case, the event of one write: its head locked, moved and the event inserted
+        # in one statement.
+        return [_append_one(connection, rows[0], contents[0])]
     # From here to the end of the caller's transaction, these partitions' appends wait on this one.
     heads = _locked_heads(sorted({event.partition for event in rows}))
     for event, content in zip(rows, contents, strict=True):
@@ -239,32 +244,53 @@ def _audit_record_many(*, actor, events: list[PendingEvent], actor_name: str | N
         event.prev_hash = head.last_hash
         event.hash = event.compute_hash(content)
         head.seq, head.last_hash = event.seq, event.hash
-    connection = connections[AuditEvent.objects.db]
-    if len(rows) == 1 and connection.vendor == "postgresql":
-        # The common case, an event of one write: the insert and the head's move in one statement.
-        return [_insert_one_moving_head(connection, rows[0], heads[rows[0].partition])]
     created = _insert_events(rows)
     for head in heads.values():
         AuditChainHead.objects.filter(pk=head.pk).update(seq=head.seq, last_hash=head.last_hash)
     return created
 
 
-def _insert_one_moving_head(connection, event: AuditEvent, head: AuditChainHead) -> AuditEvent:
-    """Insert one event and move its chain's head in one round trip (PostgreSQL: a data-modifying
-    WITH), while the head is locked: the lock is held that much shorter."""
+# Lock the partition's head, move it and insert the event, in one statement: the head's lock is
+# taken by the last statement of the audit record. The link's hash is AuditEvent.compute_hash's,
+# made by PostgreSQL: sha256 of "partition\nseq\nprevious hash\n" and the content's canonical text.
+# The head is read FOR UPDATE, so a writer that waited for it goes on from the head as the other
+# left it. A partition without a head yet inserts nothing; its head is made and the statement
+# runs again.
+_APPEND_ONE = """
+WITH head AS (
+    SELECT id, seq, last_hash FROM {heads} WHERE partition = %s FOR UPDATE
+), moved AS (
+    UPDATE {heads} AS moving SET seq = head.seq + 1, last_hash = encode(sha256(convert_to(
+        moving.partition || E'\\n' || (head.seq + 1) || E'\\n' || head.last_hash || E'\\n' || %s, 'UTF8')), 'hex')
+    FROM head WHERE moving.id = head.id
+    RETURNING moving.seq, head.last_hash AS prev_hash, moving.last_hash AS hash
+)
+INSERT INTO {events} ({columns}, seq, prev_hash, hash)
+SELECT {values}, moved.seq, moved.prev_hash, moved.hash FROM moved
+RETURNING id, seq, prev_hash, hash
+"""
+_LINK_FIELDS = frozenset({"seq", "prev_hash", "hash"})
+
+
+def _append_one(connection, event: AuditEvent, content: str) -> AuditEvent:
     quote = connection.ops.quote_name
-    fields = [field for field in AuditEvent._meta.concrete_fields if not field.primary_key]
-    columns = ", ".join(quote(field.column) for field in fields)
-    placeholders = ", ".join(["%s"] * len(fields))
-    # The table and column names come from the models, quoted; the values are parameters.
-    sql = (
-        f"WITH moved AS (UPDATE {quote(AuditChainHead._meta.db_table)} SET seq = %s, last_hash = %s WHERE id = %s) "  # noqa: S608
-        f"INSERT INTO {quote(AuditEvent._meta.db_table)} ({columns}) VALUES ({placeholders}) RETURNING id"
+    fields = [f for f in AuditEvent._meta.concrete_fields if not f.primary_key and f.name not in _LINK_FIELDS]
+    # The table, column and type names come from the models; the values are parameters.
+    sql = _APPEND_ONE.format(
+        heads=quote(AuditChainHead._meta.db_table),
+        events=quote(AuditEvent._meta.db_table),
+        columns=", ".join(quote(field.column) for field in fields),
+        values=", ".join(f"CAST(%s AS {field.db_type(connection)})" for field in fields),
     )
     values = [field.get_db_prep_save(getattr(event, field.attname), connection) for field in fields]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [head.seq, head.last_hash, head.pk, *values])
-        event.pk = cursor.fetchone()[0]
+        cursor.execute(sql, [event.partition, content, *values])
+        inserted = cursor.fetchone()
+        if inserted is None:
+            AuditChainHead.objects.bulk_create([AuditChainHead(partition=event.partition)], ignore_conflicts=True)
+            cursor.execute(sql, [event.partition, content, *values])
+            inserted = cursor.fetchone()
+    event.pk, event.seq, event.prev_hash, event.hash = inserted
     event._state.adding = False
     event._state.db = connection.alias
     return event
