@@ -20,7 +20,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from aidsys.scope import ScopedQuerySet
+from aidsys.scope import ScopedQuerySet, scope_for
 
 GENESIS_HASH = "0" * 64
 ACCOUNTS = "accounts"
@@ -198,8 +198,6 @@ class AnchorQuerySet(ScopedQuerySet):
 
     def visible_to(self, user):
         """County staff see their counties' chains; the administrator sees every chain."""
-        from aidsys.scope import scope_for
-
         scope = scope_for(user)
         if scope.is_admin:
             return self.all()
