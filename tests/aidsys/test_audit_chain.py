@@ -227,10 +227,10 @@ class TestAnchors:
         _events(cast, 2)
         _events(cast, 1, school=cast.other_school)
         anchors = audit_seal()
-        assert sorted((a.partition, a.seq, a.event_count) for a in anchors) == [
+        assert {(a.partition, a.seq, a.event_count) for a in anchors} == {
             (f"c{cast.county.pk}", 2, 2),
             (f"c{cast.other_county.pk}", 1, 1),
-        ]
+        }
         assert all(anchor_signature_holds(anchor, audit_key()) for anchor in AuditAnchor.objects.all())
         assert audit_seal() == []
         _events(cast, 1)
