@@ -130,9 +130,14 @@ def sample_waits(result, start_at: float) -> str:
 
 
 def main(seconds: float) -> None:
-    folder = tempfile.mkdtemp(prefix="aidsys-bench-")
-    if connection.vendor == "sqlite":
-        settings.DATABASES["default"].setdefault("TEST", {})["NAME"] = os.path.join(folder, "bench.sqlite3")
+    with tempfile.TemporaryDirectory(prefix="aidsys-bench-") as folder:
+        if connection.vendor == "sqlite":
+            # A file, not memory: the writers' processes share it.
+            settings.DATABASES["default"].setdefault("TEST", {})["NAME"] = os.path.join(folder, "bench.sqlite3")
+        measure(seconds)
+
+
+def measure(seconds: float) -> None:
     settings.AIDSYS_AUDIT_KEY = "bench-" + "k" * 40
     setup_test_environment()
     test_db = connection.creation.create_test_db(verbosity=0, keepdb=False)
