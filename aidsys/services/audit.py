@@ -4,7 +4,11 @@ Each event goes into the hash chain of its partition (aidsys/models/audit.py): i
 accounts, or the system. Appending locks that partition's head row until the caller's
 transaction ends, so everything that can be done before is done before: the actor's roles, the
 event's units and content, and the content's canonical text that the hash covers. Under the
-lock there remain the head's read, the insert and the head's update.
+lock there remain the head's read, the insert and the head's update: on PostgreSQL, for the
+event of one write, one statement.
+
+Events written before partitions form the partition "legacy", kept with their old hashes
+(aidsys/migrations/0007_audit_partitions.py).
 """
 
 from dataclasses import dataclass
