@@ -23,7 +23,7 @@ from aidsys.forms import (
 from aidsys.models import AuditAnchor, County, Holiday, Role, School, SchoolClass, county_partition
 from aidsys.pagination import paginate
 from aidsys.roles import has_role, role_required
-from aidsys.scope import can_manage_school, can_sign_for_school, scope_for
+from aidsys.scope import can_act_for_county, can_manage_school, can_sign_for_school, scope_for
 from aidsys.services.audit_chain import anchors_export, audit_anchors_exported
 from aidsys.services.calendar import holiday_create, holiday_delete, holiday_update
 from aidsys.services.org import school_class_assign_teacher, school_set_current_term
@@ -245,8 +245,7 @@ def _anchors_in_scope(request) -> tuple[County | None, object]:
     if not county_pk.isdigit():
         raise Http404
     county = get_object_or_404(County, pk=county_pk)
-    scope = scope_for(request.user)
-    if not (scope.is_admin or county.pk in scope.county_ids):
+    if not can_act_for_county(request.user, county):
         raise Http404
     return county, anchors.filter(partition=county_partition(county.pk))
 

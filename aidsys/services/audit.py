@@ -8,7 +8,7 @@ lock there remain the head's read, the insert and the head's update: on PostgreS
 event of one write, one statement.
 
 Events written before partitions form the partition "legacy", kept with their old hashes
-(aidsys/migrations/0007_audit_partitions.py).
+(aidsys/migrations/0008_audit_partitions.py).
 """
 
 from dataclasses import dataclass
@@ -34,9 +34,9 @@ from aidsys.scope import resolve_unit, scope_for
 
 Action = AuditEvent.Action
 
-# Sign-ins and failed ones belong to the accounts' chain: a flood of failed sign-ins waits on
-# that chain only, never on a county's writes.
-ACCOUNT_ACTIONS = frozenset({Action.LOGIN, Action.LOGIN_FAILED})
+# Sign-ins, failed ones and sign-outs belong to the accounts' chain: a flood of failed sign-ins
+# waits on that chain only, never on a county's writes.
+ACCOUNT_ACTIONS = frozenset({Action.LOGIN, Action.LOGIN_FAILED, Action.LOGOUT})
 
 
 def actor_role_label(actor) -> str:
