@@ -71,13 +71,15 @@ class TestPartitions:
         assert there[0].prev_hash == GENESIS_HASH and here[1].prev_hash == here[0].hash
         assert audit_chain_verify().checked == 4
 
-    def test_sign_ins_and_failed_ones_go_to_the_accounts_chain(self, cast, client):
+    def test_sign_ins_failed_ones_and_sign_outs_go_to_the_accounts_chain(self, cast, client):
         client.post(reverse("login"), {"username": cast.li.username, "password": "wrong"})
         client.post(reverse("login"), {"username": cast.li.username, "password": cast.password})
+        client.post(reverse("logout"))
         events = AuditEvent.objects.order_by("pk")
         assert [(e.action, e.partition, e.seq) for e in events] == [
             (Action.LOGIN_FAILED, "accounts", 1),
             (Action.LOGIN, "accounts", 2),
+            (Action.LOGOUT, "accounts", 3),
         ]
 
     def test_events_of_no_unit_go_to_the_system_chain(self, db):
