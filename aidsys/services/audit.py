@@ -8,7 +8,7 @@ lock there remain the head's read, the insert and the head's update: on PostgreS
 event of one write, one statement.
 
 Events written before partitions form the partition "legacy", kept with their old hashes
-(aidsys/migrations/0008_audit_partitions.py).
+(aidsys/migrations/0009_audit_partitions.py).
 """
 
 from dataclasses import dataclass

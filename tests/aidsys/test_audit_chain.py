@@ -91,7 +91,7 @@ class TestPartitions:
         assert [e.reason for e in AuditEvent.objects.for_object(cast.school)] == ["打印 1", "打印 0"]
 
     def test_the_trail_from_before_partitions_verifies_with_its_old_hashes(self, cast):
-        """Migration 0008 keeps the single chain's events as the legacy partition, hashed as they were."""
+        """Migration 0009 keeps the single chain's events as the legacy partition, hashed as they were."""
         from django.utils import timezone
 
         previous = GENESIS_HASH

@@ -36,7 +36,7 @@ def number_legacy_events(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("aidsys", "0007_remove_write_head")]
+    dependencies = [("aidsys", "0008_remove_write_head")]
 
     operations = [
         migrations.AddField(

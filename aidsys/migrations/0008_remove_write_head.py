@@ -6,7 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('aidsys', '0006_audit_action_logout'),
+        ('aidsys', '0007_disbursement_settings'),
     ]
 
     operations = [

@@ -25,7 +25,7 @@ def drop_trigger(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("aidsys", "0008_audit_partitions")]
+    dependencies = [("aidsys", "0009_audit_partitions")]
 
     operations = [
         migrations.AlterField(
