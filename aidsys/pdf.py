@@ -6,14 +6,19 @@ from the network: a document that refers to an outside resource renders without 
 """
 
 from django.template.loader import render_to_string
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 
-def _page_counter_css() -> str:
-    """The footer's text as a CSS `content` value: the translated words around the page counters."""
+def _page_counter_css() -> SafeString:
+    """The footer's text as a CSS `content` value: the translated words around the page counters.
+
+    Marked safe here, where it is built from our own catalogue's text with its quotes escaped for CSS:
+    a <style> element is raw text, so HTML escaping would break the quotes.
+    """
     text = _("Page {page} of {pages}")
     quoted = '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    return quoted.replace("{page}", '" counter(page) "').replace("{pages}", '" counter(pages) "')
+    return mark_safe(quoted.replace("{page}", '" counter(page) "').replace("{pages}", '" counter(pages) "'))  # noqa: S308
 
 
 def _no_fetching(url: str, *args, **kwargs):
