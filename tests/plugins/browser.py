@@ -78,3 +78,19 @@ def pytest_runtest_setup(item):
         reason = missing_chromium()
         if reason:
             pytest.fail(f"{reason}; AIDSYS_REQUIRE_BROWSER=1 forbids skipping", pytrace=False)
+
+
+@pytest.fixture(autouse=True)
+def pages_settle_before_the_database_is_emptied(request):
+    """A page may still be loading when its test ends (a home-visit photo, whose every showing is an
+    audit event); the live server would then write while the test's database is emptied, and the two
+    deadlock. Taken here, the live server and the page are torn down after this waits for the page's
+    requests to finish."""
+    if "page" not in request.fixturenames or "live_server" not in request.fixturenames:
+        yield
+        return
+    request.getfixturevalue("live_server")
+    page = request.getfixturevalue("page")
+    yield
+    if not page.is_closed():
+        page.wait_for_load_state("networkidle")
