@@ -508,14 +508,16 @@ def line_mark_paid(*, actor, line: PaymentLine, paid_on: date, reason: str = "",
     The caller (cash, bank return files) checks its own rules first (signatures, 委托书) and passes
     the fields it sets with the payment in `changes`; this is the one conditional update.
     """
-    require_approved(line.batch)
+    # Approved is final: a fresh read suffices. (No join in the conditional update: on PostgreSQL an
+    # update through a join becomes `pk IN (subquery)`, whose re-check after a concurrent update sees
+    # the old row and would let a second click through.)
+    require_approved(PaymentBatch.objects.get(pk=line.batch_id))
     return transition(
         actor=actor,
         instance=line,
         from_status=LineStatus.PENDING,
         changes={"status": LineStatus.PAID, "paid_on": paid_on, "recorded_by": actor, "recorded_at": timezone.now()}
         | changes,
-        unchanged={"batch__status": BatchStatus.APPROVED},
         recorded=("status", "paid_on", *changes),
         reason=reason,
         refused=lambda: InvalidTransition(
