@@ -36,7 +36,7 @@ from django.utils.translation import gettext as _
 from aidsys import cn
 from aidsys.models import School, Term
 from aidsys.scope import can_manage_school, can_sign_for_school
-from aidsys.services.writes import instance_create
+from aidsys.services.writes import instance_create, instances_create
 from aidsys.transitions import InvalidTransition, require, transition
 from applications.models import Application, ApplyPeriod, PaymentMethod, PayPeriod, Status
 from disbursements.models import (
@@ -136,7 +136,8 @@ def payable(*, school, program, term: Term, month: date | None = None) -> list[D
         awards = awards.filter(term__school_year_id=term.school_year_id, term__start__lte=term.start)
     else:
         awards = awards.filter(term=term)
-    awards = list(awards.select_related("student", "school_class", "term").order_by("school_class", "pk"))
+    awards = awards.select_related("student__school_class", "school_class", "term").order_by("school_class", "pk")
+    awards = list(awards)
     approved_terms = _approved_report_terms(school=school, program=program, term_ids={a.term_id for a in awards})
     period = period_key(program=program, term=term, month=month, first_term=first_term)
     already = set(
@@ -189,7 +190,11 @@ def _line_for(batch: PaymentBatch, due: Due, reference: str) -> PaymentLine:
         amount=due.amount,
         method=batch.method,
         student_name=student.name,
-        class_label=str(due.application.school_class),
+        class_label=str(
+            student.school_class
+            if student.school_class_id and student.school_id == batch.school_id
+            else due.application.school_class
+        ),
         id_number_masked=cn.mask_id_number(student.id_number),
         account_kind=student.account_kind if with_account else "",
         account_number=student.account_number if with_account else "",
@@ -204,26 +209,18 @@ def _next_reference(batch: PaymentBatch, offset: int) -> str:
 
 
 def _add_lines(*, actor, batch: PaymentBatch, dues: list[Due]) -> list[PaymentLine]:
+    """Insert the lines in one statement, each with its audit event. The caller holds the school's lock,
+    so no batch of this school takes the same awards meanwhile; the constraint stands behind it."""
     start = PaymentLine.objects.filter(batch=batch).count() + 1
-    created = []
-    for offset, due in enumerate(dues, start=start):
-        try:
-            with transaction.atomic():
-                created.append(
-                    instance_create(actor=actor, instance=_line_for(batch, due, _next_reference(batch, offset)))
-                )
-        except (IntegrityError, ValidationError) as error:
-            if _counted_elsewhere(due):
-                # Another batch took the award meanwhile: it is paid there, not twice.
-                continue
-            raise error
-    return created
-
-
-def _counted_elsewhere(due: Due) -> bool:
-    return PaymentLine.objects.filter(
-        application=due.application, period=due.period, status__in=COUNTING_LINE_STATUSES
-    ).exists()
+    lines = [_line_for(batch, due, _next_reference(batch, offset)) for offset, due in enumerate(dues, start=start)]
+    try:
+        with transaction.atomic():
+            return instances_create(actor=actor, instances=lines, school=batch.school)
+    except IntegrityError:
+        raise _refuse(
+            _("Some of these awards were put in another batch meanwhile: nothing was saved. Try again."),
+            "concurrent",
+        ) from None
 
 
 def _lock_school(school: School) -> None:
@@ -287,13 +284,7 @@ def batch_create(*, actor, school: School, program, term: Term, method: str, mon
             prepared_at=timezone.now(),
         ),
     )
-    if not _add_lines(actor=actor, batch=batch, dues=dues):
-        raise _refuse(
-            _("Another batch took every award of {program} for {term} meanwhile: nothing is left to pay.").format(
-                program=program, term=term
-            ),
-            "nothing_due",
-        )
+    _add_lines(actor=actor, batch=batch, dues=dues)
     return batch
 
 
@@ -333,7 +324,7 @@ def line_cancel(*, actor, line: PaymentLine, reason: str) -> PaymentLine:
 
 def _no_longer_due(line: PaymentLine, batch: PaymentBatch) -> str | None:
     """Why a pending line's award is no longer due in its batch, or None while it is."""
-    award = Application.objects.select_related("student").get(pk=line.application_id)
+    award = line.application
     if award.status != Status.APPROVED:
         return _("The award is “{status}”.").format(status=award.get_status_display())
     student = award.student
@@ -351,7 +342,7 @@ def batch_regenerate(*, actor, batch: PaymentBatch) -> dict:
     batch = _lock_editable(batch)
     _lock_school(batch.school)
     cancelled = 0
-    for line in batch.lines.filter(status=LineStatus.PENDING):
+    for line in batch.lines.filter(status=LineStatus.PENDING).select_related("application__student", "batch"):
         reason = _no_longer_due(line, batch)
         if reason:
             line_cancel(actor=actor, line=line, reason=reason)
