@@ -15,6 +15,8 @@ MENU = [
     ("publicity:notice_index", _("Public notices"), (Role.CLASS_TEACHER, Role.AID_OFFICE, Role.PRINCIPAL)),
     ("publicity:county_notices", _("Notices of the county"), (Role.COUNTY_STAFF,)),
     ("publicity:objection_list", _("Objections"), (Role.AID_OFFICE, Role.PRINCIPAL, Role.COUNTY_STAFF)),
+    ("disbursements:batch_list", _("Payment batches"), (Role.AID_OFFICE, Role.PRINCIPAL, Role.COUNTY_STAFF)),
+    ("disbursements:class_payments", _("Payment status"), (Role.CLASS_TEACHER,)),
     ("students:official_lists", _("Official lists"), (Role.AID_OFFICE, Role.PRINCIPAL, Role.COUNTY_STAFF)),
     ("aidsys:holiday_list", _("Holiday calendar"), (Role.AID_OFFICE, Role.PRINCIPAL, Role.COUNTY_STAFF)),
     ("aidsys:audit_list", _("Audit trail"), (Role.AID_OFFICE, Role.PRINCIPAL, Role.COUNTY_STAFF)),
