@@ -122,6 +122,52 @@ def mask_id_number(id_number: str) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
+# Card numbers (UnionPay: 16 to 19 digits, the last a Luhn check digit)
+
+CARD_MIN_DIGITS = 16
+CARD_MAX_DIGITS = 19
+_CARD_TRANSLATION = {**_FULL_WIDTH_DIGITS, **_HYPHENS}
+
+
+def luhn_valid(digits: str) -> bool:
+    """Whether a string of ASCII digits passes the Luhn check (ISO/IEC 7812): "6222021234567890128" → True."""
+    if not digits or not digits.isascii() or not digits.isdigit():
+        return False
+    total = 0
+    for position, character in enumerate(reversed(digits)):
+        value = int(character)
+        if position % 2:
+            value = value * 2 - 9 if value > 4 else value * 2
+        total += value
+    return total % 10 == 0
+
+
+def normalize_card_number(text: str) -> str:
+    """The card number as digits only (spaces, hyphens and full-width digits folded), or a
+    ValidationError saying what is wrong: not digits, the wrong length, or a mistyped digit."""
+    number = _strip_spaces(text).translate(_CARD_TRANSLATION)
+    if not number.isascii() or not number.isdigit():
+        raise ValidationError(gettext("A card number has digits only."), code="characters")
+    if not CARD_MIN_DIGITS <= len(number) <= CARD_MAX_DIGITS:
+        raise ValidationError(
+            gettext("A card number has {min} to {max} digits; this one has {count}.").format(
+                min=CARD_MIN_DIGITS, max=CARD_MAX_DIGITS, count=len(number)
+            ),
+            code="length",
+        )
+    if not luhn_valid(number):
+        raise ValidationError(
+            gettext("The card number fails its check digit; please look for a mistyped digit."), code="check_digit"
+        )
+    return number
+
+
+def validate_card_number(value: str) -> None:
+    """Form and model field validator for card numbers (UnionPay bank, aid and social-security cards)."""
+    normalize_card_number(value)
+
+
+# ---------------------------------------------------------------------------------------------
 # Mainland mobile numbers
 
 _MOBILE_TRANSLATION = {**_FULL_WIDTH_DIGITS, **_HYPHENS, ord("＋"): "+"}

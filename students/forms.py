@@ -1,6 +1,7 @@
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from aidsys import cn
@@ -62,10 +63,38 @@ class StudentForm(forms.Form):
     )
     guardian_phone = WriteOnlyField(label=_("guardian's phone"), max_length=20)
     account_kind = forms.ChoiceField(
-        label=_("payment account"), choices=[("", "—"), *AccountKind.choices], required=False
+        label=_("payment account"),
+        choices=[("", "—"), *AccountKind.choices],
+        required=False,
+        help_text=_(
+            "One person, one card (一人一卡): the card is opened and activated by the student or the guardian "
+            "in person and stays with the family. The school never keeps a card, a bank book or a PIN."
+        ),
     )
-    account_number = WriteOnlyField(label=_("account number"), max_length=30)
-    account_holder = forms.CharField(label=_("account holder"), max_length=50, required=False)
+    account_number = WriteOnlyField(
+        label=_("account number"),
+        max_length=30,
+        help_text=format_lazy(
+            "{check} {keep}",
+            check=_("A card number has 16 to 19 digits and is checked for mistyped digits."),
+            keep=KEEP_HINT,
+        ),
+    )
+    account_holder = forms.CharField(
+        label=_("account holder"),
+        max_length=50,
+        required=False,
+        help_text=_("Left empty: the student."),
+    )
+    account_holder_relation = forms.ChoiceField(
+        label=_("account holder's relation"),
+        choices=[("", "—"), *[choice for choice in Relation.choices if choice[0] != Relation.SELF]],
+        required=False,
+        help_text=_("Only when the account is a guardian's, not the student's own."),
+    )
+    account_holder_reason = forms.CharField(
+        label=_("why the account is not the student's own"), max_length=200, required=False
+    )
     account_bank = forms.CharField(label=_("bank"), max_length=50, required=False)
 
     def __init__(self, *args, student, **kwargs):

@@ -10,12 +10,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import ImageOps, UnidentifiedImageError
 
+from aidsys import cn
 from aidsys.images import open_image
 from aidsys.scope import can_keep_records, can_reveal
 from aidsys.services.audit import Action, audit_record
 from aidsys.services.writes import instance_create, instance_delete, instance_update, instances_create
 from students import privacy
 from students.models import (
+    AccountKind,
     Health,
     HomeVisit,
     HomeVisitPhoto,
@@ -147,10 +149,100 @@ def students_create(*, actor, school, students: list[dict]) -> list[Student]:
     )
 
 
+# The payment account: checked together whenever one of them changes.
+ACCOUNT_FIELDS = (
+    "account_kind",
+    "account_number",
+    "account_holder",
+    "account_bank",
+    "account_holder_relation",
+    "account_holder_reason",
+)
+CARD_KINDS = (AccountKind.BANK_CARD, AccountKind.AID_CARD, AccountKind.SOCIAL_SECURITY_CARD)
+
+
+def _holder_is_the_student(relation: str) -> bool:
+    return relation in ("", Relation.SELF)
+
+
+def account_checked(*, student: Student, values: dict) -> dict:
+    """The account `values` (ACCOUNT_FIELDS) as they will be stored, or a ValidationError per field.
+
+    A card (bank, aid, social security) has 16 to 19 digits and passes the Luhn check; a bank book is
+    accepted only where the student's county allows it. The holder is the student, or a guardian
+    whose relation and the reason are given (一人一卡: the card is the family's, never the school's).
+    One account serves one household: the same number recorded for a student of another household
+    is refused, naming that student's class only.
+    """
+    values = dict(values)
+    errors = {}
+    kind, number = values["account_kind"], "".join((values["account_number"] or "").split())
+    if number and not kind:
+        errors["account_kind"] = _("Say what kind of account the number belongs to.")
+    if kind in CARD_KINDS and number:
+        try:
+            number = cn.normalize_card_number(number)
+        except ValidationError as error:
+            errors["account_number"] = error.messages
+    elif kind == AccountKind.BANK_BOOK:
+        if not student.school.county.bank_book_allowed:
+            errors["account_kind"] = _(
+                "{county} does not accept bank books: the aid is paid onto a card in the student's or a "
+                "guardian's name."
+            ).format(county=student.school.county.name)
+        elif number and not number.isdigit():
+            errors["account_number"] = _("An account number has digits only.")
+    values["account_number"] = number
+    if kind and not number:
+        errors["account_number"] = _("Give the account number.")
+    relation = values["account_holder_relation"]
+    if _holder_is_the_student(relation):
+        values["account_holder_relation"] = ""
+        values["account_holder_reason"] = ""
+        if number and values["account_holder"] and values["account_holder"] != student.name:
+            errors["account_holder_relation"] = _(
+                "The account is in the name of {holder}, not of {student}: say how the holder is related to the "
+                "student and why the account is not the student's own."
+            ).format(holder=values["account_holder"], student=student.name)
+        elif number:
+            values["account_holder"] = student.name
+    elif number:
+        if not values["account_holder"]:
+            errors["account_holder"] = _("Give the name of the guardian who holds the account.")
+        if not (values["account_holder_reason"] or "").strip():
+            errors["account_holder_reason"] = _(
+                "Say why the aid goes to a guardian's account and not to the student's own."
+            )
+    if number and "account_number" not in errors:
+        elsewhere = (
+            Student.objects.filter(account_number=number)
+            .exclude(household_id=student.household_id)
+            .select_related("school_class", "school")
+            .first()
+        )
+        if elsewhere is not None:
+            where = str(elsewhere.school_class) if elsewhere.school_class_id else _("no class")
+            if elsewhere.school_id != student.school_id:
+                where = f"{elsewhere.school.name} {where}"
+            errors["account_number"] = _(
+                "This account is already recorded for a student of another household ({where}). One account "
+                "serves one household only: ask the family for the student's own card."
+            ).format(where=where)
+    if errors:
+        raise ValidationError(errors)
+    return values
+
+
 def student_update(*, actor, student: Student, data: dict, reason: str = "") -> dict:
-    """A change of the student's details; a new enrolment status dates from today unless `data` says when."""
+    """A change of the student's details; a new enrolment status dates from today unless `data` says when.
+
+    A change of the payment account is checked as a whole (`account_checked`); the change is audited
+    with the account number masked. Batches already made keep their own copy of the account."""
     if "status" in data and data["status"] != student.status and "status_since" not in data:
         data = {**data, "status_since": timezone.localdate()}
+    if any(name in data and data[name] != getattr(student, name) for name in ACCOUNT_FIELDS):
+        values = {name: data.get(name, getattr(student, name)) for name in ACCOUNT_FIELDS}
+        data = {**data, **account_checked(student=student, values=values)}
     return instance_update(actor=actor, instance=student, data=data, reason=reason)
 
 

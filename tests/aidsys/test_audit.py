@@ -232,7 +232,7 @@ class TestSensitiveValuesInTheTrail:
         from students.services import student_update
 
         student_update(
-            actor=cast.li, student=student, data={"account_kind": "bank_card", "account_number": "6222021234567890123"}
+            actor=cast.li, student=student, data={"account_kind": "bank_card", "account_number": "6222021234567890128"}
         )
         student_update(actor=cast.li, student=student, data={"guardian_phone": "13987654321"})
         created = StudentFactory.build(school_class=cast.class_2)
@@ -246,7 +246,7 @@ class TestSensitiveValuesInTheTrail:
         trail = " ".join(str(event.changes) for event in AuditEvent.objects.all())
         for secret in (
             new.id_number,
-            "6222021234567890123",
+            "6222021234567890128",
             "13987654321",
             "13812345678",
             "3组12号",

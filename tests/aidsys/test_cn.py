@@ -694,3 +694,60 @@ def test_every_chinese_character_gives_one_lower_case_syllable(name):
     assert re.fullmatch("[a-z]+", key)
     assert len(initials) == len(name)
     assert key.startswith(initials[0])
+
+
+# ---------------------------------------------------------------------------------------------
+# Card numbers: 16 to 19 digits with the Luhn check
+
+
+def with_luhn_digit(first: str) -> str:
+    """`first` and the one check digit that makes it pass."""
+    return first + next(str(digit) for digit in range(10) if cn.luhn_valid(first + str(digit)))
+
+
+@pytest.mark.parametrize("number", ["4111111111111111", "79927398713", "6222021234567890128", "0"])
+def test_luhn_accepts_known_valid_numbers(number):
+    assert cn.luhn_valid(number)
+
+
+@pytest.mark.parametrize("number", ["4111111111111112", "79927398710", "", "6222 0212", "１２３", "abc"])
+def test_luhn_refuses_a_wrong_check_digit_and_anything_but_ascii_digits(number):
+    assert not cn.luhn_valid(number)
+
+
+@given(st.text(alphabet="0123456789", min_size=15, max_size=18))
+def test_exactly_one_check_digit_makes_a_number_pass(first):
+    assert sum(cn.luhn_valid(first + str(digit)) for digit in range(10)) == 1
+
+
+@given(st.text(alphabet="0123456789", min_size=15, max_size=18), st.integers(min_value=1, max_value=9))
+def test_any_single_mistyped_digit_is_caught(first, shift):
+    number = with_luhn_digit(first)
+    position = len(number) // 2
+    mistyped = number[:position] + str((int(number[position]) + shift) % 10) + number[position + 1 :]
+    assert not cn.luhn_valid(mistyped)
+
+
+def test_a_card_number_is_normalised_from_spaces_hyphens_and_full_width_digits():
+    assert cn.normalize_card_number("6222 0212-3456 7890 128") == "6222021234567890128"
+    assert cn.normalize_card_number("４１１１１１１１１１１１１１１１") == "4111111111111111"
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("4111-1111-1111-111A", "characters"),
+        (with_luhn_digit("411111111111111"[:14]), "length"),
+        (with_luhn_digit("6" * 19), "length"),
+        ("4111111111111112", "check_digit"),
+    ],
+)
+def test_validate_card_number_says_what_is_wrong(text, code):
+    with pytest.raises(ValidationError) as raised:
+        cn.validate_card_number(text)
+    assert raised.value.code == code
+
+
+def test_the_length_message_gives_the_count():
+    with translation.override("en"), pytest.raises(ValidationError, match="16 to 19 digits; this one has 15"):
+        cn.validate_card_number(with_luhn_digit("41111111111111"))
