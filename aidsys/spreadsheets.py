@@ -17,7 +17,8 @@ Whatever goes wrong is a ValidationError whose message the user can act on.
 Every workbook the project writes appends its rows through `append_row`: a text from the data
 that starts like a formula (OWASP's CSV-injection rule: = + - @, a tab or a carriage return) is
 written as text with Excel's quote prefix, so that neither opening the file nor editing the cell
-runs it. The text itself is kept as it was; numbers stay numbers.
+runs it. The text itself is kept as it was; numbers stay numbers. A CSV file the project writes goes
+through `write_csv`, which asks the same question and prefixes such a text with an apostrophe.
 """
 
 import csv
@@ -312,3 +313,21 @@ def data_cell(sheet, value) -> Cell:
 def append_row(sheet, values: Iterable) -> None:
     """Append one row of data to a worksheet (normal or write-only), never as a live formula."""
     sheet.append([data_cell(sheet, value) for value in values])
+
+
+def csv_cell(value):
+    """A value as a CSV cell: text that looks like a formula gets a leading apostrophe (OWASP's rule
+    for CSV, which has no quote prefix); None is empty; numbers and dates are written as they print."""
+    if value is None:
+        return ""
+    if looks_like_formula(value):
+        return "'" + value
+    return value
+
+
+def write_csv(stream, rows: Iterable[Iterable]) -> None:
+    """Write rows of data as CSV (the caller encodes; UTF-8 with a BOM is what Excel in China opens),
+    every cell through the same formula check as `append_row`."""
+    writer = csv.writer(stream)
+    for values in rows:
+        writer.writerow([csv_cell(value) for value in values])

@@ -1,0 +1,641 @@
+"""打卡发放 and 饭卡充值: the bank file (代发文件) and its cover sheet, the bank's return file (回盘文件),
+follow-up batches of failed lines, and the canteen's top-up list with its confirmation.
+
+Only an approved batch is written out or reconciled (`require_approved`). The bank file necessarily
+carries full account numbers (and the 身份证号 where the bank's layout asks for it): it is written
+only for the school's aid office, each download recorded with its reason, its layout and its totals.
+A return file is applied all or nothing: every row matches exactly one pending line of the batch,
+or the whole file is refused with each row's problem; the same content is never applied twice, even
+by two workers at once (the batch row is locked, the content hash is unique per batch, and each line
+moves from pending by a conditional update).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+import openpyxl
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from aidsys import cn
+from aidsys.scope import can_manage_school, can_print_for_school
+from aidsys.services.audit import Action, PendingEvent, audit_record, audit_record_many
+from aidsys.spreadsheets import append_row, cell_text, file_rows, find_header, read_upload, write_csv
+from aidsys.transitions import InvalidTransition, require
+from applications.models import PaymentMethod
+from disbursements.models import (
+    BankFileLayout,
+    BatchKind,
+    BatchStatus,
+    LineStatus,
+    PaymentBatch,
+    PaymentLine,
+    ReturnFileImport,
+)
+from students import privacy
+
+CARD_METHODS = (PaymentMethod.BANK_CARD, PaymentMethod.AID_CARD, PaymentMethod.SOCIAL_SECURITY_CARD)
+# The methods whose lines a return file (a bank's, or the canteen's confirmation) settles.
+RECONCILED_METHODS = (*CARD_METHODS, PaymentMethod.MEAL_CARD)
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV_TYPE = "text/csv; charset=utf-8"
+# How many rows' problems a refused return file lists; the count of the rest follows.
+ERRORS_SHOWN = 50
+
+
+def require_approved(batch: PaymentBatch, *, methods=RECONCILED_METHODS) -> None:
+    """Only an approved batch is written out or reconciled, and only one paid by these methods."""
+    if batch.status != BatchStatus.APPROVED:
+        raise ValidationError(
+            _("Batch {number} is not approved yet: only an approved batch is exported or reconciled.").format(
+                number=batch.number
+            ),
+            code="not_approved",
+        )
+    if batch.method not in methods:
+        raise ValidationError(
+            _("Batch {number} is paid by {method}; this is for {methods} only.").format(
+                number=batch.number,
+                method=batch.get_method_display(),
+                methods="、".join(str(PaymentMethod(method).label) for method in methods),
+            ),
+            code="wrong_method",
+        )
+
+
+@dataclass(frozen=True)
+class Export:
+    name: str
+    content: bytes
+    media_type: str
+
+
+def _totals(lines) -> tuple[int, Decimal]:
+    return len(lines), sum((line.amount for line in lines), Decimal("0.00"))
+
+
+# ---------------------------------------------------------------------------------------------
+# Layouts (kept by the county)
+
+
+def layout_columns_checked(columns: list[dict]) -> list[dict]:
+    """The columns as stored, or a ValidationError: known fields, each at most once, a heading for
+    each, and at least the name, the account and the amount (a bank pays nothing without them)."""
+    cleaned, seen_fields, seen_headings = [], set(), set()
+    for position, column in enumerate(columns, start=1):
+        field, heading = column.get("field", ""), (column.get("heading") or "").strip()
+        if field not in BankFileLayout.FIELDS:
+            raise ValidationError(
+                _("Column {position}: there is no field “{field}”.").format(position=position, field=field)
+            )
+        if not heading:
+            raise ValidationError(_("Column {position}: give the bank's heading.").format(position=position))
+        if field in seen_fields or heading in seen_headings:
+            raise ValidationError(
+                _("Column {position}: “{heading}” is already in the layout.").format(position=position, heading=heading)
+            )
+        seen_fields.add(field)
+        seen_headings.add(heading)
+        cleaned.append({"field": field, "heading": heading})
+    missing = [str(BankFileLayout.FIELDS[name]) for name in ("name", "account", "amount") if name not in seen_fields]
+    if missing:
+        raise ValidationError(_("A bank file needs these columns too: {missing}.").format(missing="、".join(missing)))
+    return cleaned
+
+
+@transaction.atomic
+def bank_layout_save(*, actor, county, bank: str, columns: list[dict], layout: BankFileLayout | None = None):
+    """A county's layout for one bank, created or changed; the event keeps the columns before and after."""
+    from aidsys.scope import can_act_for_county
+    from aidsys.services.writes import instance_create, instance_update
+
+    require(can_act_for_county(actor, county))
+    columns = layout_columns_checked(columns)
+    bank = bank.strip()
+    duplicate = BankFileLayout.objects.filter(county=county, bank=bank)
+    if layout is not None:
+        duplicate = duplicate.exclude(pk=layout.pk)
+    if duplicate.exists():
+        raise ValidationError({"bank": _("{county} already has a layout for {bank}.").format(county=county, bank=bank)})
+    if layout is None:
+        return instance_create(actor=actor, instance=BankFileLayout(county=county, bank=bank, columns=columns))
+    instance_update(actor=actor, instance=layout, data={"bank": bank, "columns": columns})
+    return layout
+
+
+# ---------------------------------------------------------------------------------------------
+# The bank file (代发文件)
+
+
+def _payable_lines(batch: PaymentBatch) -> list[PaymentLine]:
+    return list(
+        PaymentLine.objects.filter(batch=batch, status=LineStatus.PENDING)
+        .select_related("student")
+        .order_by("class_label", "pk")
+    )
+
+
+def bank_file_rows(*, batch: PaymentBatch, layout: BankFileLayout, lines: list[PaymentLine]):
+    """The headings and the rows of the file, in the layout's order."""
+    remark = f"{batch.program.name} {batch.term}"
+    fields = [column["field"] for column in layout.columns]
+    values = {
+        "name": lambda line: line.account_holder or line.student_name,
+        "account": lambda line: line.account_number,
+        "amount": lambda line: line.amount,
+        # Only a layout with this column puts the 身份证号 in the file (the line keeps it masked).
+        "id_number": lambda line: line.student.id_number,
+        "remark": lambda line: remark,
+        "reference": lambda line: line.reference,
+    }
+    getters = [values[field] for field in fields]
+    headings = [column["heading"] for column in layout.columns]
+    return headings, ([getter(line) for getter in getters] for line in lines)
+
+
+def bank_file_content(*, headings, rows, kind: str) -> bytes:
+    if kind == "csv":
+        buffer = io.StringIO(newline="")
+        write_csv(buffer, [headings, *rows])
+        return buffer.getvalue().encode("utf-8-sig")
+    workbook = openpyxl.Workbook(write_only=True)
+    sheet = workbook.create_sheet()
+    append_row(sheet, headings)
+    for row in rows:
+        append_row(sheet, row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+@transaction.atomic
+def bank_file_export(*, actor, batch: PaymentBatch, layout: BankFileLayout, kind: str, reason: str) -> Export:
+    """The 代发文件 of the batch's pending lines in the bank's layout; the batch remembers the layout
+    (the return file is read with it). The file carries full account numbers, so only the school's
+    aid office downloads it, with a reason, and each download is an export event with its totals."""
+    require(can_manage_school(actor, batch.school_id))
+    require_approved(batch, methods=CARD_METHODS)
+    if layout.county_id != batch.school.county_id:
+        raise PermissionDenied
+    if not reason.strip():
+        raise ValidationError(
+            {"reason": _("Say why the bank file is downloaded (for example, to send it to the bank).")}
+        )
+    lines = _payable_lines(batch)
+    if not lines:
+        raise ValidationError(_("Batch {number} has no line left to pay.").format(number=batch.number))
+    headings, rows = bank_file_rows(batch=batch, layout=layout, lines=lines)
+    content = bank_file_content(headings=headings, rows=rows, kind=kind)
+    count, total = _totals(lines)
+    changes = {
+        "file": [None, "bank_file"],
+        "format": [None, kind],
+        "layout": [None, layout.bank],
+        "lines": [None, count],
+        "total": [None, str(total)],
+        "id_numbers": [None, "id_number" in {column["field"] for column in layout.columns}],
+    }
+    if batch.bank_layout_id != layout.pk:
+        changes["bank_layout"] = [batch.bank_layout.bank if batch.bank_layout_id else None, layout.bank]
+        PaymentBatch.objects.filter(pk=batch.pk, status=BatchStatus.APPROVED).update(bank_layout=layout)
+        batch.bank_layout = layout
+    audit_record(actor=actor, action=Action.EXPORT, target=batch, changes=changes, reason=reason.strip())
+    name = f"代发文件-{batch.number}-{layout.bank}.{kind}"
+    return Export(name, content, CSV_TYPE if kind == "csv" else XLSX_TYPE)
+
+
+def cover_sheet_context(*, batch: PaymentBatch) -> dict:
+    lines = list(PaymentLine.objects.filter(batch=batch).exclude(status=LineStatus.CANCELLED).only("amount"))
+    count, total = _totals(lines)
+    return {
+        "batch": batch,
+        "school": batch.school,
+        "program": batch.program,
+        "term": batch.term,
+        "count": count,
+        "total": total,
+        "total_in_words": cn.amount_in_words(total),
+        "printed_on": timezone.localdate(),
+    }
+
+
+def bank_cover_sheet_print(*, actor, batch: PaymentBatch) -> bytes:
+    """汇总单: the batch's count and total in figures and capitals, with lines for the aid office, the
+    principal and the finance office to sign; printing is recorded."""
+    from aidsys.pdf import render_pdf
+
+    require(can_print_for_school(actor, batch.school_id))
+    require_approved(batch, methods=CARD_METHODS)
+    context = cover_sheet_context(batch=batch)
+    content = render_pdf("disbursements/bank_cover.html", context)
+    audit_record(
+        actor=actor,
+        action=Action.PRINT,
+        target=batch,
+        changes={
+            "document": [None, "cover_sheet"],
+            "lines": [None, context["count"]],
+            "total": [None, str(context["total"])],
+        },
+    )
+    return content
+
+
+# ---------------------------------------------------------------------------------------------
+# 饭卡充值: the canteen's top-up list
+
+
+def meal_card_list_export(*, actor, batch: PaymentBatch) -> Export:
+    """The top-up list for the canteen system: class, name, the card reference (or the masked student
+    number), amount and the line's reference, which the canteen's confirmation gives back."""
+    require(can_manage_school(actor, batch.school_id))
+    require_approved(batch, methods=(PaymentMethod.MEAL_CARD,))
+    if PaymentMethod.MEAL_CARD not in (batch.program.payment_methods or []):
+        raise ValidationError(
+            _("{program} is not paid by meal-card top-up.").format(program=batch.program.name), code="wrong_method"
+        )
+    lines = _payable_lines(batch)
+    if not lines:
+        raise ValidationError(_("Batch {number} has no line left to pay.").format(number=batch.number))
+    workbook = openpyxl.Workbook(write_only=True)
+    sheet = workbook.create_sheet(_("Top-ups"))
+    append_row(sheet, [_("Class"), _("Name"), _("Card or student number"), _("Amount"), _("Reference")])
+    for line in lines:
+        card = line.account_number or privacy.mask_student_number(line.student.student_number)
+        append_row(sheet, [line.class_label, line.student_name, card, line.amount, line.reference])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    count, total = _totals(lines)
+    audit_record(
+        actor=actor,
+        action=Action.EXPORT,
+        target=batch,
+        changes={"file": [None, "meal_card_list"], "lines": [None, count], "total": [None, str(total)]},
+    )
+    return Export(f"饭卡充值-{batch.number}.xlsx", buffer.getvalue(), XLSX_TYPE)
+
+
+# ---------------------------------------------------------------------------------------------
+# The return file (回盘文件) and the canteen's confirmation
+
+RETURN_ALIASES = {
+    "reference": ["参考号", "业务参考号", "流水号", "编号", "业务编号", "代发编号", "reference"],
+    "account": ["账号", "卡号", "银行卡号", "账户", "收款账号", "饭卡号", "card or student number", "account"],
+    "amount": ["金额", "交易金额", "发放金额", "充值金额", "amount"],
+    "status": ["状态", "处理结果", "结果", "交易状态", "处理状态", "status"],
+    "date": ["日期", "交易日期", "入账日期", "处理日期", "充值日期", "date"],
+    "reason": ["失败原因", "原因", "说明", "备注", "reason"],
+}
+PAID_WORDS = {
+    "成功",
+    "交易成功",
+    "已入账",
+    "入账成功",
+    "处理成功",
+    "充值成功",
+    "已充值",
+    "success",
+    "paid",
+    "ok",
+    "1",
+    "00",
+    "0000",
+}
+FAILED_WORDS = {"失败", "交易失败", "入账失败", "处理失败", "充值失败", "退回", "已退回", "failed", "fail", "0", "01"}
+
+
+@dataclass
+class ReturnRow:
+    number: int
+    line: PaymentLine
+    paid: bool
+    paid_on: date | None
+    reason: str
+
+
+def _aliases_for(batch: PaymentBatch) -> dict:
+    """The usual headings, and those of the batch's layout (a bank often returns its own file with a result)."""
+    aliases = {key: list(names) for key, names in RETURN_ALIASES.items()}
+    if batch.bank_layout_id:
+        for column in batch.bank_layout.columns:
+            if column["field"] in aliases:
+                aliases[column["field"]].append(column["heading"])
+    return aliases
+
+
+def _amount(text: str) -> Decimal | None:
+    try:
+        return Decimal(text.replace(",", "").replace("¥", "").replace("￥", "")).quantize(Decimal("0.01"))
+    except (InvalidOperation, ValueError):
+        return None
+
+
+def _bank_date(text: str) -> date | None:
+    """2026-11-20, 2026/11/20, 2026年11月20日 or 20261120; None for anything else."""
+    digits = re.findall(r"\d+", text)
+    if len(digits) == 1 and len(digits[0]) == 8:
+        digits = [digits[0][:4], digits[0][4:6], digits[0][6:]]
+    try:
+        return date(*(int(part) for part in digits[:3])) if len(digits) in (3, 6) else None
+    except ValueError:
+        return None
+
+
+def return_rows_read(*, batch: PaymentBatch, kind: str, content: bytes) -> list[ReturnRow]:
+    """Every row of the file matched to one pending line of the batch, or a ValidationError listing
+    each row that matches none, matches several, names a line twice, or says something unreadable."""
+    rows = file_rows(kind, content)
+    aliases = _aliases_for(batch)
+    header = find_header(rows, aliases, required=("status",))
+    if header is None or not ("reference" in header.columns or {"account", "amount"} <= set(header.columns)):
+        rows.close()
+        raise ValidationError(
+            _(
+                "The file has no header row naming the result (状态) and the reference (参考号), or the account "
+                "(账号) and the amount (金额), among its first rows."
+            ),
+            code="no_header",
+        )
+    lines = list(PaymentLine.objects.filter(batch=batch).exclude(status=LineStatus.CANCELLED).select_related(None))
+    by_reference = {line.reference: line for line in lines}
+    by_account = defaultdict(list)
+    for line in lines:
+        by_account[(line.account_number, line.amount)].append(line)
+    index = {key: header.index(key) for key in aliases}
+
+    def cell(values, key):
+        position = index[key]
+        return cell_text(values[position]) if position is not None and position < len(values) else ""
+
+    errors, matched, seen = [], [], {}
+    for number, values in rows:
+        if not any(cell_text(value) for value in values):
+            continue
+        reference, account = cell(values, "reference"), "".join(cell(values, "account").split())
+        amount = _amount(cell(values, "amount")) if cell(values, "amount") else None
+        if cell(values, "amount") and amount is None:
+            errors.append(
+                _("Row {row}: the amount “{amount}” is not a number.").format(row=number, amount=cell(values, "amount"))
+            )
+            continue
+        if reference:
+            line = by_reference.get(reference)
+            if line is None:
+                errors.append(
+                    _("Row {row}: no line of this batch has the reference {reference}.").format(
+                        row=number, reference=reference
+                    )
+                )
+                continue
+            if amount is not None and amount != line.amount:
+                errors.append(
+                    _("Row {row}: the amount {amount} differs from the line's {due}.").format(
+                        row=number, amount=amount, due=line.amount
+                    )
+                )
+                continue
+        else:
+            candidates = by_account.get((account, amount), []) if account and amount is not None else []
+            if not candidates:
+                errors.append(
+                    _("Row {row}: no line of this batch pays {amount} to the account {account}.").format(
+                        row=number,
+                        amount=amount if amount is not None else "—",
+                        account=cn.mask_account_number(account),
+                    )
+                )
+                continue
+            if len(candidates) > 1:
+                errors.append(
+                    _("Row {row}: {count} lines pay {amount} to the account {account}; give the reference.").format(
+                        row=number, count=len(candidates), amount=amount, account=cn.mask_account_number(account)
+                    )
+                )
+                continue
+            line = candidates[0]
+        if line.pk in seen:
+            errors.append(
+                _("Row {row}: row {other} already names the same line.").format(row=number, other=seen[line.pk])
+            )
+            continue
+        seen[line.pk] = number
+        if line.status != LineStatus.PENDING:
+            errors.append(
+                _("Row {row}: the line of {name} is already recorded as {status}.").format(
+                    row=number, name=line.student_name, status=line.get_status_display()
+                )
+            )
+            continue
+        status = cell(values, "status").lower()
+        reason = cell(values, "reason")
+        if status in PAID_WORDS:
+            day = _bank_date(cell(values, "date"))
+            if day is None:
+                errors.append(_("Row {row}: a paid line needs the bank's date (日期).").format(row=number))
+                continue
+            if day > timezone.localdate():
+                errors.append(
+                    _("Row {row}: the date {date} is in the future.").format(row=number, date=day.isoformat())
+                )
+                continue
+            matched.append(ReturnRow(number, line, True, day, ""))
+        elif status in FAILED_WORDS:
+            matched.append(ReturnRow(number, line, False, None, (reason or _("no reason given"))[:200]))
+        else:
+            errors.append(
+                _("Row {row}: the result “{status}” is neither success (成功) nor failure (失败).").format(
+                    row=number, status=cell(values, "status")
+                )
+            )
+    if errors:
+        shown = errors[:ERRORS_SHOWN]
+        if len(errors) > ERRORS_SHOWN:
+            shown.append(_("… and {count} more rows.").format(count=len(errors) - ERRORS_SHOWN))
+        raise ValidationError(shown, code="rows")
+    if not matched:
+        raise ValidationError(_("The file has no rows below its header."), code="empty")
+    return matched
+
+
+def _refuse_moved():
+    return InvalidTransition(_("A line of this file was recorded meanwhile by someone else; nothing was applied."))
+
+
+@transaction.atomic
+def return_file_import(*, actor, batch: PaymentBatch, upload) -> ReturnFileImport:
+    """Apply a bank's return file (or the canteen's confirmation) to the batch: all rows or none."""
+    require(can_manage_school(actor, batch.school_id))
+    kind, content = read_upload(upload)
+    digest = hashlib.sha256(content).hexdigest()
+    # One import of a batch at a time: a second worker with the same file waits here, then finds it done.
+    batch = PaymentBatch.objects.select_for_update().select_related("bank_layout", "program").get(pk=batch.pk)
+    require_approved(batch)
+    earlier = ReturnFileImport.objects.filter(batch=batch, sha256=digest).first()
+    if earlier is not None:
+        raise ValidationError(
+            _("This file was already imported on {date}; the same file is never applied twice.").format(
+                date=timezone.localtime(earlier.imported_at).strftime("%Y-%m-%d %H:%M")
+            ),
+            code="duplicate",
+        )
+    matched = return_rows_read(batch=batch, kind=kind, content=content)
+    now = timezone.now()
+    paid_by_day, failed_by_reason = defaultdict(list), defaultdict(list)
+    for row in matched:
+        (paid_by_day[row.paid_on] if row.paid else failed_by_reason[row.reason]).append(row.line.pk)
+    common = {"recorded_by": actor, "recorded_at": now}
+    for day, pks in paid_by_day.items():
+        updated = PaymentLine.objects.filter(pk__in=pks, status=LineStatus.PENDING).update(
+            status=LineStatus.PAID, paid_on=day, **common
+        )
+        if updated != len(pks):
+            raise _refuse_moved()
+    for reason, pks in failed_by_reason.items():
+        updated = PaymentLine.objects.filter(pk__in=pks, status=LineStatus.PENDING).update(
+            status=LineStatus.FAILED, failure_reason=reason, **common
+        )
+        if updated != len(pks):
+            raise _refuse_moved()
+    record = ReturnFileImport(
+        batch=batch,
+        sha256=digest,
+        paid=sum(len(pks) for pks in paid_by_day.values()),
+        failed=sum(len(pks) for pks in failed_by_reason.values()),
+        imported_by=actor,
+        imported_at=now,
+    )
+    record.file.save(f"{batch.number}.{kind}", ContentFile(content), save=False)
+    record.save()
+    source = upload.name or ""
+    events = [
+        PendingEvent(
+            Action.CREATE,
+            record,
+            {"paid": [None, record.paid], "failed": [None, record.failed], "file": [None, source]},
+            school=batch.school,
+        )
+    ]
+    for row in matched:
+        changes = {"status": [LineStatus.PENDING.value, (LineStatus.PAID if row.paid else LineStatus.FAILED).value]}
+        if row.paid:
+            changes["paid_on"] = [None, row.paid_on.isoformat()]
+        else:
+            changes["failure_reason"] = ["", row.reason]
+        events.append(
+            PendingEvent(
+                Action.TRANSITION, row.line, changes, _("return file row {row}").format(row=row.number), batch.school
+            )
+        )
+    audit_record_many(actor=actor, events=events)
+    return record
+
+
+# ---------------------------------------------------------------------------------------------
+# Follow-up batches of failed lines
+
+
+def account_corrected(line: PaymentLine) -> bool:
+    """Whether the student's account now differs from the one the failed line went to."""
+    student = line.student
+    return bool(student.account_number) and (
+        (student.account_kind, student.account_number, student.account_holder)
+        != (line.account_kind, line.account_number, line.account_holder)
+    )
+
+
+def repayable_lines(batch: PaymentBatch):
+    """The batch's failed lines that no later line repays yet."""
+    return PaymentLine.objects.filter(batch=batch, status=LineStatus.FAILED, replaced_by__isnull=True).select_related(
+        "student__school_class"
+    )
+
+
+@transaction.atomic
+def follow_up_batch_create(*, actor, batch: PaymentBatch) -> PaymentBatch:
+    """A draft follow-up batch holding only the failed lines of `batch` whose account has been
+    corrected since: each new line repays (`replaces`) one failed line, with a fresh frozen copy of the
+    student and the account. Lines whose account is unchanged stay failed until it is corrected; with
+    none corrected the batch is refused. It is then submitted and approved like any batch."""
+    require(can_manage_school(actor, batch.school_id))
+    batch = PaymentBatch.objects.select_for_update().select_related("school", "program", "term").get(pk=batch.pk)
+    require_approved(batch, methods=CARD_METHODS)
+    failed = list(repayable_lines(batch))
+    if not failed:
+        raise ValidationError(_("Batch {number} has no failed line left to repay.").format(number=batch.number))
+    corrected = [line for line in failed if account_corrected(line)]
+    if not corrected:
+        raise ValidationError(
+            _(
+                "The accounts of the {count} failed lines are unchanged: correct each student's account first, "
+                "then make the follow-up batch."
+            ).format(count=len(failed)),
+            code="account_unchanged",
+        )
+    sequence = PaymentBatch.objects.filter(follows=batch).count() + 1
+    follow_up = PaymentBatch(
+        school=batch.school,
+        program=batch.program,
+        term=batch.term,
+        month=batch.month,
+        number=f"{batch.number}-B{sequence}",
+        kind=BatchKind.FOLLOW_UP,
+        follows=batch,
+        method=batch.method,
+        bank_layout=batch.bank_layout,
+        status=BatchStatus.DRAFT,
+        prepared_by=actor,
+        prepared_at=timezone.now(),
+    )
+    follow_up.full_clean(exclude=["signed_roster"])
+    follow_up.save()
+    new_lines = []
+    for position, old in enumerate(corrected, start=1):
+        student = old.student
+        new_lines.append(
+            PaymentLine(
+                batch=follow_up,
+                application_id=old.application_id,
+                student=student,
+                period=old.period,
+                amount=old.amount,
+                method=old.method,
+                student_name=student.name,
+                class_label=str(student.school_class) if student.school_class_id else "",
+                id_number_masked=cn.mask_id_number(student.id_number),
+                account_kind=student.account_kind,
+                account_number=student.account_number,
+                account_holder=student.account_holder or student.name,
+                account_bank=student.account_bank,
+                reference=f"B{follow_up.pk}-{position:05d}",
+                replaces=old,
+            )
+        )
+    PaymentLine.objects.bulk_create(new_lines)
+    events = [
+        PendingEvent(Action.CREATE, follow_up, {"follows": [None, batch.number], "lines": [None, len(new_lines)]})
+    ]
+    events += [
+        PendingEvent(
+            Action.CREATE,
+            line,
+            {
+                "replaces": [None, line.replaces.reference],
+                "amount": [None, str(line.amount)],
+                "account_number": [None, line.account_number],
+            },
+            school=batch.school,
+        )
+        for line in new_lines
+    ]
+    audit_record_many(actor=actor, events=events)
+    return follow_up
