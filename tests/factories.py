@@ -233,3 +233,22 @@ class PaymentLineFactory(factory.django.DjangoModelFactory):
     class_label = factory.LazyAttribute(lambda line: str(line.student.school_class))
     id_number_masked = "4399**********1234"
     reference = factory.Sequence(lambda n: f"R{n + 1:08d}")
+
+
+class BankFileLayoutFactory(factory.django.DjangoModelFactory):
+    """A bank's 代发文件 layout: name, account, amount, remark and reference (no 身份证号) by default."""
+
+    class Meta:
+        model = "disbursements.BankFileLayout"
+
+    county = factory.SubFactory(CountyFactory)
+    bank = factory.Sequence(lambda n: f"测试银行{n}")
+    columns = factory.LazyFunction(
+        lambda: [
+            {"field": "reference", "heading": "业务参考号"},
+            {"field": "name", "heading": "户名"},
+            {"field": "account", "heading": "账号"},
+            {"field": "amount", "heading": "金额"},
+            {"field": "remark", "heading": "摘要"},
+        ]
+    )

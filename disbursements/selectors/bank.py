@@ -1,6 +1,6 @@
 """Reads of the bank and meal-card pages, each starting from the scoped queryset."""
 
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 
 from disbursements.models import BankFileLayout, BatchStatus, LineStatus, PaymentBatch, ReturnFileImport
 from disbursements.services.bank import RECONCILED_METHODS, repayable_lines
@@ -16,7 +16,7 @@ def reconciled_batches(*, user):
             pending=Count("lines", filter=Q(lines__status=LineStatus.PENDING)),
             paid=Count("lines", filter=Q(lines__status=LineStatus.PAID)),
             failed=Count("lines", filter=Q(lines__status=LineStatus.FAILED, lines__replaced_by__isnull=True)),
-            return_files=Count("return_files", distinct=True),
+            has_return_file=Exists(ReturnFileImport.objects.filter(batch=OuterRef("pk"))),
         )
         .order_by("-approved_at", "-pk")
     )

@@ -26,6 +26,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from aidsys import cn
 from aidsys.scope import can_manage_school, can_print_for_school
@@ -269,7 +270,9 @@ def meal_card_list_export(*, actor, batch: PaymentBatch) -> Export:
         raise ValidationError(_("Batch {number} has no line left to pay.").format(number=batch.number))
     workbook = openpyxl.Workbook(write_only=True)
     sheet = workbook.create_sheet(_("Top-ups"))
-    append_row(sheet, [_("Class"), _("Name"), _("Card or student number"), _("Amount"), _("Reference")])
+    append_row(
+        sheet, [_("Class"), pgettext("person", "Name"), _("Card or student number"), _("Amount"), _("Reference")]
+    )
     for line in lines:
         card = line.account_number or privacy.mask_student_number(line.student.student_number)
         append_row(sheet, [line.class_label, line.student_name, card, line.amount, line.reference])
