@@ -481,7 +481,9 @@ def return_file_import(*, actor, batch: PaymentBatch, upload) -> ReturnFileImpor
     kind, content = read_upload(upload)
     digest = hashlib.sha256(content).hexdigest()
     # One import of a batch at a time: a second worker with the same file waits here, then finds it done.
-    batch = PaymentBatch.objects.select_for_update().select_related("bank_layout", "program").get(pk=batch.pk)
+    batch = (
+        PaymentBatch.objects.select_for_update(of=("self",)).select_related("bank_layout", "program").get(pk=batch.pk)
+    )
     require_approved(batch)
     earlier = ReturnFileImport.objects.filter(batch=batch, sha256=digest).first()
     if earlier is not None:
@@ -570,7 +572,11 @@ def follow_up_batch_create(*, actor, batch: PaymentBatch) -> PaymentBatch:
     student and the account. Lines whose account is unchanged stay failed until it is corrected; with
     none corrected the batch is refused. It is then submitted and approved like any batch."""
     require(can_manage_school(actor, batch.school_id))
-    batch = PaymentBatch.objects.select_for_update().select_related("school", "program", "term").get(pk=batch.pk)
+    batch = (
+        PaymentBatch.objects.select_for_update(of=("self",))
+        .select_related("school", "program", "term")
+        .get(pk=batch.pk)
+    )
     require_approved(batch, methods=CARD_METHODS)
     failed = list(repayable_lines(batch))
     if not failed:
