@@ -311,8 +311,12 @@ def data_cell(sheet, value) -> Cell:
 
 
 def append_row(sheet, values: Iterable) -> None:
-    """Append one row of data to a worksheet (normal or write-only), never as a live formula."""
-    sheet.append([data_cell(sheet, value) for value in values])
+    """Append one row of data to a worksheet (normal or write-only), never as a live formula.
+
+    Only a text that looks like a formula becomes a cell of its own (quote-prefixed); every other
+    value goes in as it is, which openpyxl writes as data: a cell object per value would cost a
+    write-only sheet several times its own time."""
+    sheet.append([data_cell(sheet, value) if looks_like_formula(value) else value for value in values])
 
 
 def csv_cell(value):

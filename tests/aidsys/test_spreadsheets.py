@@ -1,9 +1,11 @@
 """The spreadsheet reader: kinds told by content, the size limit, encodings, cells, and finding the header."""
 
+import csv
 import io
 import re
 import zipfile
 from datetime import date, datetime
+from decimal import Decimal
 
 import openpyxl
 import openpyxl.worksheet._read_only
@@ -232,3 +234,16 @@ class TestWritingRows:
         name, number, fraction, day = book.active[1]
         assert (name.quotePrefix, number.value, number.data_type, fraction.value) == (False, -5, "n", 2.5)
         assert day.is_date
+
+
+class TestWritingCsv:
+    @pytest.mark.parametrize("text", ["=1+2", "+86 138", "-2+3", "@SUM(A1)", "\t=1"])
+    def test_a_text_that_starts_like_a_formula_gets_an_apostrophe(self, text):
+        buffer = io.StringIO(newline="")
+        spreadsheets.write_csv(buffer, [["王小明", text, 12, None]])
+        assert next(csv.reader(io.StringIO(buffer.getvalue()))) == ["王小明", "'" + text, "12", ""]
+
+    def test_numbers_and_plain_texts_are_left_as_they_are(self):
+        buffer = io.StringIO(newline="")
+        spreadsheets.write_csv(buffer, [["6222021234567890128", Decimal("625.00"), -5]])
+        assert buffer.getvalue() == "6222021234567890128,625.00,-5\r\n"

@@ -173,7 +173,10 @@ class TestTheReturnFile:
         statuses = {line.pk: (line.status, line.paid_on, line.failure_reason) for line in batch.lines.all()}
         assert statuses[lines[0].pk] == ("paid", date(2026, 11, 20), "")
         assert statuses[lines[1].pk] == ("failed", None, "账户已冻结")
-        assert AuditEvent.objects.for_object(lines[1]).get().changes["status"] == ["pending", "failed"]
+        event = AuditEvent.objects.for_object(record).get(action=Action.CREATE)
+        assert event.changes["paid"] == [None, 2] and event.changes["failed"] == [None, 1]
+        assert [lines[1].pk, lines[1].reference, 4, "failed", "账户已冻结"] in event.changes["lines"][1]
+        assert [lines[0].pk, lines[0].reference, 3, "paid", "2026-11-20"] in event.changes["lines"][1]
 
     def test_without_a_reference_lines_are_matched_by_account_and_amount(self, cast, batch):
         rows = [(line.account_number, "625", "成功", "20261120", "") for line in batch.lines.all()]
