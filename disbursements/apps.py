@@ -8,8 +8,7 @@ class DisbursementsConfig(AppConfig):
 
     def ready(self):
         from aidsys.todo import register_todo_provider
-        from disbursements.selectors.bank import bank_todo
-        from disbursements.todo import aid_office_batches_todo, principal_batches_todo
+        from disbursements.todo import aid_office_batches_todo, bank_todo, principal_batches_todo
 
         register_todo_provider(principal_batches_todo)
         register_todo_provider(aid_office_batches_todo)

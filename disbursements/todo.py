@@ -1,4 +1,5 @@
-"""What the batches put on the 待办: batches to approve (principal), batches returned (aid office).
+"""What the batches put on the 待办: batches to approve (principal), batches returned (aid office), card
+batches waiting for their return file and failed lines to repay (aid office).
 
 Each provider reads the user's own roles: an administrator, who sees everything, is not everybody's to-do.
 """
@@ -10,8 +11,9 @@ from django.utils.translation import gettext as _
 from aidsys.models import Role
 from aidsys.scope import scope_for
 from aidsys.todo import TodoItem
-from disbursements.models import BatchStatus
+from disbursements.models import BatchStatus, LineStatus, PaymentBatch, PaymentLine
 from disbursements.selectors.batches import batches_awaiting_approval, batches_returned
+from disbursements.services.bank import RECONCILED_METHODS
 
 
 def principal_batches_todo(user) -> list[TodoItem]:
@@ -47,4 +49,39 @@ def aid_office_batches_todo(user) -> list[TodoItem]:
             url=reverse("disbursements:batch_list") + f"?status={BatchStatus.RETURNED}",
             oldest=returned["oldest"],
         )
+    ]
+
+
+def bank_todo(user) -> list[TodoItem]:
+    """The aid office's 待办: approved card and meal-card batches whose return file is awaited, and
+    failed lines not yet in a follow-up batch."""
+    schools = scope_for(user).aid_office_school_ids
+    if not schools:
+        return []
+    awaiting = (
+        PaymentBatch.objects.filter(
+            school__in=schools, status=BatchStatus.APPROVED, method__in=RECONCILED_METHODS, return_files__isnull=True
+        )
+        .distinct()
+        .aggregate(count=Count("pk", distinct=True), oldest=Min("approved_at"))
+    )
+    failed = PaymentLine.objects.filter(
+        batch__school__in=schools, status=LineStatus.FAILED, replaced_by__isnull=True
+    ).aggregate(count=Count("pk"), oldest=Min("recorded_at"))
+    url = reverse("disbursements:bank_index")
+    return [
+        TodoItem(
+            role=Role.AID_OFFICE,
+            title=_("Approved card payments waiting for the bank's return file"),
+            count=awaiting["count"],
+            url=url,
+            oldest=awaiting["oldest"],
+        ),
+        TodoItem(
+            role=Role.AID_OFFICE,
+            title=_("Failed card payments to repay through a follow-up batch"),
+            count=failed["count"],
+            url=url,
+            oldest=failed["oldest"],
+        ),
     ]

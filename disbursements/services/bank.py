@@ -29,8 +29,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from aidsys import cn
-from aidsys.scope import can_manage_school, can_print_for_school
-from aidsys.services.audit import Action, PendingEvent, audit_record, audit_record_many
+from aidsys.scope import can_act_for_county, can_manage_school, can_print_for_school
+from aidsys.services.audit import Action, audit_record
+from aidsys.services.writes import instance_create, instance_update, instances_create
 from aidsys.spreadsheets import append_row, cell_text, file_rows, find_header, read_upload, write_csv
 from aidsys.transitions import InvalidTransition, require
 from applications.models import PaymentMethod
@@ -43,6 +44,7 @@ from disbursements.models import (
     PaymentLine,
     ReturnFileImport,
 )
+from disbursements.services import batches
 from students import privacy
 
 CARD_METHODS = (PaymentMethod.BANK_CARD, PaymentMethod.AID_CARD, PaymentMethod.SOCIAL_SECURITY_CARD)
@@ -55,14 +57,9 @@ ERRORS_SHOWN = 50
 
 
 def require_approved(batch: PaymentBatch, *, methods=RECONCILED_METHODS) -> None:
-    """Only an approved batch is written out or reconciled, and only one paid by these methods."""
-    if batch.status != BatchStatus.APPROVED:
-        raise ValidationError(
-            _("Batch {number} is not approved yet: only an approved batch is exported or reconciled.").format(
-                number=batch.number
-            ),
-            code="not_approved",
-        )
+    """Only an approved batch (`batches.require_approved`) is written out or reconciled, and only one
+    paid by these methods."""
+    batches.require_approved(batch)
     if batch.method not in methods:
         raise ValidationError(
             _("Batch {number} is paid by {method}; this is for {methods} only.").format(
@@ -117,9 +114,6 @@ def layout_columns_checked(columns: list[dict]) -> list[dict]:
 @transaction.atomic
 def bank_layout_save(*, actor, county, bank: str, columns: list[dict], layout: BankFileLayout | None = None):
     """A county's layout for one bank, created or changed; the event keeps the columns before and after."""
-    from aidsys.scope import can_act_for_county
-    from aidsys.services.writes import instance_create, instance_update
-
     require(can_act_for_county(actor, county))
     columns = layout_columns_checked(columns)
     bank = bank.strip()
@@ -636,26 +630,15 @@ def follow_up_batch_create(*, actor, batch: PaymentBatch) -> PaymentBatch:
                 account_number=student.account_number,
                 account_holder=student.account_holder or student.name,
                 account_bank=student.account_bank,
-                reference=f"B{follow_up.pk}-{position:05d}",
+                reference=f"{follow_up.number}-{position:05d}",
                 replaces=old,
             )
         )
-    PaymentLine.objects.bulk_create(new_lines)
-    events = [
-        PendingEvent(Action.CREATE, follow_up, {"follows": [None, batch.number], "lines": [None, len(new_lines)]})
-    ]
-    events += [
-        PendingEvent(
-            Action.CREATE,
-            line,
-            {
-                "replaces": [None, line.replaces.reference],
-                "amount": [None, str(line.amount)],
-                "account_number": [None, line.account_number],
-            },
-            school=batch.school,
-        )
-        for line in new_lines
-    ]
-    audit_record_many(actor=actor, events=events)
+    audit_record(
+        actor=actor,
+        action=Action.CREATE,
+        target=follow_up,
+        changes={"follows": [None, batch.number], "lines": [None, len(new_lines)]},
+    )
+    instances_create(actor=actor, instances=new_lines, school=batch.school, reason=follow_up.number)
     return follow_up

@@ -98,7 +98,7 @@ class TestTheBankFile:
         draft.refresh_from_db()
         with pytest.raises(ValidationError) as raised:
             services.bank_file_export(actor=cast.li, batch=draft, layout=bank, kind="xlsx", reason="报送")
-        assert raised.value.code == "not_approved"
+        assert raised.value.code == "batch_not_approved"
         cash = approved_batch(cast, lines=1, method="cash")
         with pytest.raises(ValidationError) as raised:
             services.bank_file_export(actor=cast.li, batch=cash, layout=bank, kind="xlsx", reason="报送")
