@@ -81,6 +81,25 @@ class LayoutForm(forms.Form):
         if layout is not None:
             self.fields["bank"].initial = layout.bank
 
+    def clean(self):
+        cleaned = super().clean()
+        places = {}
+        for field in BankFileLayout.FIELDS:
+            place = cleaned.get(f"{field}_place")
+            if not place:
+                continue
+            if not (cleaned.get(f"{field}_heading") or "").strip():
+                self.add_error(f"{field}_heading", _("Give the bank's heading for this column."))
+            if place in places:
+                self.add_error(
+                    f"{field}_place",
+                    _("Column {place} is already given to {other}.").format(
+                        place=place, other=BankFileLayout.FIELDS[places[place]]
+                    ),
+                )
+            places.setdefault(place, field)
+        return cleaned
+
     def columns(self) -> list[dict]:
         chosen = [
             (self.cleaned_data[f"{field}_place"], field, self.cleaned_data[f"{field}_heading"])

@@ -338,6 +338,13 @@ class TestLayouts:
         assert [column["heading"] for column in saved.columns] == ["收款账号", "收款人", "金额（元）"]
         assert AuditEvent.objects.for_object(saved).get(action=Action.CREATE)
 
+    def test_two_fields_in_one_column_are_refused_beside_the_field(self, cast, client_for):
+        data = {"bank": "邮储银行", "name_place": 1, "name_heading": "收款人", "account_place": 1}
+        data |= {"account_heading": "收款账号", "amount_place": 3, "amount_heading": "金额"}
+        response = client_for(cast.zhao).post(reverse("disbursements:bank_layout_new"), data)
+        assert response.status_code == 400 and "第1列已用于" in response.content.decode()
+        assert not BankFileLayout.objects.exists()
+
     def test_a_layout_without_the_account_is_refused(self, cast):
         with pytest.raises(ValidationError):
             services.bank_layout_save(
