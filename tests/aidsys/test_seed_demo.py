@@ -1,6 +1,7 @@
 from io import StringIO
 
 import pytest
+import time_machine
 from django.core.management import call_command
 
 from aidsys.models import AuditEvent, Membership, Role, School, SchoolClass, Stage, User
@@ -11,6 +12,7 @@ from applications.services.quota_limits import quota_states
 from reviews.models import ReviewPanel, ReviewPanelMember, RosterSignoff, SignoffStatus
 from reviews.selectors import standard_amount_for
 from students.models import HomeVisit, Student
+from tests.conftest import TODAY, ten_in_the_morning
 
 SEEDED_MODELS = (
     School,
@@ -28,7 +30,8 @@ SEEDED_MODELS = (
 
 @pytest.fixture(scope="module")
 def seeded(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
+    # Made once for the module, so before the per-test clock: the demo is dated from the suite's today too.
+    with django_db_blocker.unblock(), time_machine.travel(ten_in_the_morning(TODAY), tick=True):
         first, second = StringIO(), StringIO()
         call_command("seed_demo", stdout=first)
         counts = {model: model.objects.count() for model in SEEDED_MODELS}
