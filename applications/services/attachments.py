@@ -90,7 +90,10 @@ def _image_without_metadata(upload, found: Format) -> bytes:
     return buffer.getvalue()
 
 
-def _content_of(upload) -> tuple[Format, bytes]:
+def checked_content(upload) -> tuple[Format, bytes]:
+    """The upload's format and the bytes to keep, under the attachment rules (size, PDF/JPEG/PNG by content,
+    an image read whole and kept without EXIF); refused with a ValidationError on the "file" field.
+    Every scanned document the project keeps goes through here (the disbursements' 委托书 and signed rosters)."""
     if upload.size > max_bytes():
         raise _file_error(
             _("“{name}” is {size:.1f} MB; an attachment may be at most {limit} MB.").format(
@@ -125,7 +128,7 @@ def attachment_add(*, actor, application: Application, kind: str, upload) -> Att
     _lock_editable(application)
     if kind not in AttachmentKind.values:
         raise ValidationError({"kind": ValidationError(_("Choose what the file is."), code="invalid_kind")})
-    found, content = _content_of(upload)
+    found, content = checked_content(upload)
     sha256 = hashlib.sha256(content).hexdigest()
     same = application.attachments.filter(sha256=sha256).first()
     if same is not None:

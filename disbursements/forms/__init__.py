@@ -1,0 +1,1 @@
+"""The disbursement stage's forms: one module per concern."""
