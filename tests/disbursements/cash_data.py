@@ -1,11 +1,27 @@
 """An approved cash batch of the cast's school, lines in 一年级(1)班 and 一年级(2)班: for the tests and the matrix."""
 
-from datetime import timedelta
+import io
+from datetime import date, timedelta
 from decimal import Decimal
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
+from PIL import Image
 
 from tests.factories import PaymentBatchFactory, PaymentLineFactory
+
+TODAY = date(2026, 11, 23)
+PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def pdf_upload(name="scan.pdf"):
+    return SimpleUploadedFile(name, PDF_BYTES, content_type="application/pdf")
+
+
+def png_upload(name="scan.png"):
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 30), "white").save(buffer, format="PNG")
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/png")
 
 
 def approved_cash_batch(cast, *, school=None, status="approved", per_class=(2, 1), amount=Decimal("625.00")):

@@ -2,14 +2,13 @@
 
 import io
 import threading
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connections
 from django.urls import reverse
-from PIL import Image
 from pypdf import PdfReader
 
 from aidsys.models import AuditEvent
@@ -18,24 +17,11 @@ from disbursements.models import PaymentLine
 from disbursements.selectors.cash import ROWS_ON_LAST_PAGE, ROWS_PER_PAGE, page_sizes
 from disbursements.services import cash as services
 from disbursements.services.cash import Receipt
-from tests.disbursements.cash_data import approved_cash_batch, first_line
-
-TODAY = date(2026, 11, 23)
-PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+from tests.disbursements.cash_data import PDF_BYTES, TODAY, approved_cash_batch, first_line, pdf_upload, png_upload
 
 
 def page_texts(content: bytes) -> list[str]:
     return [page.extract_text() for page in PdfReader(io.BytesIO(content)).pages]
-
-
-def pdf_upload(name="scan.pdf"):
-    return SimpleUploadedFile(name, PDF_BYTES, content_type="application/pdf")
-
-
-def png_upload(name="scan.png"):
-    buffer = io.BytesIO()
-    Image.new("RGB", (40, 30), "white").save(buffer, format="PNG")
-    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/png")
 
 
 def events(action, target):
