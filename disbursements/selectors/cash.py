@@ -16,10 +16,10 @@ from django.utils import timezone
 from aidsys import cn
 from disbursements.models import LineStatus, PaymentBatch, PaymentLine
 
-# Lines per printed page: a signature row is 11 mm high, so that two people can sign legibly.
-ROWS_PER_PAGE = 18
-# A class's last page also carries the totals and three signature lines.
-ROWS_ON_LAST_PAGE = 13
+# Lines per printed page: a signature row is about 11 mm high, so that each person signs legibly.
+ROWS_PER_PAGE = 20
+# A class's last page also carries the totals, the note and three signature lines.
+ROWS_ON_LAST_PAGE = 15
 ZERO = Decimal("0.00")
 
 

@@ -39,7 +39,7 @@ def receipts(batch, *, student=True, guardian=True, paid_on=TODAY):
 
 class TestPageSizes:
     def test_full_pages_then_a_last_page_with_room_for_the_totals(self):
-        assert page_sizes(40) == [ROWS_PER_PAGE, ROWS_PER_PAGE, 40 - 2 * ROWS_PER_PAGE]
+        assert page_sizes(45) == [ROWS_PER_PAGE, ROWS_PER_PAGE, 45 - 2 * ROWS_PER_PAGE]
         assert page_sizes(ROWS_ON_LAST_PAGE) == [ROWS_ON_LAST_PAGE]
         assert all(size <= ROWS_ON_LAST_PAGE for size in (page_sizes(n)[-1] for n in range(1, 80)))
         assert all(sum(page_sizes(n)) == n and min(page_sizes(n)) >= 1 for n in range(1, 80))
@@ -48,10 +48,10 @@ class TestPageSizes:
 @pytest.mark.django_db
 class TestReceiptRosterPdf:
     def test_a_class_roster_repeats_its_header_and_gives_page_x_of_y_subtotals_and_the_total_in_capitals(self, cast):
-        batch = approved_cash_batch(cast, per_class=(40, 1))
+        batch = approved_cash_batch(cast, per_class=(45, 1))
         label = first_line(batch).class_label
         pages = page_texts(services.roster_print(actor=cast.li, batch=batch, class_label=label))
-        assert len(pages) == 3  # 18 + 18 + 4 lines
+        assert len(pages) == 3  # 20 + 20 + 5 lines
         for number, text in enumerate(pages, start=1):
             for expected in (cast.school.name, batch.program.name, str(cast.term), batch.number, label):
                 assert expected in text, (number, expected)
@@ -60,11 +60,11 @@ class TestReceiptRosterPdf:
             squeezed = "".join(text.split())
             headings = ("序号", "姓名", "年级班级", "金额（小写）", "金额（大写）", "学生签字", "监护人签字", "日期")
             assert all(heading in squeezed for heading in headings)
-        assert "11250.00" in pages[0] and "11250.00" in pages[1]  # 18 × 625
-        assert "2500.00" in pages[2]  # 4 × 625
+        assert "12500.00" in pages[0] and "12500.00" in pages[1]  # 20 × 625
+        assert "3125.00" in pages[2]  # 5 × 625
         assert "人民币陆佰贰拾伍元整" in pages[0]
-        assert "25000.00" in pages[2] and "人民币贰万伍仟元整" in pages[2]
-        assert "人民币贰万伍仟元整" not in pages[0]
+        assert "28125.00" in pages[2] and "人民币贰万捌仟壹佰贰拾伍元整" in pages[2]
+        assert "人民币贰万捌仟壹佰贰拾伍元整" not in pages[0]
         for role in ("经办人", "资助专干", "校长"):
             assert role in pages[2] and role not in pages[0]
 
