@@ -26,34 +26,18 @@ from django.utils.translation import gettext as _
 
 from aidsys.pdf import render_pdf
 from aidsys.scope import can_manage_school, can_print_for_school, can_read_school_rosters
-from aidsys.services.audit import Action, audit_record, audit_record_many
-from aidsys.transitions import InvalidTransition, require, transition_event
+from aidsys.services.audit import Action, audit_record
+from aidsys.transitions import InvalidTransition, require
 from applications.models import PaymentMethod
 from applications.services.attachments import checked_content
-from disbursements.models import BatchStatus, LineStatus, PaymentBatch, PaymentLine
+from disbursements.models import BatchStatus, PaymentBatch, PaymentLine
 from disbursements.selectors.cash import receipt_roster_context
-
-PAID_FIELDS = (
-    "status",
-    "paid_on",
-    "student_signed",
-    "guardian_signed",
-    "agent_name",
-    "agent_relation",
-    "power_of_attorney",
-    "recorded_by",
-)
+from disbursements.services.batches import line_mark_paid, require_approved
 
 
 def require_approved_cash_batch(batch: PaymentBatch) -> None:
     """Only an approved batch is printed or paid, and only a cash batch is paid against signatures."""
-    if batch.status != BatchStatus.APPROVED:
-        raise ValidationError(
-            _("Batch {number} is “{status}”: only an approved batch is printed or paid.").format(
-                number=batch.number, status=batch.get_status_display()
-            ),
-            code="batch_not_approved",
-        )
+    require_approved(batch)
     if batch.method != PaymentMethod.CASH:
         raise ValidationError(
             _("Batch {number} is paid by “{method}”, not in cash against signatures.").format(
@@ -115,13 +99,6 @@ def _line_label(line: PaymentLine) -> str:
     return _("{name} ({class_label})").format(name=line.student_name, class_label=line.class_label)
 
 
-def _already_recorded(line: PaymentLine):
-    return lambda: InvalidTransition(
-        _("{line} is no longer waiting to be paid: someone recorded it first.").format(line=_line_label(line)),
-        code="not_pending",
-    )
-
-
 def _require_line_of(batch: PaymentBatch, line: PaymentLine) -> None:
     if line.batch_id != batch.pk or line.method != PaymentMethod.CASH:
         raise ValidationError(_("{line} is not a cash line of this batch.").format(line=_line_label(line)))
@@ -144,27 +121,10 @@ def lines_record_paid(*, actor, batch: PaymentBatch, receipts: list[Receipt]) ->
             )
     if problems:
         raise ValidationError(problems, code="not_signed")
-    now = timezone.now()
-    events = []
     for receipt in receipts:
-        events.append(
-            transition_event(
-                instance=receipt.line,
-                from_status=LineStatus.PENDING,
-                changes={
-                    "status": LineStatus.PAID,
-                    "paid_on": receipt.paid_on,
-                    "student_signed": True,
-                    "guardian_signed": True,
-                    "recorded_by": actor,
-                    "recorded_at": now,
-                },
-                recorded=PAID_FIELDS,
-                refused=_already_recorded(receipt.line),
-            )
+        line_mark_paid(
+            actor=actor, line=receipt.line, paid_on=receipt.paid_on, student_signed=True, guardian_signed=True
         )
-    if events:
-        audit_record_many(actor=actor, events=events)
     return [receipt.line for receipt in receipts]
 
 
@@ -214,27 +174,19 @@ def line_record_paid_by_agent(
     name, content = _kept_scan(power_of_attorney)
     stored = line.power_of_attorney.storage.save(line.power_of_attorney.field.generate_filename(line, name), content)
     try:
-        event = transition_event(
-            instance=line,
-            from_status=LineStatus.PENDING,
-            changes={
-                "status": LineStatus.PAID,
-                "paid_on": paid_on,
-                "student_signed": True,
-                "guardian_signed": True,
-                "agent_name": agent_name.strip(),
-                "agent_relation": agent_relation.strip(),
-                "power_of_attorney": stored,
-                "recorded_by": actor,
-                "recorded_at": timezone.now(),
-            },
-            recorded=PAID_FIELDS,
-            refused=_already_recorded(line),
+        line_mark_paid(
+            actor=actor,
+            line=line,
+            paid_on=paid_on,
             reason=_("collected by {name} ({relation}) with a power of attorney").format(
                 name=agent_name.strip(), relation=agent_relation.strip()
             ),
+            student_signed=True,
+            guardian_signed=True,
+            agent_name=agent_name.strip(),
+            agent_relation=agent_relation.strip(),
+            power_of_attorney=stored,
         )
-        audit_record(actor=actor, action=event.action, target=line, changes=event.changes, reason=event.reason)
     except Exception:
         line.power_of_attorney.storage.delete(stored)
         raise
