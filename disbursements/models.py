@@ -22,8 +22,18 @@ from aidsys.scope import ScopedQuerySet
 from applications.models import FundingSource, PaymentMethod
 
 
+class AllocationStatus(models.TextChoices):
+    RECEIVED = "received", _("Received")
+    WITHDRAWN = "withdrawn", _("Withdrawn as recorded in error")
+
+
 class FundAllocation(models.Model):
-    """资金到位: one allocation of one source's money for a program and term to a school, with its 文号."""
+    """资金到位: one allocation of one source's money for a program and term to a school, with its 文号.
+
+    A wrong entry is never edited or deleted: it is withdrawn with its reason (and stays listed),
+    and the right one recorded anew. A leftover carried into the next term arrives as an allocation
+    of its own, pointing at the report the county decided (`carried_from`).
+    """
 
     school = models.ForeignKey("aidsys.School", on_delete=models.PROTECT, related_name="+", verbose_name=_("school"))
     program = models.ForeignKey(
@@ -39,6 +49,27 @@ class FundAllocation(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("recorded by")
     )
     recorded_at = models.DateTimeField(_("recorded at"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=AllocationStatus.choices, default=AllocationStatus.RECEIVED
+    )
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("withdrawn by"),
+    )
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+    withdraw_reason = models.CharField(_("why it is withdrawn"), max_length=200, blank=True)
+    carried_from = models.ForeignKey(
+        "LeftoverReport",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="carried_allocations",
+        verbose_name=_("carried from the leftover report"),
+    )
 
     objects = ScopedQuerySet.as_manager()
     scope_paths = {"county": "school__county", "school": "school"}
@@ -49,6 +80,10 @@ class FundAllocation(models.Model):
         ordering = ["-document_date", "-pk"]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="fund_allocation_positive"),
+            models.CheckConstraint(
+                condition=Q(status=AllocationStatus.RECEIVED) | ~Q(withdraw_reason=""),
+                name="withdrawn_allocation_has_reason",
+            ),
         ]
 
     def __str__(self):

@@ -1,18 +1,21 @@
 """What the batches put on the 待办: batches to approve (principal), batches returned (aid office), card
-batches waiting for their return file and failed lines to repay (aid office).
+batches waiting for their return file and failed lines to repay (aid office), terms whose leftover is to be
+reported (aid office), leftover reports to decide (county).
 
 Each provider reads the user's own roles: an administrator, who sees everything, is not everybody's to-do.
 """
 
 from django.db.models import Count, Min
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from aidsys.models import Role
 from aidsys.scope import scope_for
 from aidsys.todo import TodoItem
-from disbursements.models import BatchStatus, LineStatus, PaymentBatch, PaymentLine
+from disbursements.models import BatchStatus, LeftoverReport, LeftoverStatus, LineStatus, PaymentBatch, PaymentLine
 from disbursements.selectors.batches import batches_awaiting_approval, batches_returned
+from disbursements.selectors.leftovers import reportable_terms
 from disbursements.services.bank import RECONCILED_METHODS
 
 
@@ -84,4 +87,49 @@ def bank_todo(user) -> list[TodoItem]:
             url=url,
             oldest=failed["oldest"],
         ),
+    ]
+
+
+def aid_office_leftovers_todo(user) -> list[TodoItem]:
+    """A program's term whose batches are all approved, and which has ended or has nothing left pending."""
+    schools = scope_for(user).aid_office_school_ids
+    if not schools:
+        return []
+    terms = reportable_terms(school_ids=schools, today=timezone.localdate())
+    if not terms:
+        return []
+    school, program, term = terms[0]
+    url = (
+        reverse("disbursements:leftover_new", args=[school, program, term])
+        if len(terms) == 1
+        else reverse("disbursements:school_funds", args=[school])
+    )
+    return [
+        TodoItem(
+            role=Role.AID_OFFICE,
+            title=_("Leftovers to report to the county"),
+            count=len(terms),
+            url=url,
+            late=False,
+        )
+    ]
+
+
+def county_leftovers_todo(user) -> list[TodoItem]:
+    counties = scope_for(user).county_ids
+    if not counties:
+        return []
+    waiting = LeftoverReport.objects.filter(school__county_id__in=counties, status=LeftoverStatus.REPORTED).aggregate(
+        count=Count("pk"), oldest=Min("reported_at")
+    )
+    if not waiting["count"]:
+        return []
+    return [
+        TodoItem(
+            role=Role.COUNTY_STAFF,
+            title=_("Leftover reports awaiting your decision"),
+            count=waiting["count"],
+            url=reverse("disbursements:leftover_list") + f"?status={LeftoverStatus.REPORTED}",
+            oldest=waiting["oldest"],
+        )
     ]

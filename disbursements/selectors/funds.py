@@ -14,7 +14,7 @@ from decimal import ROUND_DOWN, Decimal
 from django.db.models import Sum
 
 from applications.models import FundingShare, FundingSource
-from disbursements.models import BatchStatus, FundAllocation, LineStatus, PaymentLine
+from disbursements.models import AllocationStatus, BatchStatus, FundAllocation, LineStatus, PaymentLine
 
 FEN = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -102,7 +102,7 @@ def funds_position(*, school, program, term, excluding_batch=None) -> FundsPosit
     """
     received = defaultdict(lambda: ZERO)
     for source, amount in (
-        FundAllocation.objects.filter(school=school, program=program, term=term)
+        FundAllocation.objects.filter(school=school, program=program, term=term, status=AllocationStatus.RECEIVED)
         .values("source")
         .annotate(amount=Sum("amount"))
         .values_list("source", "amount")

@@ -1,0 +1,195 @@
+"""结余: what was received and paid of one program and term, what was not paid and why, and what is left.
+
+The reasons come from the lines of approved batches and from the awards themselves:
+
+- failed      a bank line that failed and has not been repaid by a follow-up line (yet);
+- unclaimed   a line of an approved batch still pending (cash not collected, no bank answer);
+- revoked     an award revoked (取消资格): its cancelled line, or no line at all;
+- transferred a student who left (转出): the cancelled line, or no line at all;
+- cancelled   a line cancelled for another reason (its reasons are listed);
+- not_in_batch an approved award that no approved batch pays yet.
+
+Each reason's yuan are split among the sources by the program's shares of that school year, like
+what was paid, so every figure exists per source. The remainder is what was received less what was
+paid; what the reasons do not explain is money no award needed (`not_needed`).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from aidsys.models import Term
+from applications.models import ApplyPeriod, PayPeriod
+from applications.models import Status as ApplicationStatus
+from disbursements.models import BatchStatus, LeftoverReport, LineStatus, PaymentBatch, PaymentLine
+from disbursements.selectors.funds import ZERO, funding_split, funds_position, split_by_shares
+from students.models import EnrolmentStatus
+
+REASONS = {
+    "failed": _("Failed at the bank, not yet repaid"),
+    "unclaimed": _("Not collected or not confirmed"),
+    "revoked": _("Award revoked"),
+    "transferred": _("Student transferred out"),
+    "cancelled": _("Line cancelled for another reason"),
+    "not_in_batch": _("Approved award not yet in an approved batch"),
+}
+
+
+def _term_amount(application, program) -> Decimal:
+    """The part of an award due in one term: a yearly award paid per term is paid in halves."""
+    amount = application.amount or ZERO
+    if program.apply_period == ApplyPeriod.YEAR and program.pay_period == PayPeriod.TERM:
+        return (amount / 2).quantize(Decimal("0.01"))
+    return amount
+
+
+def _unpaid_reasons(*, school, program, term) -> tuple[dict[str, Decimal], dict[str, Decimal]]:
+    """Yuan not paid, per reason, and the cancelled lines' own reasons with their yuan."""
+    reasons = dict.fromkeys(REASONS, ZERO)
+    cancel_reasons: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    lines = PaymentLine.objects.filter(
+        batch__school=school, batch__program=program, batch__term=term, batch__status=BatchStatus.APPROVED
+    ).select_related("application", "student")
+    repaid = set(
+        PaymentLine.objects.filter(
+            replaces__in=lines.filter(status=LineStatus.FAILED),
+            status__in=(LineStatus.PENDING, LineStatus.PAID),
+            batch__status=BatchStatus.APPROVED,
+        ).values_list("replaces", flat=True)
+    )
+    awards_with_a_line = set()
+    for line in lines:
+        if line.status in (LineStatus.PENDING, LineStatus.PAID, LineStatus.FAILED):
+            awards_with_a_line.add(line.application_id)
+        if line.status == LineStatus.PENDING:
+            reasons["unclaimed"] += line.amount
+        elif line.status == LineStatus.FAILED and line.pk not in repaid:
+            reasons["failed"] += line.amount
+        elif line.status == LineStatus.CANCELLED:
+            if line.application.status == ApplicationStatus.REVOKED:
+                reasons["revoked"] += line.amount
+            elif line.student.status == EnrolmentStatus.TRANSFERRED_OUT:
+                reasons["transferred"] += line.amount
+            else:
+                reasons["cancelled"] += line.amount
+                cancel_reasons[line.cancel_reason or "—"] += line.amount
+    # A cancelled line's award may have been paid by another line meanwhile: that is not unpaid.
+    awards_with_a_line |= set(
+        lines.filter(status=LineStatus.CANCELLED)
+        .filter(application__in=lines.filter(status__in=(LineStatus.PENDING, LineStatus.PAID)).values("application"))
+        .values_list("application", flat=True)
+    )
+    awards = program.applications.filter(
+        school=school, status__in=(ApplicationStatus.APPROVED, ApplicationStatus.REVOKED)
+    ).select_related("student")
+    if program.apply_period == ApplyPeriod.YEAR:
+        awards = awards.filter(term__school_year=term.school_year_id)
+    else:
+        awards = awards.filter(term=term)
+    cancelled_awards = set(lines.filter(status=LineStatus.CANCELLED).values_list("application", flat=True))
+    for award in awards.exclude(pk__in=awards_with_a_line | cancelled_awards):
+        amount = _term_amount(award, program)
+        if award.status == ApplicationStatus.REVOKED:
+            reasons["revoked"] += amount
+        elif award.student.status == EnrolmentStatus.TRANSFERRED_OUT:
+            reasons["transferred"] += amount
+        else:
+            reasons["not_in_batch"] += amount
+    return reasons, dict(cancel_reasons)
+
+
+def leftover_figures(*, school, program, term) -> dict:
+    """The report's frozen figures: per source and in all, amounts as text (JSON keeps no Decimal)."""
+    position = funds_position(school=school, program=program, term=term)
+    reasons, cancel_reasons = _unpaid_reasons(school=school, program=program, term=term)
+    split = funding_split(program, term.school_year)
+    reasons_by_source = {reason: split_by_shares(amount, split) for reason, amount in reasons.items()}
+    sources = []
+    for row in position.sources:
+        if not (row.received or row.paid):
+            continue
+        unpaid = {reason: reasons_by_source[reason].get(row.source, ZERO) for reason in REASONS}
+        remainder = row.received - row.paid
+        sources.append(
+            {
+                "source": row.source,
+                "label": str(row.label),
+                "received": str(row.received),
+                "paid": str(row.paid),
+                "unpaid": {reason: str(amount) for reason, amount in unpaid.items()},
+                "not_needed": str(remainder - sum(unpaid.values(), ZERO)),
+                "remainder": str(remainder),
+            }
+        )
+    remainder = position.received - position.paid
+    return {
+        "sources": sources,
+        "received": str(position.received),
+        "paid": str(position.paid),
+        "unpaid": {reason: str(amount) for reason, amount in reasons.items()},
+        "not_needed": str(remainder - sum(reasons.values(), ZERO)),
+        "cancel_reasons": [{"reason": text, "amount": str(amount)} for text, amount in sorted(cancel_reasons.items())],
+        "remainder": str(remainder),
+    }
+
+
+def figures_for_display(figures: dict) -> dict:
+    """The frozen figures with the reasons' labels, in the order of REASONS, for a template."""
+    return {
+        **figures,
+        "reason_rows": [
+            {"key": key, "label": label, "amount": figures["unpaid"].get(key, "0.00")} for key, label in REASONS.items()
+        ],
+        "source_rows": [
+            {**row, "reason_amounts": [row["unpaid"].get(key, "0.00") for key in REASONS]} for row in figures["sources"]
+        ],
+    }
+
+
+def term_open_reason(*, school, program, term, today) -> str | None:
+    """Why the term's leftover cannot be reported yet, or None when it can.
+
+    The simple rule: every batch of the program and term is approved (there is at least one), and
+    either the term has ended or no line of them is still pending.
+    """
+    batches = PaymentBatch.objects.filter(school=school, program=program, term=term)
+    if not batches.exists():
+        return str(_("No batch of this program and term has been approved yet."))
+    if batches.exclude(status=BatchStatus.APPROVED).exists():
+        return str(_("A batch of this program and term is not approved yet."))
+    pending = PaymentLine.objects.filter(batch__in=batches, status=LineStatus.PENDING).exists()
+    if term.end >= today and pending:
+        return str(_("The term has not ended and some lines are still being paid."))
+    return None
+
+
+def reportable_terms(*, school_ids, today) -> list[tuple[int, int, int]]:
+    """(school, program, term) whose leftover can be reported and is not yet: the aid office's to-do.
+
+    Three queries: the approved batches' keys, those with a batch not approved or a pending line,
+    the reports made.
+    """
+    approved = set(
+        PaymentBatch.objects.filter(school__in=school_ids, status=BatchStatus.APPROVED).values_list(
+            "school", "program", "term"
+        )
+    )
+    if not approved:
+        return []
+    unapproved = set(
+        PaymentBatch.objects.filter(school__in=school_ids)
+        .exclude(status=BatchStatus.APPROVED)
+        .values_list("school", "program", "term")
+    )
+    running_terms = set(Term.objects.filter(end__gte=today).values_list("pk", flat=True))
+    pending = set(
+        PaymentLine.objects.filter(
+            Q(batch__term__in=running_terms), batch__school__in=school_ids, status=LineStatus.PENDING
+        ).values_list("batch__school", "batch__program", "batch__term")
+    )
+    reported = set(LeftoverReport.objects.filter(school__in=school_ids).values_list("school", "program", "term"))
+    return sorted(approved - unapproved - pending - reported)
