@@ -29,25 +29,25 @@ def _check_amount(amount) -> Decimal:
     try:
         amount = Decimal(amount)
     except (ArithmeticError, TypeError, ValueError):
-        raise ValidationError({"amount": _("Give the amount in yuan, e.g. 12500.00.")}, code="amount") from None
+        raise ValidationError(
+            {"amount": ValidationError(_("Give the amount in yuan, e.g. 12500.00."), code="amount")}
+        ) from None
     if not amount.is_finite() or amount <= 0:
-        raise ValidationError({"amount": _("The amount must be more than 0 yuan.")}, code="amount")
+        raise ValidationError({"amount": ValidationError(_("The amount must be more than 0 yuan."), code="amount")})
     if amount != amount.quantize(FEN):
-        raise ValidationError({"amount": _("The amount has at most 2 decimal places (fen).")}, code="amount")
+        raise ValidationError(
+            {"amount": ValidationError(_("The amount has at most 2 decimal places (fen)."), code="amount")}
+        )
     return amount.quantize(FEN)
 
 
 def check_program_serves_school(program: AidProgram, school: School, field: str = "program") -> None:
     if program.county_id != school.county_id:
-        raise ValidationError(
-            {field: _("{program} is not a program of {county}.").format(program=program, county=school.county)},
-            code="program_county",
-        )
+        message = _("{program} is not a program of {county}.").format(program=program, county=school.county)
+        raise ValidationError({field: ValidationError(message, code="program_county")})
     if not set(program.stages or []) & set(school.stages or []):
-        raise ValidationError(
-            {field: _("{program} does not serve the stages of {school}.").format(program=program, school=school)},
-            code="program_stage",
-        )
+        message = _("{program} does not serve the stages of {school}.").format(program=program, school=school)
+        raise ValidationError({field: ValidationError(message, code="program_stage")})
 
 
 @transaction.atomic
@@ -68,12 +68,16 @@ def fund_allocation_record(
     require(can_act_for_county(actor, school.county_id))
     check_program_serves_school(program, school)
     if source not in FundingSource.values:
-        raise ValidationError({"source": _("Choose a funding source.")}, code="source")
+        raise ValidationError({"source": ValidationError(_("Choose a funding source."), code="source")})
     amount = _check_amount(amount)
     document_number = (document_number or "").strip()
     if not document_number:
         raise ValidationError(
-            {"document_number": _("Give the allocating document's number (文号).")}, code="document_number"
+            {
+                "document_number": ValidationError(
+                    _("Give the allocating document's number (文号)."), code="document_number"
+                )
+            }
         )
     return instance_create(
         actor=actor,
@@ -99,7 +103,7 @@ def fund_allocation_withdraw(*, actor, allocation: FundAllocation, reason: str) 
     require(can_act_for_county(actor, allocation.school.county_id))
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError({"reason": _("Say why the entry is withdrawn.")}, code="reason")
+        raise ValidationError({"reason": ValidationError(_("Say why the entry is withdrawn."), code="reason")})
     if allocation.carried_from_id:
         raise ValidationError(
             _("A carried leftover is the county's decision on its report; it is not withdrawn as an error."),

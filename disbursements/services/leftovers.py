@@ -69,16 +69,18 @@ def leftover_report(*, actor, school: School, program: AidProgram, term: Term) -
 
 def _check_carriable(report: LeftoverReport) -> None:
     if report.remainder <= 0:
-        raise ValidationError({"decision": _("Nothing is left to carry.")}, code="nothing_left")
+        raise ValidationError({"decision": ValidationError(_("Nothing is left to carry."), code="nothing_left")})
     if any(not row["source"] for row in report.figures.get("sources", [])):
         raise ValidationError(
             {
-                "decision": _(
-                    "The program has no funding split for this school year, so the leftover cannot be "
-                    "attributed to its sources: record the split, or have the leftover returned."
+                "decision": ValidationError(
+                    _(
+                        "The program has no funding split for this school year, so the leftover cannot be "
+                        "attributed to its sources: record the split, or have the leftover returned."
+                    ),
+                    code="no_split",
                 )
-            },
-            code="no_split",
+            }
         )
 
 
@@ -92,18 +94,22 @@ def leftover_decide(*, actor, report: LeftoverReport, decision: str, reason: str
     require(can_act_for_county(actor, report.school.county_id))
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError({"reason": _("Give the reason for the decision.")}, code="reason")
+        raise ValidationError({"reason": ValidationError(_("Give the reason for the decision."), code="reason")})
     if decision not in (Decision.CARRY, Decision.RETURN):
-        raise ValidationError({"decision": _("Choose whether the leftover is carried or returned.")}, code="decision")
+        raise ValidationError(
+            {"decision": ValidationError(_("Choose whether the leftover is carried or returned."), code="decision")}
+        )
     target = next_term(report.term) if decision == Decision.CARRY else None
     if decision == Decision.CARRY and target is None:
         raise ValidationError(
             {
-                "decision": _("The term after {term} is not set up yet: add it before carrying the leftover.").format(
-                    term=report.term
+                "decision": ValidationError(
+                    _("The term after {term} is not set up yet: add it before carrying the leftover.").format(
+                        term=report.term
+                    ),
+                    code="no_next_term",
                 )
-            },
-            code="no_next_term",
+            }
         )
     if decision == Decision.CARRY:
         _check_carriable(report)
