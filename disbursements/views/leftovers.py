@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from aidsys.cn import mask_account_number
 from aidsys.models import School, SchoolClass, Term
 from aidsys.pagination import paginate
-from aidsys.scope import can_act_for_county, can_manage_school, can_read_school_rosters
+from aidsys.scope import can_act_for_county, can_manage_school, can_read_school_rosters, scope_for
 from applications.models import AidProgram
 from disbursements.forms.funds import LeftoverDecisionForm, LeftoverFilterForm
 from disbursements.models import LeftoverReport, PaymentBatch, PaymentLine
@@ -37,8 +37,12 @@ def leftover_list(request):
     if form.is_valid() and form.cleaned_data["status"]:
         reports = reports.filter(status=form.cleaned_data["status"])
     page = paginate(request, reports)
+    # The funds pages of the schools the user works at; the county reaches a school's from its allocations.
+    schools = School.objects.filter(pk__in=scope_for(request.user).school_ids).order_by("code")
     return render(
-        request, "disbursements/leftover_list.html", {"form": form, "page": page, "reports": page.object_list}
+        request,
+        "disbursements/leftover_list.html",
+        {"form": form, "page": page, "reports": page.object_list, "schools": schools},
     )
 
 

@@ -1,4 +1,4 @@
-"""资助告知书: the family is told what was paid, in figures and capitals, to which (masked) account, and whom to call."""
+"""资助告知书: the family is told what was paid, in figures and capitals, to which (masked) account, whom to call."""
 
 import io
 from datetime import date

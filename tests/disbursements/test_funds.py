@@ -132,7 +132,7 @@ class TestWithdrawal:
         allocation = _record(cast, program, amount=Decimal("1000.00"))
         _approved_batch(cast, program, "625.00")
 
-        with pytest.raises(ValidationError, match="625.00"):
+        with pytest.raises(ValidationError, match=r"625\.00"):
             fund_allocation_withdraw(actor=cast.zhao, allocation=allocation, reason="录错")
         allocation.refresh_from_db()
         assert allocation.status == AllocationStatus.RECEIVED

@@ -58,9 +58,7 @@ def term_paid(cast):
     moved.student.save()
     PaymentLineFactory(batch=batch, status="cancelled", cancel_reason="重复录入")
     follow_up = _batch(cast, program, kind="follow_up", follows=batch)
-    PaymentLineFactory(
-        batch=follow_up, application=repaid.application, replaces=repaid, status="paid", paid_on=paid_on
-    )
+    PaymentLineFactory(batch=follow_up, application=repaid.application, replaces=repaid, status="paid", paid_on=paid_on)
     for status in ("approved", "revoked"):
         ApplicationFactory(
             program=program,
@@ -100,7 +98,7 @@ class TestFigures:
 
 class TestReport:
     def test_not_before_the_term_is_settled(self, cast, term_paid):
-        with pytest.raises(ValidationError, match="term has not ended|学期"):
+        with pytest.raises(ValidationError, match=r"学期尚未结束"):
             leftover_report(actor=cast.li, school=cast.school, program=term_paid, term=cast.term)
 
     def test_not_while_a_batch_awaits_approval(self, cast, term_paid, today_is):
@@ -118,7 +116,7 @@ class TestReport:
         FundAllocationFactory(school=cast.school, program=term_paid, term=cast.term, amount=100)
         report.refresh_from_db()
         assert report.figures["received"] == "7000.00"
-        with pytest.raises(ValidationError, match="already|已"):
+        with pytest.raises(ValidationError, match=r"已经上报"):
             leftover_report(actor=cast.li, school=cast.school, program=term_paid, term=cast.term)
 
     def test_only_the_aid_office_reports(self, cast, term_paid, today_is):
