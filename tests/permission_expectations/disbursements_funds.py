@@ -6,6 +6,8 @@ the class teacher of the class, not by the county. The outsider finds nothing of
 from datetime import date
 from decimal import Decimal
 
+from django.utils import timezone
+
 from tests.permission_expectations import Expect, everyone, only
 
 COUNTY = ("county_staff", "admin")
@@ -38,7 +40,7 @@ def _report(cast):
         term=cast.term,
         figures={"sources": [], "unpaid": {}, "cancel_reasons": [], "remainder": "0.00"},
         reported_by=cast.li,
-        reported_at=date(2027, 1, 25),
+        reported_at=timezone.now(),
     )
 
 
