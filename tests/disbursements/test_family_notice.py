@@ -136,3 +136,13 @@ class TestPages:
         assert client_for(cast.zhao).get(url).status_code == 200
         detail = client_for(cast.wang).get(line.student.get_absolute_url()).content.decode()
         assert url in detail
+
+    def test_the_approved_batchs_page_offers_the_notices_per_class(self, cast, batch, client_for):
+        _line(batch, cast.class_1)
+        _line(batch, cast.class_2, status="cancelled", paid_on=None, cancel_reason="转学")
+        page = client_for(cast.li).get(batch.get_absolute_url()).content.decode()
+        assert f"/batches/{batch.pk}/classes/{cast.class_1.pk}/notices.pdf" in page
+        assert f"/classes/{cast.class_2.pk}/notices.pdf" not in page
+        draft = PaymentBatchFactory(school=cast.school, program=batch.program, term=cast.term, prepared_by=cast.li)
+        _line(draft, cast.class_1, status="pending", paid_on=None)
+        assert "notices.pdf" not in client_for(cast.li).get(draft.get_absolute_url()).content.decode()
