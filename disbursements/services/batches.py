@@ -223,8 +223,9 @@ def _add_lines(*, actor, batch: PaymentBatch, dues: list[Due]) -> list[PaymentLi
         ) from None
 
 
-def _lock_school(school: School) -> None:
-    """Batches of one school are made one at a time: its numbers and its awards' lines do not collide."""
+def school_money_lock(school: School) -> None:
+    """One school's money moves one step at a time: batches made (their numbers and their awards' lines do
+    not collide), batches approved against the funds, and funds withdrawn (services/funds.py) all take it."""
     list(School.objects.select_for_update().filter(pk=school.pk).values_list("pk", flat=True))
 
 
@@ -256,7 +257,7 @@ def batch_create(*, actor, school: School, program, term: Term, method: str, mon
             )
     else:
         month = None
-    _lock_school(school)
+    school_money_lock(school)
     dues = payable(school=school, program=program, term=term, month=month)
     if not dues:
         if not RosterReport.objects.filter(
@@ -340,7 +341,7 @@ def batch_regenerate(*, actor, batch: PaymentBatch) -> dict:
     """Bring a batch being prepared up to date: cancel lines no longer due (saying why), add awards now due."""
     require(can_manage_school(actor, batch.school_id))
     batch = _lock_editable(batch)
-    _lock_school(batch.school)
+    school_money_lock(batch.school)
     cancelled = 0
     for line in batch.lines.filter(status=LineStatus.PENDING).select_related("application__student", "batch"):
         reason = _no_longer_due(line, batch)
@@ -416,7 +417,7 @@ def batch_approve(*, actor, batch: PaymentBatch, advance_reason: str = "") -> Pa
     if locked.status != BatchStatus.SUBMITTED:
         raise _batch_moved(batch, _("awaiting approval"))
     # Approvals of one school, program and term are weighed one at a time.
-    _lock_school(batch.school)
+    school_money_lock(batch.school)
     total = batch_total(locked)
     position = funds_position(school=batch.school, program=batch.program, term=batch.term, excluding_batch=batch)
     advance_reason = advance_reason.strip()

@@ -23,6 +23,7 @@ from aidsys.transitions import InvalidTransition, require, transition
 from applications.models import AidProgram, FundingSource
 from disbursements.models import AllocationStatus, FundAllocation
 from disbursements.selectors.funds import FEN, funds_position
+from disbursements.services.batches import school_money_lock
 
 
 def _check_amount(amount) -> Decimal:
@@ -109,12 +110,8 @@ def fund_allocation_withdraw(*, actor, allocation: FundAllocation, reason: str) 
             _("A carried leftover is the county's decision on its report; it is not withdrawn as an error."),
             code="carried",
         )
-    # Lock the school's allocations of this program and term: two withdrawals cannot both pass the check.
-    list(
-        FundAllocation.objects.select_for_update().filter(
-            school=allocation.school_id, program=allocation.program_id, term=allocation.term_id
-        )
-    )
+    # The lock batch approvals take: a withdrawal and an approval, or two withdrawals, cannot both pass the check.
+    school_money_lock(allocation.school)
     position = funds_position(school=allocation.school, program=allocation.program, term=allocation.term)
     row = next((row for row in position.sources if row.source == allocation.source), None)
     left_in_source = (row.remaining if row else Decimal(0)) - allocation.amount
