@@ -9,9 +9,9 @@ received (central, provincial and county shares). Then, through the services as 
   the student's and the guardian's signatures (the other two lines taken out: paid by bank card);
 - a bank-card batch for those two, approved; the bank's return file (built in memory) pays one and
   fails the other (账户已销户); the student's account is corrected and the follow-up batch (补发) is
-  made and submitted: it waits in 周校长's 待办.
-
-A leftover report (结余上报) needs a closed term; the demo's term runs until January, so there is none.
+  made, approved and paid by a second return file;
+- every line settled, the term's leftover (结余, the 750 yuan received beyond the roster) is reported:
+  it waits in 赵科长's 待办 for the county's decision (carry it to the next term, or return it).
 Idempotent: a school with any payment batch of the program and term is left as it is.
 """
 
@@ -29,7 +29,8 @@ from aidsys.models import User
 from applications.models import Application, PaymentMethod, Status
 from applications.services.programs import program_update
 from disbursements.models import FundAllocation, LineStatus, PaymentBatch
-from disbursements.services import bank, batches, cash
+from disbursements.services import bank, batches, cash, leftovers
+from disbursements.services.funds import fund_allocation_record
 from publicity.models import NoticeKind, NoticeStatus, PublicNotice
 from publicity.services import notices, reports
 from reviews.demo import _program_for
@@ -41,6 +42,7 @@ SCHOOL_CODE = "4399010002"
 BANK = "中国农业银行青山县支行"
 FAILURE = "账户已销户"
 DOCUMENT_NUMBER = "青财教〔2026〕45号"
+LEFTOVER = Decimal("750.00")
 
 
 def _card(n: int) -> str:
@@ -49,7 +51,7 @@ def _card(n: int) -> str:
     return first + next(str(digit) for digit in range(10) if cn.luhn_valid(first + str(digit)))
 
 
-def _return_file(batch: PaymentBatch, failed_pk: int) -> SimpleUploadedFile:
+def _return_file(batch: PaymentBatch, failed_pk: int | None) -> SimpleUploadedFile:
     workbook = openpyxl.Workbook()
     sheet = workbook.active
     sheet.append(["农业银行代发回盘"])
@@ -89,15 +91,6 @@ def _approved_by_county(*, signoff, aid, principal, county_user) -> None:
 
 
 def _funds(*, school, program, term, county_user, total: Decimal) -> None:
-    try:
-        from disbursements.services.funds import fund_allocation_record
-    except ImportError:  # before the funds service is merged: the audited create it wraps
-        from aidsys.services.writes import instance_create
-
-        def fund_allocation_record(*, actor, **fields):
-            fields = {"recorded_by": actor, "recorded_at": timezone.now(), **fields}
-            return instance_create(actor=actor, instance=FundAllocation(**fields))
-
     if FundAllocation.objects.filter(school=school, program=program, term=term).exists():
         return
     shares = [(source, Decimal(percent)) for source, percent in _funding_shares(program)]
@@ -146,7 +139,9 @@ def seed(context) -> None:
         .select_related("student")
         .order_by("pk")
     )
-    _funds(school=school, program=program, term=term, county_user=county_user, total=sum(a.amount for a in awards))
+    # The funds received cover the roster and one more day student's year (750 yuan): the leftover.
+    total = sum(a.amount for a in awards) + LEFTOVER
+    _funds(school=school, program=program, term=term, county_user=county_user, total=total)
 
     # Cash for the first two awards; the other two are taken out of it, to be paid by bank card.
     by_card = {award.student_id for award in awards[2:]}
@@ -178,7 +173,7 @@ def seed(context) -> None:
     failed = card_batch.lines.order_by("pk").last()
     bank.return_file_import(actor=aid, batch=card_batch, upload=_return_file(card_batch, failed.pk))
 
-    # The family brings the new card: the account corrected, the follow-up batch waits for the principal.
+    # The family brings the new card: the account corrected, the follow-up batch approved and paid.
     student_update(
         actor=aid,
         student=failed.student,
@@ -186,9 +181,13 @@ def seed(context) -> None:
         reason="原银行卡已销户，家长提供新卡",
     )
     follow_up = bank.follow_up_batch_create(actor=aid, batch=card_batch)
-    batches.batch_submit(actor=aid, batch=follow_up)
+    follow_up = batches.batch_approve(actor=principal, batch=batches.batch_submit(actor=aid, batch=follow_up))
+    bank.return_file_import(actor=aid, batch=follow_up, upload=_return_file(follow_up, None))
+
+    # Every line settled: the term's leftover is reported; it waits for the county's decision.
+    report = leftovers.leftover_report(actor=aid, school=school, program=program, term=term)
     made = PaymentBatch.objects.filter(school=school, program=program, term=term).count()
     context.lines.append(
-        f"{school.name}: roster approved by the county, {made} payment batches: cash paid, bank with one failed "
-        f"line and its follow-up awaiting the principal ({made} new this run)"
+        f"{school.name}: roster approved by the county, {made} payment batches paid (cash; bank with one failed "
+        f"line and its follow-up), leftover {report.remainder} yuan reported to the county ({made} new this run)"
     )

@@ -1,3 +1,4 @@
+from decimal import Decimal
 from io import StringIO
 
 import pytest
@@ -14,6 +15,8 @@ from disbursements.models import (
     BatchKind,
     BatchStatus,
     FundAllocation,
+    LeftoverReport,
+    LeftoverStatus,
     LineStatus,
     PaymentBatch,
     PaymentLine,
@@ -40,6 +43,7 @@ SEEDED_MODELS = (
     PaymentLine,
     FundAllocation,
     ReturnFileImport,
+    LeftoverReport,
 )
 
 
@@ -145,8 +149,8 @@ class TestSeedDemo:
             for username in ("xx_teacher", "xx_aid", "gz_teacher", "gz_aid")
         }
         assert all(review_items.values()), review_items
-        principal_items = [item.url for item in todo_for(User.objects.get(username="cz_principal"))]
-        assert reverse("disbursements:batch_list") + "?status=submitted" in principal_items, principal_items
+        county_items = [item.url for item in todo_for(User.objects.get(username="county"))]
+        assert reverse("disbursements:leftover_list") + "?status=reported" in county_items, county_items
 
     def test_it_pays_in_cash_and_by_bank_with_a_failed_line_and_its_follow_up(self, seeded):
         cash = PaymentBatch.objects.get(method=PaymentMethod.CASH)
@@ -162,8 +166,14 @@ class TestSeedDemo:
         failed = card.lines.get(status=LineStatus.FAILED)
         assert failed.failure_reason
         follow_up = PaymentBatch.objects.get(follows=card, kind=BatchKind.FOLLOW_UP)
-        assert follow_up.status == BatchStatus.SUBMITTED
+        assert follow_up.status == BatchStatus.APPROVED
         repaid = follow_up.lines.get()
-        assert repaid.replaces == failed and repaid.status == LineStatus.PENDING
+        assert repaid.replaces == failed and repaid.status == LineStatus.PAID
         assert repaid.account_number != failed.account_number
         assert FundAllocation.objects.filter(school=cash.school, program=cash.program).count() == 3
+
+    def test_the_leftover_of_the_paid_roster_is_reported_to_the_county(self, seeded):
+        report = LeftoverReport.objects.get()
+        assert report.school.code == "4399010002"
+        assert report.status == LeftoverStatus.REPORTED
+        assert report.remainder == Decimal("750.00")
