@@ -1,14 +1,28 @@
+from decimal import Decimal
 from io import StringIO
 
 import pytest
 import time_machine
 from django.core.management import call_command
+from django.urls import reverse
 
 from aidsys.models import AuditEvent, Membership, Role, School, SchoolClass, Stage, User
 from aidsys.services.audit_chain import audit_chain_verify
 from aidsys.todo import todo_for
-from applications.models import Application, Quota, Status
+from applications.models import Application, PaymentMethod, Quota, Status
 from applications.services.quota_limits import quota_states
+from disbursements.models import (
+    BatchKind,
+    BatchStatus,
+    FundAllocation,
+    LeftoverReport,
+    LeftoverStatus,
+    LineStatus,
+    PaymentBatch,
+    PaymentLine,
+    ReturnFileImport,
+)
+from publicity.models import ReportStatus, RosterReport
 from reviews.models import ReviewPanel, ReviewPanelMember, RosterSignoff, SignoffStatus
 from reviews.selectors import standard_amount_for
 from students.models import HomeVisit, Student
@@ -25,6 +39,11 @@ SEEDED_MODELS = (
     ReviewPanel,
     ReviewPanelMember,
     RosterSignoff,
+    PaymentBatch,
+    PaymentLine,
+    FundAllocation,
+    ReturnFileImport,
+    LeftoverReport,
 )
 
 
@@ -119,12 +138,42 @@ class TestSeedDemo:
             assert not application.amount_reason
 
     def test_each_school_role_finds_something_waiting_for_it(self, seeded):
-        pending = RosterSignoff.objects.get()
-        assert pending.status == SignoffStatus.PENDING
-        assert pending.school.code == "4399010002"
+        # 周校长 signed the junior school's roster; the county approved it and it is being paid.
+        signed = RosterSignoff.objects.get()
+        assert signed.status == SignoffStatus.SIGNED
+        assert signed.school.code == "4399010002"
+        assert RosterReport.objects.get(school=signed.school, program=signed.program).status == ReportStatus.APPROVED
         assert ReviewPanel.objects.count() == 2 and ReviewPanelMember.objects.count() == 10
         review_items = {
             username: [item for item in todo_for(User.objects.get(username=username)) if "/reviews/" in item.url]
-            for username in ("xx_teacher", "xx_aid", "cz_principal", "gz_teacher", "gz_aid")
+            for username in ("xx_teacher", "xx_aid", "gz_teacher", "gz_aid")
         }
         assert all(review_items.values()), review_items
+        county_items = [item.url for item in todo_for(User.objects.get(username="county"))]
+        assert reverse("disbursements:leftover_list") + "?status=reported" in county_items, county_items
+
+    def test_it_pays_in_cash_and_by_bank_with_a_failed_line_and_its_follow_up(self, seeded):
+        cash = PaymentBatch.objects.get(method=PaymentMethod.CASH)
+        assert cash.status == BatchStatus.APPROVED
+        paid = cash.lines.filter(status=LineStatus.PAID)
+        assert paid.count() == 2
+        assert all(line.student_signed and line.guardian_signed and line.paid_on for line in paid)
+        assert cash.lines.filter(status=LineStatus.CANCELLED).count() == 2
+        card = PaymentBatch.objects.get(method=PaymentMethod.BANK_CARD, kind=BatchKind.REGULAR)
+        assert card.status == BatchStatus.APPROVED
+        assert ReturnFileImport.objects.filter(batch=card).count() == 1
+        assert card.lines.filter(status=LineStatus.PAID).count() == 1
+        failed = card.lines.get(status=LineStatus.FAILED)
+        assert failed.failure_reason
+        follow_up = PaymentBatch.objects.get(follows=card, kind=BatchKind.FOLLOW_UP)
+        assert follow_up.status == BatchStatus.APPROVED
+        repaid = follow_up.lines.get()
+        assert repaid.replaces == failed and repaid.status == LineStatus.PAID
+        assert repaid.account_number != failed.account_number
+        assert FundAllocation.objects.filter(school=cash.school, program=cash.program).count() == 3
+
+    def test_the_leftover_of_the_paid_roster_is_reported_to_the_county(self, seeded):
+        report = LeftoverReport.objects.get()
+        assert report.school.code == "4399010002"
+        assert report.status == LeftoverStatus.REPORTED
+        assert report.remainder == Decimal("750.00")
