@@ -23,11 +23,9 @@ process's maximum resident set size.
 
 import io
 import os
-import resource
 import sys
 import tempfile
 import time
-import tracemalloc
 from datetime import date
 from decimal import Decimal
 
@@ -48,6 +46,7 @@ from django.utils import timezone  # noqa: E402
 from aidsys import cn  # noqa: E402
 from aidsys.models import County, Membership, Role, School, SchoolClass, SchoolYear, Term, User  # noqa: E402
 from applications.models import AidProgram, Application  # noqa: E402
+from bench.measure import best_of, maxrss_mb, traced  # noqa: E402
 from disbursements.models import BankFileLayout, PaymentBatch, PaymentLine  # noqa: E402
 from disbursements.services.bank import bank_file_export, return_file_import  # noqa: E402
 from students.models import Household, Student  # noqa: E402
@@ -212,29 +211,6 @@ def reconcile(batch, user, content: bytes) -> int:
     return record.paid
 
 
-def best_of(function, *args) -> tuple[float, object]:
-    times, result = [], None
-    for _ in range(REPEAT):
-        started = time.perf_counter()
-        result = function(*args)
-        times.append(time.perf_counter() - started)
-    return min(times), result
-
-
-def traced(function, *args) -> int:
-    tracemalloc.start()
-    try:
-        function(*args)
-        return tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-
-
-def maxrss_mb() -> float:
-    scale = 1024 * 1024 if sys.platform == "darwin" else 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / scale
-
-
 def mb(size: int) -> str:
     return f"{size / 1024 / 1024:.1f} MB"
 
@@ -250,9 +226,9 @@ def main(n: int) -> None:
         rows = cells_in_memory(batch)
         baseline_write(rows)
         bank_file(batch, layout, user)
-        plain, plain_file = best_of(baseline_write, rows)
-        full, full_file = best_of(bank_file, batch, layout, user)
-        as_csv, csv_file = best_of(bank_file, batch, layout, user, "csv")
+        plain, plain_file = best_of(baseline_write, rows, repeat=REPEAT)
+        full, full_file = best_of(bank_file, batch, layout, user, repeat=REPEAT)
+        as_csv, csv_file = best_of(bank_file, batch, layout, user, "csv", repeat=REPEAT)
         print(f"bank file baseline  openpyxl write-only, same cells: {plain:6.2f} s  ({len(plain_file) / 1024:.0f} KB)")
         print(f"bank file           bank_file_export xlsx:           {full:6.2f} s  ({len(full_file) / 1024:.0f} KB)")
         print(f"bank file           bank_file_export csv:            {as_csv:6.2f} s  ({len(csv_file) / 1024:.0f} KB)")
@@ -260,8 +236,8 @@ def main(n: int) -> None:
         content = return_file_content(batch)
         baseline_read(content)
         reconcile(batch, user, content)
-        read, count = best_of(baseline_read, content)
-        applied, paid = best_of(reconcile, batch, user, content)
+        read, count = best_of(baseline_read, content, repeat=REPEAT)
+        applied, paid = best_of(reconcile, batch, user, content, repeat=REPEAT)
         print(f"return file baseline openpyxl read-only, {count} rows:  {read:6.2f} s")
         print(f"return file          return_file_import, {paid} paid: {applied:6.2f} s")
         print(f"ratio     return file / baseline: {applied / read:.2f}x (target ≤ 3x); best of {REPEAT} each")

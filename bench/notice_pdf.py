@@ -19,10 +19,8 @@ timed passes run without it) and the process's maximum resident set size.
 
 import io
 import os
-import resource
 import sys
 import time
-import tracemalloc
 from datetime import date
 from decimal import Decimal
 
@@ -42,6 +40,7 @@ from pypdf import PdfReader  # noqa: E402
 from aidsys import cn  # noqa: E402
 from aidsys.models import County, Membership, Role, School, SchoolClass, SchoolYear, Term, User  # noqa: E402
 from applications.models import AidProgram, Application  # noqa: E402
+from bench.measure import best_of, maxrss_mb, traced  # noqa: E402
 from publicity.models import NoticeEntry, PublicNotice  # noqa: E402
 from publicity.services.notices import notice_print  # noqa: E402
 from reviews.models import RosterSignoff  # noqa: E402
@@ -173,30 +172,6 @@ def sheet(notice: PublicNotice, user) -> bytes:
     return notice_print(actor=user, notice=notice, public_url=PUBLIC_URL)
 
 
-def best_of(function, *args) -> tuple[float, bytes]:
-    times, content = [], b""
-    for _ in range(REPEAT):
-        started = time.perf_counter()
-        content = function(*args)
-        times.append(time.perf_counter() - started)
-    return min(times), content
-
-
-def traced(function, *args) -> int:
-    tracemalloc.start()
-    try:
-        function(*args)
-        return tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-
-
-def maxrss_mb() -> float:
-    # Linux reports kilobytes, macOS bytes.
-    scale = 1024 * 1024 if sys.platform == "darwin" else 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / scale
-
-
 def pages(content: bytes) -> int:
     return len(PdfReader(io.BytesIO(content)).pages)
 
@@ -211,9 +186,9 @@ def main(n: int) -> None:
         rss_before = maxrss_mb()
         baseline(notice, user)
         sheet(notice, user)
-        plain, plain_pdf = best_of(baseline, notice, user)
+        plain, plain_pdf = best_of(baseline, notice, user, repeat=REPEAT)
         rss_baseline = maxrss_mb()
-        full, sheet_pdf = best_of(sheet, notice, user)
+        full, sheet_pdf = best_of(sheet, notice, user, repeat=REPEAT)
         rss_sheet = maxrss_mb()
         print(
             f"baseline  bare table, WeasyPrint:            {plain:6.2f} s  "
