@@ -8,6 +8,6 @@ class ApplicationsConfig(AppConfig):
 
     def ready(self):
         from applications.selectors import students_with_approved_aid
-        from students.matching import register_aid_lookup
+        from students.gaps import register_aid_lookup
 
         register_aid_lookup(students_with_approved_aid)

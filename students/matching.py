@@ -14,7 +14,7 @@ never imports them (DESIGN.md §6: data flows one way).
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
 from datetime import date
@@ -25,7 +25,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Prefetch
 from django.utils import translation
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
@@ -33,7 +32,7 @@ from openpyxl.utils import get_column_letter
 
 from aidsys import cn, spreadsheets
 from aidsys.context import current_request_context
-from aidsys.models import County, Job, School, SchoolYear
+from aidsys.models import County, Job, School
 from aidsys.scope import can_act_for_county, can_manage_school, scope_for
 from aidsys.services.audit import Action, audit_record, diff, snapshot
 from aidsys.services.jobs import JobProgress, job_create, job_fail, job_finish, job_set_total
@@ -49,7 +48,6 @@ from students.models import (
     OfficialListEntry,
     Relation,
     SpecialGroup,
-    SpecialGroupFlag,
     Student,
 )
 
@@ -542,61 +540,3 @@ def official_list_job_run(*, job: Job) -> None:
             job_fail(job=job, message=" ".join(error.messages))
         finally:
             upload.delete()
-
-
-# ---------------------------------------------------------------------------------------------
-# 应助尽助: students on an official list without approved aid
-
-AidLookup = Callable[[Iterable[int], SchoolYear], set[int]]
-_aid_lookups: list[AidLookup] = []
-
-
-def register_aid_lookup(lookup: AidLookup) -> AidLookup:
-    """A later stage says which students have approved aid: lookup(student_ids, school_year) -> ids with aid.
-
-    `student_ids` is a lazy queryset of ids: use it in an `__in` lookup. Registered from an
-    AppConfig.ready(); usable as a decorator.
-    """
-    if lookup not in _aid_lookups:
-        _aid_lookups.append(lookup)
-    return lookup
-
-
-def unregister_aid_lookup(lookup: AidLookup) -> None:
-    if lookup in _aid_lookups:
-        _aid_lookups.remove(lookup)
-
-
-def students_with_approved_aid(student_ids, school_year: SchoolYear) -> set[int]:
-    with_aid: set[int] = set()
-    for lookup in _aid_lookups:
-        with_aid |= set(lookup(student_ids, school_year))
-    return with_aid
-
-
-def aid_gaps(*, user, school_year: SchoolYear, school: School | None = None, county: County | None = None):
-    """Students in scope whose household is on an official list and who have no approved aid this school year."""
-    official = SpecialGroupFlag.objects.filter(
-        household=OuterRef("household"), source=SpecialGroupFlag.Source.OFFICIAL_LIST
-    )
-    students = Student.objects.visible_to(user).filter(Exists(official), status__in=ON_ROLL)
-    if school is not None:
-        students = students.filter(school=school)
-    if county is not None:
-        students = students.filter(school__county=county)
-    with_aid = students_with_approved_aid(students.values_list("pk", flat=True), school_year)
-    if with_aid:
-        students = students.exclude(pk__in=with_aid)
-    return (
-        students.select_related("school", "school_class", "household")
-        .prefetch_related(
-            Prefetch(
-                "household__special_groups",
-                queryset=SpecialGroupFlag.objects.filter(source=SpecialGroupFlag.Source.OFFICIAL_LIST).order_by(
-                    "group"
-                ),
-                to_attr="official_flags",
-            )
-        )
-        .order_by("school__code", "school_class__grade", "school_class__number", "name_pinyin")
-    )

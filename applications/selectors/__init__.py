@@ -403,7 +403,7 @@ def quota_readers_school_ids(user) -> set[int]:
 def students_with_approved_aid(student_ids, school_year: SchoolYear, *, excluding=()) -> set[int]:
     """Of these students, those with an approved application of any program in a term of the
     school year (other than the applications `excluding` names): what takes a student off the
-    应助尽助 gaps (students.matching.aid_gaps), and what keeps a student's identified tier."""
+    应助尽助 gaps (students.gaps.aid_gaps), and what keeps a student's identified tier."""
     approved = Application.objects.filter(
         student_id__in=student_ids, term__school_year=school_year, status__in=USING_STATUSES
     ).exclude(pk__in=list(excluding))

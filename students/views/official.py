@@ -26,6 +26,7 @@ from aidsys.models import Job, Role
 from aidsys.pagination import paginate
 from aidsys.roles import role_required
 from students import matching, selectors, tasks
+from students.gaps import aid_gaps
 from students.models import OfficialList
 
 UPLOADERS = (Role.AID_OFFICE, Role.COUNTY_STAFF)
@@ -126,7 +127,7 @@ def official_list_detail(request, pk):
     school_year = selectors.school_year_for(official_list)
     gaps_page = None
     if school_year is not None:
-        gaps = matching.aid_gaps(
+        gaps = aid_gaps(
             user=request.user,
             school_year=school_year,
             school=official_list.school,

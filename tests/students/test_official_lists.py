@@ -13,6 +13,7 @@ from aidsys import cn
 from aidsys.models import AuditEvent, Job, Membership, Role
 from aidsys.services.jobs import JobProgress, job_create, job_start
 from students import imports, matching, selectors, services, tasks
+from students.gaps import aid_gaps, register_aid_lookup, unregister_aid_lookup
 from students.models import (
     HouseholdMember,
     OfficialList,
@@ -285,7 +286,7 @@ class TestAidGaps:
             source=SpecialGroupFlag.Source.HOME_VISIT,
         )
         StudentFactory(school_class=cast.class_1)
-        gaps = list(matching.aid_gaps(user=cast.li, school_year=cast.school_year))
+        gaps = list(aid_gaps(user=cast.li, school_year=cast.school_year))
         assert gaps == [flagged]
         assert [f.list_name for f in gaps[0].household.official_flags] == ["民政局低保名单"]
 
@@ -304,14 +305,14 @@ class TestAidGaps:
             asked.append((set(student_ids), school_year))
             return {flagged.pk}
 
-        matching.register_aid_lookup(approved_aid)
+        register_aid_lookup(approved_aid)
         try:
-            gaps = list(matching.aid_gaps(user=cast.li, school_year=cast.school_year))
+            gaps = list(aid_gaps(user=cast.li, school_year=cast.school_year))
         finally:
-            matching.unregister_aid_lookup(approved_aid)
+            unregister_aid_lookup(approved_aid)
         assert gaps == [second]
         assert asked == [({flagged.pk, second.pk}, cast.school_year)]
-        assert list(matching.aid_gaps(user=cast.li, school_year=cast.school_year)) == [flagged, second]
+        assert list(aid_gaps(user=cast.li, school_year=cast.school_year)) == [flagged, second]
 
     def test_an_approved_application_of_this_school_year_takes_the_student_off_the_gaps(self, cast, flagged):
         """The applications app registers its lookup at start-up: no test wiring here."""
@@ -325,12 +326,12 @@ class TestAidGaps:
         ApplicationFactory(student=second, term=cast.term, status="revoked", approved_tier="difficult", amount=625)
         ApplicationFactory(student=second, term=last_year, status="approved", approved_tier="difficult", amount=625)
         ApplicationFactory(student=second, term=cast.term, status="recommended")
-        assert list(matching.aid_gaps(user=cast.li, school_year=cast.school_year)) == [second]
+        assert list(aid_gaps(user=cast.li, school_year=cast.school_year)) == [second]
 
     def test_gaps_are_scoped(self, cast, flagged):
-        assert list(matching.aid_gaps(user=cast.wang, school_year=cast.school_year)) == [flagged]
-        assert list(matching.aid_gaps(user=cast.zhao, school_year=cast.school_year, school=cast.sibling_school)) == []
-        assert list(matching.aid_gaps(user=cast.outsider, school_year=cast.school_year)) == []
+        assert list(aid_gaps(user=cast.wang, school_year=cast.school_year)) == [flagged]
+        assert list(aid_gaps(user=cast.zhao, school_year=cast.school_year, school=cast.sibling_school)) == []
+        assert list(aid_gaps(user=cast.outsider, school_year=cast.school_year)) == []
 
 
 class TestUploadPage:
@@ -427,11 +428,11 @@ class TestResultPages:
         def everybody_has_aid(student_ids, school_year):
             return set(student_ids)
 
-        matching.register_aid_lookup(everybody_has_aid)
+        register_aid_lookup(everybody_has_aid)
         try:
             html = client_for(cast.li).get(f"/official-lists/{result[0].pk}/").content.decode()
         finally:
-            matching.unregister_aid_lookup(everybody_has_aid)
+            unregister_aid_lookup(everybody_has_aid)
         gaps = html.split('data-testid="gap-rows"')[1].split("</table>")[0]
         assert "王小明" not in gaps
 
