@@ -12,7 +12,12 @@ received (central, provincial and county shares). Then, through the services as 
   made, approved and paid by a second return file;
 - every line settled, the term's leftover (结余, the 750 yuan received beyond the roster) is reported:
   it waits in 赵科长's 待办 for the county's decision (carry it to the next term, or return it).
-Idempotent: a school with any payment batch of the program and term is left as it is.
+
+The county's own grant (青山县励志助学金, county funds only) is paid to three of the same families and is
+still under way, so the other roles' 待办 show the money's work too: its first bank-card batch is
+approved and waits for the bank's return file (刘老师), and a second batch, for the family whose card
+was only just opened, waits for 周校长's approval.
+Idempotent: a school with any payment batch of a program and term is left as it is.
 """
 
 import io
@@ -26,16 +31,18 @@ from django.utils import timezone
 from aidsys import cn
 from aidsys.demo import school_prefix
 from aidsys.models import User
-from applications.models import Application, PaymentMethod, Status
-from applications.services.programs import program_update
+from applications.models import AidProgram, Application, Boarding, FundingSource, PaymentMethod, Quota, Status
+from applications.services.applications import application_file, application_submit
+from applications.services.programs import funding_shares_set, program_create, program_standards_set, program_update
+from applications.services.quotas import quota_allocate
 from disbursements.models import FundAllocation, LineStatus, PaymentBatch
 from disbursements.services import bank, batches, cash, leftovers
 from disbursements.services.funds import fund_allocation_record
 from publicity.models import NoticeKind, NoticeStatus, PublicNotice
 from publicity.services import notices, reports
-from reviews.demo import _program_for
+from reviews.demo import LATE_REASONS, STATEMENTS, _program_for
 from reviews.models import RosterSignoff, SignoffStatus
-from reviews.services import roster_sign
+from reviews.services import application_approve, application_recommend, roster_sign, roster_submit
 from students.services import student_update
 
 SCHOOL_CODE = "4399010002"
@@ -43,6 +50,10 @@ BANK = "中国农业银行青山县支行"
 FAILURE = "账户已销户"
 DOCUMENT_NUMBER = "青财教〔2026〕45号"
 LEFTOVER = Decimal("750.00")
+GRANT_CODE = "QS-LZ"
+GRANT_NAME = "青山县励志助学金"
+GRANT_PER_YEAR = Decimal("1000")
+GRANT_DOCUMENT_NUMBER = "青教资〔2026〕12号"
 
 
 def _card(n: int) -> str:
@@ -90,10 +101,10 @@ def _approved_by_county(*, signoff, aid, principal, county_user) -> None:
         reports.report_approve(actor=county_user, report=report)
 
 
-def _funds(*, school, program, term, county_user, total: Decimal) -> None:
+def _funds(*, school, program, term, county_user, total: Decimal, shares=None, document_number=DOCUMENT_NUMBER) -> None:
     if FundAllocation.objects.filter(school=school, program=program, term=term).exists():
         return
-    shares = [(source, Decimal(percent)) for source, percent in _funding_shares(program)]
+    shares = shares or [(source, Decimal(percent)) for source, percent in _funding_shares(program)]
     for source, percent in shares:
         fund_allocation_record(
             actor=county_user,
@@ -102,7 +113,7 @@ def _funds(*, school, program, term, county_user, total: Decimal) -> None:
             term=term,
             source=source,
             amount=(total * percent / 100).quantize(Decimal("0.01")),
-            document_number=DOCUMENT_NUMBER,
+            document_number=document_number,
             document_date=timezone.localdate() - timedelta(days=10),
         )
 
@@ -116,6 +127,11 @@ def _funding_shares(program):
 
 def seed(context) -> None:
     school = next(school for school in context.schools if school.code == SCHOOL_CODE)
+    _national_allowance(context, school)
+    _county_grant(context, school)
+
+
+def _national_allowance(context, school) -> None:
     program = _program_for(school, context.county)
     term = context.term
     if program is None or PaymentBatch.objects.filter(school=school, program=program, term=term).exists():
@@ -190,4 +206,121 @@ def seed(context) -> None:
     context.lines.append(
         f"{school.name}: roster approved by the county, {made} payment batches paid (cash; bank with one failed "
         f"line and its follow-up), leftover {report.remainder} yuan reported to the county ({made} new this run)"
+    )
+
+
+def _grant_program(*, county_user, county, school_year, school, term):
+    """The county's own grant: one standard, paid by the county alone, a quota of three for the school."""
+    program = AidProgram.objects.filter(county=county, code=GRANT_CODE).first()
+    if program is None:
+        program = program_create(
+            actor=county_user,
+            county=county,
+            code=GRANT_CODE,
+            name=GRANT_NAME,
+            stages=list(school.stages),
+            pay_period="term",
+            payment_methods=["bank_card"],
+            notice_shows_amount=False,
+            active=True,
+        )
+        program_standards_set(
+            actor=county_user,
+            program=program,
+            school_year=school_year,
+            rows=[{"tier": "", "boarding": Boarding.ANY, "amount_per_year": GRANT_PER_YEAR}],
+        )
+        funding_shares_set(
+            actor=county_user,
+            program=program,
+            school_year=school_year,
+            rows=[{"source": FundingSource.COUNTY, "percent": Decimal("100")}],
+        )
+    if not Quota.objects.filter(program=program, term=term, school=school).exists():
+        quota_allocate(actor=county_user, program=program, term=term, school=school, tier="", awards=3, amount=None)
+    return program
+
+
+def _county_grant(context, school) -> None:
+    """Three families of the allowance's roster also get the county's grant; its payment is under way."""
+    term = context.term
+    national = _program_for(school, context.county)
+    if national is None:
+        return
+    prefix = school_prefix(school)
+    teacher, aid, principal = (
+        User.objects.get(username=f"{prefix}_{role}") for role in ("teacher", "aid", "principal")
+    )
+    county_user = User.objects.get(username="county")
+    program = _grant_program(
+        county_user=county_user, county=context.county, school_year=context.school_year, school=school, term=term
+    )
+    if PaymentBatch.objects.filter(school=school, program=program, term=term).exists():
+        context.lines.append(f"{school.name}: {GRANT_NAME} batches (0 new this run)")
+        return
+    awards = list(
+        Application.objects.filter(school=school, program=national, term=term, status=Status.APPROVED)
+        .select_related("student")
+        .prefetch_related("home_visits")
+        .order_by("pk")
+    )[1:4]
+    if len(awards) < 3 or Application.objects.filter(program=program, term=term, school=school).exists():
+        context.lines.append(f"{school.name}: {GRANT_NAME} (0 new this run)")
+        return
+    opens, closes = program.window_for(term)
+    late = not (opens <= timezone.localdate() <= closes)
+    for index, award in enumerate(awards):
+        application = application_file(
+            actor=teacher,
+            student=award.student,
+            program=program,
+            term=term,
+            requested_tier=award.approved_tier,
+            statement=STATEMENTS[(index + 2) % len(STATEMENTS)],
+            pledge_signed=True,
+            late_reason=LATE_REASONS[index % len(LATE_REASONS)] if late else "",
+            home_visits=list(award.home_visits.all()),
+        )
+        application_submit(actor=teacher, application=application)
+        application_recommend(actor=teacher, application=application, tier=award.approved_tier)
+        application_approve(actor=aid, application=application, tier=award.approved_tier)
+    signoff = roster_submit(actor=aid, school=school, program=program, term=term)
+    _approved_by_county(signoff=signoff, aid=aid, principal=principal, county_user=county_user)
+    granted = list(
+        Application.objects.filter(school=school, program=program, term=term, status=Status.APPROVED)
+        .select_related("student")
+        .order_by("pk")
+    )
+    _funds(
+        school=school,
+        program=program,
+        term=term,
+        county_user=county_user,
+        total=sum(a.amount for a in granted),
+        shares=[(FundingSource.COUNTY, Decimal("100"))],
+        document_number=GRANT_DOCUMENT_NUMBER,
+    )
+    # The first family had no card yet: its line waits for the next batch; the other two are paid by card.
+    waiting = granted[0].student
+    first = batches.batch_create(actor=aid, school=school, program=program, term=term, method="bank_card")
+    for line in first.lines.filter(student=waiting):
+        batches.line_cancel(actor=aid, line=line, reason="学生尚未办理银行卡，办卡激活后另批发放")
+    batches.batch_approve(actor=principal, batch=batches.batch_submit(actor=aid, batch=first))
+    if not waiting.account_number:
+        student_update(
+            actor=aid,
+            student=waiting,
+            data={
+                "account_kind": "bank_card",
+                "account_number": _card(5),
+                "account_holder": waiting.name,
+                "account_bank": BANK,
+            },
+            reason="学生本人办理银行卡并激活",
+        )
+    second = batches.batch_create(actor=aid, school=school, program=program, term=term, method="bank_card")
+    batches.batch_submit(actor=aid, batch=second)
+    context.lines.append(
+        f"{school.name}: {GRANT_NAME} for {len(granted)} students approved by the county; a card batch awaits "
+        f"the bank's return file (cz_aid), another awaits the principal's approval (cz_principal) (2 new this run)"
     )

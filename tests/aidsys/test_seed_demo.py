@@ -132,17 +132,21 @@ class TestSeedDemo:
             for state in quota_states(program=quota.program, term=quota.term, school=quota.school):
                 assert state.awards_remaining is None or state.awards_remaining >= 0
         approved = Application.objects.filter(status=Status.APPROVED).select_related("program", "term", "student")
-        assert approved.count() == 6
+        # Six of the national programs, three of the county's grant.
+        assert approved.filter(program__code="QS-LZ").count() == 3
+        assert approved.count() == 9
         for application in approved:
             assert application.amount == standard_amount_for(application, application.approved_tier)
             assert not application.amount_reason
 
     def test_each_school_role_finds_something_waiting_for_it(self, seeded):
         # 周校长 signed the junior school's roster; the county approved it and it is being paid.
-        signed = RosterSignoff.objects.get()
-        assert signed.status == SignoffStatus.SIGNED
-        assert signed.school.code == "4399010002"
-        assert RosterReport.objects.get(school=signed.school, program=signed.program).status == ReportStatus.APPROVED
+        for signed in RosterSignoff.objects.all():
+            assert signed.status == SignoffStatus.SIGNED
+            assert signed.school.code == "4399010002"
+            report = RosterReport.objects.get(school=signed.school, program=signed.program)
+            assert report.status == ReportStatus.APPROVED
+        assert RosterSignoff.objects.count() == 2
         assert ReviewPanel.objects.count() == 2 and ReviewPanelMember.objects.count() == 10
         review_items = {
             username: [item for item in todo_for(User.objects.get(username=username)) if "/reviews/" in item.url]
@@ -152,14 +156,27 @@ class TestSeedDemo:
         county_items = [item.url for item in todo_for(User.objects.get(username="county"))]
         assert reverse("disbursements:leftover_list") + "?status=reported" in county_items, county_items
 
+    def test_the_money_work_is_on_the_aid_offices_and_the_principals_to_do(self, seeded):
+        # The county's grant is still being paid: one card batch awaits its return file, one the principal.
+        grant = PaymentBatch.objects.filter(program__code="QS-LZ")
+        assert sorted(grant.values_list("status", flat=True)) == [BatchStatus.APPROVED, BatchStatus.SUBMITTED]
+        aid_items = [item.url for item in todo_for(User.objects.get(username="cz_aid")) if item.count]
+        assert reverse("disbursements:bank_index") in aid_items, aid_items
+        principal_items = [item.url for item in todo_for(User.objects.get(username="cz_principal")) if item.count]
+        assert reverse("disbursements:batch_list") + f"?status={BatchStatus.SUBMITTED}" in principal_items
+        waiting = grant.get(status=BatchStatus.SUBMITTED).lines.get()
+        assert waiting.account_number and waiting.status == LineStatus.PENDING
+        assert grant.get(status=BatchStatus.APPROVED).lines.filter(status=LineStatus.PENDING).count() == 2
+
     def test_it_pays_in_cash_and_by_bank_with_a_failed_line_and_its_follow_up(self, seeded):
         cash = PaymentBatch.objects.get(method=PaymentMethod.CASH)
+        national = PaymentBatch.objects.filter(program=cash.program)
         assert cash.status == BatchStatus.APPROVED
         paid = cash.lines.filter(status=LineStatus.PAID)
         assert paid.count() == 2
         assert all(line.student_signed and line.guardian_signed and line.paid_on for line in paid)
         assert cash.lines.filter(status=LineStatus.CANCELLED).count() == 2
-        card = PaymentBatch.objects.get(method=PaymentMethod.BANK_CARD, kind=BatchKind.REGULAR)
+        card = national.get(method=PaymentMethod.BANK_CARD, kind=BatchKind.REGULAR)
         assert card.status == BatchStatus.APPROVED
         assert ReturnFileImport.objects.filter(batch=card).count() == 1
         assert card.lines.filter(status=LineStatus.PAID).count() == 1
