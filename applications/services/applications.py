@@ -21,7 +21,7 @@ from aidsys.scope import can_keep_records
 from aidsys.services.audit import Action, audit_record, audit_record_many, diff, snapshot
 from aidsys.services.writes import created_values
 from aidsys.transitions import InvalidTransition, transition, transition_event
-from applications.models import EDITABLE_STATUSES, OPEN_STATUSES, AidProgram, Application, Status
+from applications.models import EDITABLE_STATUSES, OPEN_STATUSES, AidProgram, Application, ApplyPeriod, Status
 from applications.selectors.applications import print_context
 from students.models import EnrolmentStatus, HomeVisit, Student
 
@@ -42,6 +42,17 @@ def _duplicate_error(student: Student, program: AidProgram, term, existing: Appl
             student=student.name, program=program, term=term
         )
     return ValidationError({NON_FIELD_ERRORS: ValidationError(message, code="duplicate")})
+
+
+def _open_application(student: Student, program: AidProgram, term) -> Application | None:
+    """The student's open application of the program that a new one would repeat: of the same term, or
+    of any term of the school year where the program is applied for once a school year (按学年申请)."""
+    applications = Application.objects.filter(student=student, program=program, status__in=OPEN_STATUSES)
+    if program.apply_period == ApplyPeriod.YEAR:
+        applications = applications.filter(term__school_year_id=term.school_year_id)
+    else:
+        applications = applications.filter(term=term)
+    return applications.select_related("term").order_by("term__start").first()
 
 
 def _refuse_student(student: Student) -> None:
@@ -170,9 +181,9 @@ def application_file(
         errors["home_visits"] = visit_errors
     if errors:
         raise ValidationError(errors)
-    existing = Application.objects.filter(student=student, program=program, term=term, status__in=OPEN_STATUSES).first()
+    existing = _open_application(student, program, term)
     if existing is not None:
-        raise _duplicate_error(student, program, term, existing)
+        raise _duplicate_error(student, program, existing.term, existing)
     application = Application(
         student=student,
         program=program,

@@ -17,6 +17,7 @@ from aidsys.services.writes import instance_create, instance_delete, instance_up
 from applications.models import (
     AidProgram,
     ApplicationWindow,
+    ApplyPeriod,
     Boarding,
     FundingShare,
     FundingSource,
@@ -167,6 +168,9 @@ class NationalProgram:
     # (source, percent): a plausible split for a western county; the county edits it to its own.
     funding: tuple[tuple[str, str], ...]
     payment_methods: tuple[str, ...] = (PaymentMethod.AID_CARD, PaymentMethod.BANK_CARD)
+    # How often a student applies, and how the money is paid (the program records both).
+    apply_period: str = ApplyPeriod.TERM
+    pay_period: str = PayPeriod.TERM
 
 
 # 义务教育生活补助 is two programs, one per stage, rather than one with a stage on each standard:
@@ -205,6 +209,8 @@ NATIONAL_PROGRAMS = (
             (Tier.GENERALLY_DIFFICULT, Boarding.ANY, "1200"),
         ),
         funding=_GRANT_FUNDING,
+        # 按学年申请和评定，按学期发放.
+        apply_period=ApplyPeriod.YEAR,
     ),
     NationalProgram(
         code="ZZ-ZXJ",
@@ -212,6 +218,9 @@ NATIONAL_PROGRAMS = (
         stages=(Stage.VOCATIONAL,),
         standards=(("", Boarding.ANY, "2300"),),
         funding=_GRANT_FUNDING,
+        # 按学年申请，按月发放 onto the student's card.
+        apply_period=ApplyPeriod.YEAR,
+        pay_period=PayPeriod.MONTH,
     ),
 )
 
@@ -233,7 +242,8 @@ def national_programs_seed(*, actor, county: County, school_year: SchoolYear) ->
 
     Idempotent: a program found by its code is left as the county keeps it, and a year that has
     standards (or a funding split) keeps them, so running it again never undoes a county's edits.
-    All national programs are paid per term (国家助学金 按学期发放; 生活补助 per term too).
+    The 生活补助 are applied for and paid per term; 普通高中国家助学金 is applied for per school year
+    and paid per term; 中职国家助学金 is applied for per school year and paid monthly.
     """
     outcome = SeedOutcome()
     # The county row orders two seeds of one county: the second finds what the first made.
@@ -247,7 +257,8 @@ def national_programs_seed(*, actor, county: County, school_year: SchoolYear) ->
                 code=national.code,
                 name=national.name,
                 stages=list(national.stages),
-                pay_period=PayPeriod.TERM,
+                apply_period=national.apply_period,
+                pay_period=national.pay_period,
                 payment_methods=list(national.payment_methods),
                 notice_shows_amount=False,
                 active=True,

@@ -128,6 +128,19 @@ class TestFiling:
         file(cast, ming, program, term=spring)
         assert Application.objects.filter(student=ming).count() == 3
 
+    def test_a_program_applied_for_once_a_school_year_takes_one_application_in_the_year(self, cast, ming):
+        # 普通高中国家助学金: 按学年申请, paid per term from one award.
+        program = make_program(cast, name="普通高中国家助学金", apply_period="year")
+        open_window(program, cast.term)
+        first = file(cast, ming, program)
+        spring = Term.objects.get(school_year=cast.school_year, kind=Term.Kind.SPRING)
+        open_window(program, spring)
+        with pytest.raises(ValidationError) as refused:
+            file(cast, ming, program, term=spring)
+        assert codes(refused.value) == {NON_FIELD_ERRORS: ["duplicate"]}
+        assert str(cast.term) in refused.value.messages[0]
+        assert list(Application.objects.all()) == [first]
+
     @pytest.mark.parametrize("closed", [Status.WITHDRAWN, Status.REJECTED, Status.REVOKED])
     def test_a_closed_application_leaves_room_for_a_new_one(self, cast, ming, program, closed):
         ApplicationFactory(student=ming, program=program, term=cast.term, status=closed, filed_by=cast.wang)

@@ -239,6 +239,14 @@ class TestNationalSeed:
         assert standard_amount(by_code["GZ-ZXJ"], year, "generally_difficult", True, pay_period_share=False) == 1200
         assert standard_amount(by_code["ZZ-ZXJ"], year, "difficult", True, pay_period_share=False) == 2300
         assert by_code["YWSB-XX"].stages == ["primary"] and by_code["ZZ-ZXJ"].stages == ["vocational"]
+        # How each is applied for and paid: 生活补助 per term; 国家助学金 per school year, paid per term or monthly.
+        periods = {code: (program.apply_period, program.pay_period) for code, program in by_code.items()}
+        assert periods == {
+            "YWSB-XX": ("term", "term"),
+            "YWSB-CZ": ("term", "term"),
+            "GZ-ZXJ": ("year", "term"),
+            "ZZ-ZXJ": ("year", "month"),
+        }
 
     def test_a_second_run_changes_nothing_and_keeps_the_countys_edits(self, cast):
         national_programs_seed(actor=cast.zhao, county=cast.county, school_year=cast.school_year)
