@@ -121,7 +121,7 @@ class SchoolForm(forms.ModelForm):
 
     class Meta:
         model = School
-        fields = ["county", "code", "name", "stages", "address", "current_term"]
+        fields = ["county", "code", "name", "stages", "address", "complaint_phone", "current_term"]
 
 
 @admin.register(School)

@@ -56,14 +56,18 @@ def aid_office_batches_todo(user) -> list[TodoItem]:
 
 
 def bank_todo(user) -> list[TodoItem]:
-    """The aid office's 待办: approved card and meal-card batches whose return file is awaited, and
-    failed lines not yet in a follow-up batch."""
+    """The aid office's 待办: approved card and meal-card batches with lines the bank (or the canteen)
+    has not answered yet, whether or not a return file already settled others, and failed lines not
+    yet in a follow-up batch."""
     schools = scope_for(user).aid_office_school_ids
     if not schools:
         return []
     awaiting = (
         PaymentBatch.objects.filter(
-            school__in=schools, status=BatchStatus.APPROVED, method__in=RECONCILED_METHODS, return_files__isnull=True
+            school__in=schools,
+            status=BatchStatus.APPROVED,
+            method__in=RECONCILED_METHODS,
+            lines__status=LineStatus.PENDING,
         )
         .distinct()
         .aggregate(count=Count("pk", distinct=True), oldest=Min("approved_at"))

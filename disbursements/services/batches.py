@@ -36,7 +36,7 @@ from django.utils.translation import gettext as _
 from aidsys import cn
 from aidsys.models import School, Term
 from aidsys.scope import can_manage_school, can_sign_for_school
-from aidsys.services.writes import instance_create, instances_create
+from aidsys.services.writes import instance_create, instance_update, instances_create
 from aidsys.transitions import InvalidTransition, require, transition
 from applications.models import Application, ApplyPeriod, PaymentMethod, PayPeriod, Status
 from disbursements.models import (
@@ -179,28 +179,35 @@ def _batch_number(school: School, term: Term) -> str:
     return f"{prefix}{highest + 1:03d}"
 
 
-def _line_for(batch: PaymentBatch, due: Due, reference: str) -> PaymentLine:
-    student = due.application.student
+def _frozen_copy(batch: PaymentBatch, application: Application) -> dict:
+    """The student's name, class, masked 身份证号 and account as a line keeps them (the registry's now)."""
+    student = application.student
     with_account = batch.method in ACCOUNT_METHODS
+    return {
+        "student_name": student.name,
+        "class_label": str(
+            student.school_class
+            if student.school_class_id and student.school_id == batch.school_id
+            else application.school_class
+        ),
+        "id_number_masked": cn.mask_id_number(student.id_number),
+        "account_kind": student.account_kind if with_account else "",
+        "account_number": student.account_number if with_account else "",
+        "account_holder": (student.account_holder or student.name) if with_account and student.account_number else "",
+        "account_bank": student.account_bank if with_account else "",
+    }
+
+
+def _line_for(batch: PaymentBatch, due: Due, reference: str) -> PaymentLine:
     return PaymentLine(
         batch=batch,
         application=due.application,
-        student=student,
+        student=due.application.student,
         period=due.period,
         amount=due.amount,
         method=batch.method,
-        student_name=student.name,
-        class_label=str(
-            student.school_class
-            if student.school_class_id and student.school_id == batch.school_id
-            else due.application.school_class
-        ),
-        id_number_masked=cn.mask_id_number(student.id_number),
-        account_kind=student.account_kind if with_account else "",
-        account_number=student.account_number if with_account else "",
-        account_holder=(student.account_holder or student.name) if with_account and student.account_number else "",
-        account_bank=student.account_bank if with_account else "",
         reference=reference,
+        **_frozen_copy(batch, due.application),
     )
 
 
@@ -338,19 +345,31 @@ def _no_longer_due(line: PaymentLine, batch: PaymentBatch) -> str | None:
 
 @transaction.atomic
 def batch_regenerate(*, actor, batch: PaymentBatch) -> dict:
-    """Bring a batch being prepared up to date: cancel lines no longer due (saying why), add awards now due."""
+    """Bring a batch being prepared up to date: cancel lines no longer due (saying why), take the registry's
+    current name, class and account into the lines still due (an account recorded or corrected since the
+    batch was made), add awards now due. Once approved, the batch keeps its copy whatever the registry says."""
     require(can_manage_school(actor, batch.school_id))
     batch = _lock_editable(batch)
     school_money_lock(batch.school)
-    cancelled = 0
-    for line in batch.lines.filter(status=LineStatus.PENDING).select_related("application__student", "batch"):
+    cancelled = refreshed = 0
+    lines = batch.lines.filter(status=LineStatus.PENDING).select_related(
+        "application__student__school_class", "application__school_class", "batch"
+    )
+    for line in lines:
         reason = _no_longer_due(line, batch)
         if reason:
             line_cancel(actor=actor, line=line, reason=reason)
             cancelled += 1
+        elif instance_update(
+            actor=actor,
+            instance=line,
+            data=_frozen_copy(batch, line.application),
+            reason=_("brought up to date with the registry"),
+        ):
+            refreshed += 1
     dues = payable(school=batch.school, program=batch.program, term=batch.term, month=batch.month)
     added = _add_lines(actor=actor, batch=batch, dues=dues)
-    return {"added": len(added), "cancelled": cancelled}
+    return {"added": len(added), "cancelled": cancelled, "refreshed": refreshed}
 
 
 # ---------------------------------------------------------------------------------------------

@@ -134,7 +134,10 @@ def batch_regenerate(request, pk):
     else:
         messages.success(
             request,
-            _("The batch is up to date: {added} lines added, {cancelled} taken out.").format(**result),
+            _(
+                "The batch is up to date: {added} lines added, {cancelled} taken out, {refreshed} given the "
+                "registry's current name, class or account."
+            ).format(**result),
         )
     return redirect(batch)
 

@@ -374,6 +374,14 @@ class TestTodo:
         assert self.bank_items(cast.li) == [1, 1]  # and one failed line waits to be repaid
         assert self.bank_items(cast.zhang) == []
 
+    def test_a_batch_stays_on_it_while_a_return_file_left_lines_unanswered(self, cast):
+        batch = approved_batch(cast)
+        rows = all_paid_rows(batch)
+        services.return_file_import(actor=cast.li, batch=batch, upload=upload(return_workbook(rows[:2])))
+        assert self.bank_items(cast.li) == [1]  # the third line still awaits the bank's answer
+        services.return_file_import(actor=cast.li, batch=batch, upload=upload(return_workbook(rows[2:])))
+        assert self.bank_items(cast.li) == []
+
 
 def test_a_draft_batch_is_not_on_the_bank_page(cast, client_for):
     draft = PaymentBatchFactory(school=cast.school, term=cast.term, method="bank_card", prepared_by=cast.li)

@@ -222,7 +222,7 @@ class TestEditing:
         )
         line_cancel(actor=cast.li, line=batch.lines.get(student_name="艾米"), reason="暂缓")
         result = batch_regenerate(actor=cast.li, batch=batch)
-        assert result == {"added": 1, "cancelled": 1}
+        assert result == {"added": 1, "cancelled": 1, "refreshed": 0}
         gone.refresh_from_db()
         assert gone.status == "cancelled" and gone.cancel_reason
         assert batch.lines.filter(student_name="艾米", status="pending").count() == 1
@@ -308,6 +308,29 @@ class TestDecision:
         with pytest.raises(ValidationError) as refused:
             batch_submit(actor=cast.li, batch=batch)
         assert codes(refused.value) == {"no_account"} and "艾米" in refused.value.messages[0]
+
+    def test_an_account_recorded_after_the_batch_was_made_is_taken_in_by_updating_the_batch(self, cast):
+        from students.services import student_update
+        from tests.disbursements.bank_data import card as card_number
+
+        batch = made_batch(cast, method="bank_card")
+        line = batch.lines.get(student_name="艾米")
+        PaymentLine.objects.filter(pk=line.pk).update(account_number="")
+        student = line.student
+        type(student).objects.filter(pk=student.pk).update(account_number="", account_kind="")
+        student.refresh_from_db()
+        student_update(
+            actor=cast.li,
+            student=student,
+            data={"account_kind": "bank_card", "account_number": card_number(77), "account_bank": "农行"},
+        )
+
+        assert batch_regenerate(actor=cast.li, batch=batch) == {"added": 0, "cancelled": 0, "refreshed": 1}
+        line.refresh_from_db()
+        assert line.status == "pending" and line.account_number == card_number(77) and line.account_bank == "农行"
+        event = AuditEvent.objects.for_object(line).filter(action="update").get()
+        assert card_number(77) not in str(event.changes)
+        assert batch_submit(actor=cast.li, batch=batch).status == "submitted"
 
     def test_deciding_twice_is_refused(self, cast):
         batch = approved_batch(cast)

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
 from pypdf import PdfReader
 
 from aidsys.models import AuditEvent
@@ -146,3 +147,15 @@ class TestPages:
         draft = PaymentBatchFactory(school=cast.school, program=batch.program, term=cast.term, prepared_by=cast.li)
         _line(draft, cast.class_1, status="pending", paid_on=None)
         assert "notices.pdf" not in client_for(cast.li).get(draft.get_absolute_url()).content.decode()
+
+
+class TestComplaintTelephones:
+    def test_the_administrator_sets_the_schools_and_the_countys_complaint_telephone(self, cast, client_for):
+        client = client_for(cast.admin)
+        for url in (
+            reverse("admin:aidsys_school_change", args=[cast.school.pk]),
+            reverse("admin:aidsys_county_change", args=[cast.county.pk]),
+        ):
+            page = client.get(url)
+            assert page.status_code == 200
+            assert 'name="complaint_phone"' in page.content.decode()
