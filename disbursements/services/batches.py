@@ -44,6 +44,7 @@ from disbursements.models import (
     EDITABLE_BATCH_STATUSES,
     BatchKind,
     BatchStatus,
+    LeftoverReport,
     LineStatus,
     PaymentBatch,
     PaymentLine,
@@ -230,6 +231,25 @@ def _add_lines(*, actor, batch: PaymentBatch, dues: list[Due]) -> list[PaymentLi
         ) from None
 
 
+def refuse_reported_term(*, school: School, program, term: Term) -> None:
+    """Once a term's leftover is reported (结余上报), its figures are frozen and the county decides what
+    becomes of the money: nothing more is paid for that term, or the leftover would be spent twice."""
+    report = LeftoverReport.objects.filter(school=school, program=program, term=term).first()
+    if report is not None:
+        raise _refuse(
+            _(
+                "The leftover of {program}, {term} was reported to the county on {day} ({status}): nothing more is "
+                "paid for that term. What is still unpaid is part of the leftover the county decides on."
+            ).format(
+                program=program,
+                term=term,
+                day=timezone.localtime(report.reported_at).date().isoformat(),
+                status=report.get_status_display(),
+            ),
+            "leftover_reported",
+        )
+
+
 def school_money_lock(school: School) -> None:
     """One school's money moves one step at a time: batches made (their numbers and their awards' lines do
     not collide), batches approved against the funds, and funds withdrawn (services/funds.py) all take it."""
@@ -265,6 +285,7 @@ def batch_create(*, actor, school: School, program, term: Term, method: str, mon
     else:
         month = None
     school_money_lock(school)
+    refuse_reported_term(school=school, program=program, term=term)
     dues = payable(school=school, program=program, term=term, month=month)
     if not dues:
         if not RosterReport.objects.filter(
@@ -437,6 +458,7 @@ def batch_approve(*, actor, batch: PaymentBatch, advance_reason: str = "") -> Pa
         raise _batch_moved(batch, _("awaiting approval"))
     # Approvals of one school, program and term are weighed one at a time.
     school_money_lock(batch.school)
+    refuse_reported_term(school=batch.school, program=batch.program, term=batch.term)
     total = batch_total(locked)
     position = funds_position(school=batch.school, program=batch.program, term=batch.term, excluding_batch=batch)
     advance_reason = advance_reason.strip()

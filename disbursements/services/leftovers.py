@@ -22,6 +22,7 @@ from aidsys.transitions import InvalidTransition, require, transition
 from applications.models import AidProgram
 from disbursements.models import LeftoverReport, LeftoverStatus
 from disbursements.selectors.leftovers import leftover_figures, term_open_reason
+from disbursements.services.batches import school_money_lock
 from disbursements.services.funds import check_program_serves_school, fund_allocation_record
 
 CARRY_DOCUMENT_NUMBER = "结转"
@@ -37,6 +38,8 @@ def leftover_report(*, actor, school: School, program: AidProgram, term: Term) -
     """Freeze the term's figures into a report to the county (once per school, program and term)."""
     require(can_manage_school(actor, school.pk))
     check_program_serves_school(program, school)
+    # A batch approved meanwhile would change the figures: the report waits for the school's money lock.
+    school_money_lock(school)
     why_not = term_open_reason(school=school, program=program, term=term, today=timezone.localdate())
     if why_not:
         raise ValidationError(why_not, code="term_open")

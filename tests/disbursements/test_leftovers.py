@@ -13,6 +13,7 @@ from applications.models import FundingShare
 from disbursements.models import AllocationStatus, FundAllocation, LeftoverReport, LeftoverStatus
 from disbursements.selectors.funds import funds_position
 from disbursements.selectors.leftovers import leftover_figures
+from disbursements.services.batches import batch_approve, batch_create
 from disbursements.services.funds import fund_allocation_withdraw
 from disbursements.services.leftovers import leftover_decide, leftover_report
 from tests.factories import (
@@ -119,6 +120,23 @@ class TestReport:
         assert report.figures["received"] == "7000.00"
         with pytest.raises(ValidationError, match=r"已经上报"):
             leftover_report(actor=cast.li, school=cast.school, program=term_paid, term=cast.term)
+
+    def test_once_reported_nothing_more_is_paid_for_the_term(self, cast, term_paid, today_is):
+        # The leftover is the county's to decide: a new batch, or one approved late (a follow-up of a
+        # failed line), would spend it a second time.
+        today_is(AFTER_THE_TERM)
+        leftover_report(actor=cast.li, school=cast.school, program=term_paid, term=cast.term)
+        with pytest.raises(ValidationError, match=r"结余已于.*上报") as refused:
+            batch_create(actor=cast.li, school=cast.school, program=term_paid, term=cast.term, method="bank_card")
+        assert refused.value.code == "leftover_reported"
+        late = PaymentBatchFactory(
+            school=cast.school, program=term_paid, term=cast.term, prepared_by=cast.li, status="submitted"
+        )
+        PaymentLineFactory(batch=late, amount=Decimal("100.00"))
+        with pytest.raises(ValidationError, match=r"结余已于"):
+            batch_approve(actor=cast.zhang, batch=late)
+        late.refresh_from_db()
+        assert late.status == "submitted"
 
     def test_only_the_aid_office_reports(self, cast, term_paid, today_is):
         today_is(AFTER_THE_TERM)
