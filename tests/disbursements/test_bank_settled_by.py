@@ -5,6 +5,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from aidsys.models import AuditEvent
 from disbursements.models import PaymentLine, ReturnFileImport
@@ -64,3 +65,56 @@ class TestTheLineNamesItsReturnFile:
         rows = [(line.reference, str(line.amount), "充值成功", "2026-11-20", "") for line in batch.lines.all()]
         record = settle(cast, batch, rows, name="食堂确认.xlsx", header=CANTEEN_HEADER)
         assert batch.lines.filter(settled_by=record).count() == 2
+
+
+class TestThePagesSayWhichFile:
+    @pytest.fixture
+    def settled(self, cast):
+        batch = approved_batch(cast, lines=2)
+        record = settle(cast, batch, all_paid_rows(batch))
+        return batch, record
+
+    def anchor(self, record) -> str:
+        return reverse("disbursements:bank_batch", args=[record.batch_id]) + f"#return-file-{record.pk}"
+
+    def test_the_batch_page_names_the_file_and_links_to_its_row(self, cast, settled, client_for):
+        batch, record = settled
+        page = client_for(cast.li).get(batch.get_absolute_url()).content.decode()
+        assert page.count("回盘文件 农行回盘1120.xlsx，2026-11-23") == 2
+        assert page.count(f'href="{self.anchor(record)}"') == 2
+        bank_page = client_for(cast.li).get(reverse("disbursements:bank_batch", args=[batch.pk])).content.decode()
+        assert f'id="return-file-{record.pk}"' in bank_page and "农行回盘1120.xlsx" in bank_page
+
+    def test_the_students_payments_name_the_file_linked_for_the_aid_office_and_the_county(
+        self, cast, settled, client_for
+    ):
+        _batch, record = settled
+        line = record.settled_lines.get(student__school_class=cast.class_1)
+        url = reverse("disbursements:student_payments", args=[line.student_id])
+        for user in (cast.li, cast.zhang, cast.zhao):
+            page = client_for(user).get(url).content.decode()
+            assert "回盘文件 农行回盘1120.xlsx，2026-11-23" in page and self.anchor(record) in page, user
+
+    def test_the_class_teacher_reads_the_file_without_a_link_to_the_bank_page(self, cast, settled, client_for):
+        _batch, record = settled
+        line = record.settled_lines.get(student__school_class=cast.class_1)
+        client = client_for(cast.wang)
+        for url in (
+            reverse("disbursements:student_payments", args=[line.student_id]),
+            reverse("disbursements:class_payments"),
+        ):
+            page = client.get(url).content.decode()
+            assert "回盘文件 农行回盘1120.xlsx，2026-11-23" in page and self.anchor(record) not in page, url
+        assert client.get(self.anchor(record).split("#")[0]).status_code in (403, 404)
+
+    def test_a_meal_card_line_names_the_canteens_confirmation(self, cast, client_for):
+        batch = approved_batch(cast, lines=1, method="meal_card")
+        rows = [(line.reference, str(line.amount), "充值成功", "2026-11-20", "") for line in batch.lines.all()]
+        settle(cast, batch, rows, name="食堂确认.xlsx", header=CANTEEN_HEADER)
+        page = client_for(cast.li).get(batch.get_absolute_url()).content.decode()
+        assert "食堂充值确认 食堂确认.xlsx，2026-11-23" in page
+
+    def test_a_line_no_file_has_settled_names_no_file(self, cast, client_for):
+        batch = approved_batch(cast, lines=1)
+        page = client_for(cast.li).get(batch.get_absolute_url()).content.decode()
+        assert 'data-testid="settled-by"' not in page
