@@ -10,8 +10,9 @@ throwaway test database) and, in the same run:
   remembered on the batch and the export event recorded (the CSV variant is printed beside it);
 - return file baseline: openpyxl's read-only mode reading every row of the bank's N-row return file;
 - return file: `return_file_import` of that file: read, every row matched to its line, the lines
-  marked paid by conditional updates, the file stored, one audit event per line and one for the
-  import; rolled back after each run so that the next applies it again.
+  marked paid by conditional updates that also point each line at the import (`settled_by`), the
+  file stored, one audit event for the import naming every line; rolled back after each run so that
+  the next applies it again.
 
 Each is run once to warm up, then timed as the best of `REPEAT` runs. Prints the times, the ratios
 (targets: bank file at most 2×, return file at most 3×) and the peak memory: tracemalloc's peak in

@@ -5,11 +5,13 @@ PaymentBatch     发放批次: one term's (or month's) payments of one program a
                  aid office and approved by another person; locked once approved.
 PaymentLine      one award's payment of one period, with a frozen copy of who and where it goes; paid,
                  failed (a bank line) or cancelled; never twice (a constraint over the lines that count).
-ReturnFileImport 回盘文件: a bank's or canteen's confirmation file as it was read, once per batch and content.
+ReturnFileImport 回盘文件: a bank's or canteen's confirmation file as it was read, once per batch and content;
+                 each line it settled points at it (PaymentLine.settled_by).
 BankFileLayout   代发文件 columns as one bank wants them, kept by the county.
 LeftoverReport   结余: a frozen report of one program and term's leftovers to the county, and its decision.
 """
 
+import posixpath
 from decimal import Decimal
 
 from django.conf import settings
@@ -285,6 +287,16 @@ class PaymentLine(models.Model):
         verbose_name=_("recorded by"),
     )
     recorded_at = models.DateTimeField(_("recorded at"), null=True, blank=True)
+    # The return file (the bank's, or the canteen's confirmation) that recorded the line paid or failed:
+    # the import's one audit event names every line, and each line names its import.
+    settled_by = models.ForeignKey(
+        "ReturnFileImport",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="settled_lines",
+        verbose_name=_("settled by the return file"),
+    )
 
     objects = ScopedQuerySet.as_manager()
     scope_paths = {"county": "batch__school__county", "school": "batch__school", "class": "student__school_class"}
@@ -319,6 +331,8 @@ class ReturnFileImport(models.Model):
         PaymentBatch, on_delete=models.PROTECT, related_name="return_files", verbose_name=_("batch")
     )
     file = models.FileField(_("file"), upload_to="payments/returns/%Y/%m/")
+    # The name the file had when it was uploaded (the bank's own); the stored copy is named after the batch.
+    name = models.CharField(_("file name"), max_length=255, blank=True)
     sha256 = models.CharField(_("content hash"), max_length=64)
     paid = models.PositiveIntegerField(_("lines paid"), default=0)
     failed = models.PositiveIntegerField(_("lines failed"), default=0)
@@ -338,6 +352,10 @@ class ReturnFileImport(models.Model):
 
     def __str__(self):
         return f"{self.batch} {self.imported_at:%Y-%m-%d}"
+
+    @property
+    def display_name(self) -> str:
+        return self.name or posixpath.basename(self.file.name)
 
 
 class LeftoverStatus(models.TextChoices):

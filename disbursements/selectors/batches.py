@@ -3,8 +3,10 @@
 from decimal import Decimal
 
 from django.db.models import Count, Q, Sum
+from django.urls import reverse
 
 from aidsys import cn
+from aidsys.scope import can_read_school_rosters
 from disbursements.models import COUNTING_LINE_STATUSES, BatchStatus, LineStatus, PaymentBatch, PaymentLine
 from disbursements.selectors.funds import funds_position
 
@@ -40,8 +42,23 @@ def with_masked_account(lines):
     return lines
 
 
-def batch_lines(batch: PaymentBatch) -> list[PaymentLine]:
-    return with_masked_account(list(batch.lines.select_related("batch").order_by("class_label", "pk")))
+def with_settled_by_link(lines, *, user):
+    """Lines with `settled_by_url`: where the user may open it, the bank page of the batch at the row of the
+    return file that settled the line (templates/disbursements/_settled_by.html); empty otherwise.
+    The lines come with `batch__school` and `settled_by` selected."""
+    for line in lines:
+        record = line.settled_by
+        line.settled_by_url = (
+            reverse("disbursements:bank_batch", args=[record.batch_id]) + f"#return-file-{record.pk}"
+            if record is not None and can_read_school_rosters(user, line.batch.school)
+            else ""
+        )
+    return lines
+
+
+def batch_lines(batch: PaymentBatch, *, user) -> list[PaymentLine]:
+    lines = list(batch.lines.select_related("batch__school", "settled_by").order_by("class_label", "pk"))
+    return with_settled_by_link(with_masked_account(lines), user=user)
 
 
 def batch_totals(batch: PaymentBatch) -> dict:
@@ -72,7 +89,7 @@ def class_payments(*, user, school_class=None):
         PaymentLine.objects.visible_to(user)
         .filter(batch__status=BatchStatus.APPROVED)
         .exclude(status=LineStatus.CANCELLED)
-        .select_related("batch__program", "batch__term", "student__school_class")
+        .select_related("batch__program", "batch__term", "batch__school", "student__school_class", "settled_by")
         .order_by("student__school_class", "student_name", "-batch__approved_at", "pk")
     )
     if school_class is not None:

@@ -9,6 +9,10 @@ The reasons come from the lines of approved batches and from the awards themselv
 - cancelled   a line cancelled for another reason (its reasons are listed);
 - not_in_batch an approved award that no approved batch pays yet.
 
+An award without a line counts what a batch would put on its lines in the term: the batches' own
+schedule (`services.batches.scheduled_payments`), period by period, so a monthly program's months
+without a line count and a year's payment counts only in the term it falls due.
+
 Each reason's yuan are split among the sources by the program's shares of that school year, like
 what was paid, so every figure exists per source. The remainder is what was received less what was
 paid; what the reasons do not explain is money no award needed (`not_needed`).
@@ -23,10 +27,10 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from aidsys.models import Term
-from applications.models import ApplyPeriod, PayPeriod
 from applications.models import Status as ApplicationStatus
 from disbursements.models import BatchStatus, LeftoverReport, LineStatus, PaymentBatch, PaymentLine
 from disbursements.selectors.funds import ZERO, funding_split, funds_position, split_by_shares
+from disbursements.services.batches import awards_in_reach, scheduled_payments, terms_of_year
 from students.models import EnrolmentStatus
 
 REASONS = {
@@ -37,14 +41,6 @@ REASONS = {
     "cancelled": _("Line cancelled for another reason"),
     "not_in_batch": _("Approved award not yet in an approved batch"),
 }
-
-
-def _term_amount(application, program) -> Decimal:
-    """The part of an award due in one term: a yearly award paid per term is paid in halves."""
-    amount = application.amount or ZERO
-    if program.apply_period == ApplyPeriod.YEAR and program.pay_period == PayPeriod.TERM:
-        return (amount / 2).quantize(Decimal("0.01"))
-    return amount
 
 
 def _unpaid_reasons(*, school, program, term) -> tuple[dict[str, Decimal], dict[str, Decimal]]:
@@ -61,10 +57,7 @@ def _unpaid_reasons(*, school, program, term) -> tuple[dict[str, Decimal], dict[
             batch__status=BatchStatus.APPROVED,
         ).values_list("replaces", flat=True)
     )
-    awards_with_a_line = set()
     for line in lines:
-        if line.status in (LineStatus.PENDING, LineStatus.PAID, LineStatus.FAILED):
-            awards_with_a_line.add(line.application_id)
         if line.status == LineStatus.PENDING:
             reasons["unclaimed"] += line.amount
         elif line.status == LineStatus.FAILED and line.pk not in repaid:
@@ -77,22 +70,26 @@ def _unpaid_reasons(*, school, program, term) -> tuple[dict[str, Decimal], dict[
             else:
                 reasons["cancelled"] += line.amount
                 cancel_reasons[line.cancel_reason or "—"] += line.amount
-    # A cancelled line's award may have been paid by another line meanwhile: that is not unpaid.
-    awards_with_a_line |= set(
-        lines.filter(status=LineStatus.CANCELLED)
-        .filter(application__in=lines.filter(status__in=(LineStatus.PENDING, LineStatus.PAID)).values("application"))
-        .values_list("application", flat=True)
-    )
-    awards = program.applications.filter(
-        school=school, status__in=(ApplicationStatus.APPROVED, ApplicationStatus.REVOKED)
+    # What the schedule pays in the term and no line of an approved batch pays (a line of the period
+    # counted above, whatever its status): the yuan a batch would put on its lines, period by period.
+    with_a_line = set(lines.values_list("application_id", "period"))
+    awards = awards_in_reach(
+        program.applications.filter(school=school, status__in=(ApplicationStatus.APPROVED, ApplicationStatus.REVOKED)),
+        program=program,
+        term=term,
     ).select_related("student")
-    if program.apply_period == ApplyPeriod.YEAR:
-        awards = awards.filter(term__school_year=term.school_year_id)
-    else:
-        awards = awards.filter(term=term)
-    cancelled_awards = set(lines.filter(status=LineStatus.CANCELLED).values_list("application", flat=True))
-    for award in awards.exclude(pk__in=awards_with_a_line | cancelled_awards):
-        amount = _term_amount(award, program)
+    terms = terms_of_year(term)
+    for award in awards:
+        amount = sum(
+            (
+                due
+                for period, due in scheduled_payments(program=program, award=award, term=term, terms=terms)
+                if (award.pk, period) not in with_a_line
+            ),
+            ZERO,
+        )
+        if not amount:
+            continue
         if award.status == ApplicationStatus.REVOKED:
             reasons["revoked"] += amount
         elif award.student.status == EnrolmentStatus.TRANSFERRED_OUT:

@@ -76,7 +76,8 @@ def term_months(term: Term) -> list[date]:
     return months
 
 
-def _terms_of_year(term: Term) -> list[Term]:
+def terms_of_year(term: Term) -> list[Term]:
+    """The terms of `term`'s school year, in order (one query)."""
     return list(Term.objects.filter(school_year_id=term.school_year_id).order_by("start"))
 
 
@@ -93,8 +94,51 @@ def period_key(*, program, term: Term, month: date | None = None, first_term: Te
     if program.pay_period == PayPeriod.MONTH:
         return f"{term.pk}-{month:%Y-%m}"
     if program.pay_period == PayPeriod.YEAR:
-        return str((first_term or _terms_of_year(term)[0]).pk)
+        return str((first_term or terms_of_year(term)[0]).pk)
     return str(term.pk)
+
+
+def awards_in_reach(awards, *, program, term: Term):
+    """`awards` (of `program`) narrowed to those a batch of `term` may pay: a year's award filed in this term
+    or an earlier one of its school year (a year's payment in the first batch that finds it), a term's own."""
+    if program.apply_period == ApplyPeriod.YEAR or program.pay_period == PayPeriod.YEAR:
+        return awards.filter(term__school_year_id=term.school_year_id, term__start__lte=term.start)
+    return awards.filter(term=term)
+
+
+def scheduled_payments(
+    *, program, award: Application, term: Term, terms: list[Term], month: date | None = None
+) -> list[tuple[str, Decimal]]:
+    """What the schedule pays `award` in `term`, as (period key, yuan): the term's payment, or one per month
+    the term pays (only `month`'s when it is given) for a program paid monthly; none in a term it does not
+    cover. `terms` are the school year's, in order (`terms_of_year`).
+
+    A year's payment falls due in the award's own term, the first whose batches find it (`payable` lets a
+    later term's batch make it while no line has). Whether the roster is approved, the student's enrolment
+    stopped aid or a line already pays the period is for the caller: `payable` leaves such awards out, the
+    leftover (selectors/leftovers.py) counts them by reason.
+    """
+    position = {candidate.pk: index for index, candidate in enumerate(terms)}
+    index, award_index = position[term.pk], position.get(award.term_id)
+    if award_index is None:
+        return []
+    # A year-applied award paid per term or monthly covers its own term and the later ones; any other, its own.
+    if program.apply_period == ApplyPeriod.YEAR and program.pay_period != PayPeriod.YEAR:
+        covered = award_index <= index
+    else:
+        covered = award_index == index
+    if not covered:
+        return []
+    if program.pay_period == PayPeriod.MONTH:
+        months = term_months(term)
+        return [
+            (
+                period_key(program=program, term=term, month=paid),
+                month_share(award.amount, index * MONTHS_PER_TERM + months.index(paid) + 1),
+            )
+            for paid in ([month] if month else months)
+        ]
+    return [(period_key(program=program, term=term, first_term=terms[0]), award.amount)]
 
 
 @dataclass
@@ -128,19 +172,13 @@ def _stopped(student, period_end: date) -> bool:
 def payable(*, school, program, term: Term, month: date | None = None) -> list[Due]:
     """What is due for one school, program and term (and month): the awards of rosters the county
     approved, on the program's schedule, less what stopped and what a pending or paid line already pays."""
-    terms = _terms_of_year(term)
-    first_term = terms[0]
-    index_of_term = next(index for index, candidate in enumerate(terms) if candidate.pk == term.pk)
+    terms = terms_of_year(term)
     awards = Application.objects.filter(school=school, program=program, status=Status.APPROVED)
-    if program.apply_period == ApplyPeriod.YEAR or program.pay_period == PayPeriod.YEAR:
-        # A year's award is paid in the terms from its own on; a year's payment in the first batch that finds it.
-        awards = awards.filter(term__school_year_id=term.school_year_id, term__start__lte=term.start)
-    else:
-        awards = awards.filter(term=term)
+    awards = awards_in_reach(awards, program=program, term=term)
     awards = awards.select_related("student__school_class", "school_class", "term").order_by("school_class", "pk")
     awards = list(awards)
     approved_terms = _approved_report_terms(school=school, program=program, term_ids={a.term_id for a in awards})
-    period = period_key(program=program, term=term, month=month, first_term=first_term)
+    period = period_key(program=program, term=term, month=month, first_term=terms[0])
     already = set(
         PaymentLine.objects.filter(
             application__in=awards, period=period, status__in=COUNTING_LINE_STATUSES
@@ -151,13 +189,11 @@ def payable(*, school, program, term: Term, month: date | None = None) -> list[D
     for award in awards:
         if award.term_id not in approved_terms or award.pk in already or _stopped(award.student, period_end):
             continue
-        if program.pay_period == PayPeriod.MONTH:
-            month_index = index_of_term * MONTHS_PER_TERM + term_months(term).index(month) + 1
-            amount = month_share(award.amount, month_index)
-        else:
-            amount = award.amount
-        if amount > 0:
-            dues.append(Due(application=award, amount=amount, period=period))
+        payments = scheduled_payments(program=program, award=award, term=term, terms=terms, month=month)
+        if not payments and program.pay_period == PayPeriod.YEAR:
+            # Its year's payment fell due in an earlier term whose batches did not make it: this one does.
+            payments = scheduled_payments(program=program, award=award, term=award.term, terms=terms)
+        dues.extend(Due(application=award, amount=amount, period=due) for due, amount in payments if amount > 0)
     return dues
 
 

@@ -75,7 +75,7 @@ def batch_create(request, school_pk):
 def _detail(request, batch, *, approve_form=None, return_form=None, status=200):
     user = request.user
     editable = batch.status in EDITABLE_BATCH_STATUSES
-    lines = selectors.batch_lines(batch)
+    lines = selectors.batch_lines(batch, user=user)
     may_decide = (
         batch.status == BatchStatus.SUBMITTED
         and can_sign_for_school(user, batch.school_id)
@@ -219,6 +219,7 @@ def class_payments(request):
     if class_pk.isdigit():
         chosen = classes.filter(pk=int(class_pk)).first()
     page = paginate(request, selectors.class_payments(user=request.user, school_class=chosen))
+    selectors.with_settled_by_link(page, user=request.user)
     return render(
         request,
         "disbursements/batches_class_payments.html",

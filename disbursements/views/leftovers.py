@@ -17,6 +17,7 @@ from aidsys.scope import can_act_for_county, can_manage_school, can_read_school_
 from applications.models import AidProgram
 from disbursements.forms.funds import LeftoverDecisionForm, LeftoverFilterForm
 from disbursements.models import LeftoverReport, PaymentBatch, PaymentLine
+from disbursements.selectors.batches import with_settled_by_link
 from disbursements.selectors.leftovers import figures_for_display, leftover_figures, term_open_reason
 from disbursements.services import family_notice
 from disbursements.services import leftovers as services
@@ -126,12 +127,13 @@ def student_payments(request, student_pk):
     student = Student.objects.select_related("school", "school_class").get_visible_or_404(request.user, pk=student_pk)
     lines = (
         PaymentLine.objects.filter(student=student)
-        .select_related("batch__program", "batch__term__school_year")
+        .select_related("batch__program", "batch__term__school_year", "batch__school", "settled_by")
         .order_by("-batch__term__start", "-batch__prepared_at", "-pk")
     )
     page = paginate(request, lines)
     for line in page:
         line.masked_account = mask_account_number(line.account_number)
+    with_settled_by_link(page, user=request.user)
     return render(
         request,
         "disbursements/student_payments.html",

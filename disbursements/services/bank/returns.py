@@ -223,7 +223,8 @@ def _refuse_moved():
 
 @transaction.atomic
 def return_file_import(*, actor, batch: PaymentBatch, upload) -> ReturnFileImport:
-    """Apply a bank's return file (or the canteen's confirmation) to the batch: all rows or none."""
+    """Apply a bank's return file (or the canteen's confirmation) to the batch: all rows or none, each
+    line it settles pointing at the import (`settled_by`)."""
     require(can_manage_school(actor, batch.school_id))
     kind, content = read_upload(upload)
     digest = hashlib.sha256(content).hexdigest()
@@ -245,7 +246,17 @@ def return_file_import(*, actor, batch: PaymentBatch, upload) -> ReturnFileImpor
     paid_by_day, failed_by_reason = defaultdict(list), defaultdict(list)
     for row in matched:
         (paid_by_day[row.paid_on] if row.paid else failed_by_reason[row.reason]).append(row.line.pk)
-    common = {"recorded_by": actor, "recorded_at": now}
+    record = ReturnFileImport.objects.create(
+        batch=batch,
+        name=(upload.name or "")[:255],
+        sha256=digest,
+        paid=sum(len(pks) for pks in paid_by_day.values()),
+        failed=sum(len(pks) for pks in failed_by_reason.values()),
+        imported_by=actor,
+        imported_at=now,
+    )
+    # Each line names the file that settled it, in the same update that settles it.
+    common = {"recorded_by": actor, "recorded_at": now, "settled_by": record}
     for day, pks in paid_by_day.items():
         updated = PaymentLine.objects.filter(pk__in=pks, status=LineStatus.PENDING).update(
             status=LineStatus.PAID, paid_on=day, **common
@@ -258,16 +269,9 @@ def return_file_import(*, actor, batch: PaymentBatch, upload) -> ReturnFileImpor
         )
         if updated != len(pks):
             raise _refuse_moved()
-    record = ReturnFileImport(
-        batch=batch,
-        sha256=digest,
-        paid=sum(len(pks) for pks in paid_by_day.values()),
-        failed=sum(len(pks) for pks in failed_by_reason.values()),
-        imported_by=actor,
-        imported_at=now,
-    )
+    # Stored once every line is settled: a refused file leaves no copy behind.
     record.file.save(f"{batch.number}.{kind}", ContentFile(content), save=False)
-    record.save()
+    record.save(update_fields=["file"])
     # One event for the whole file: it names every line it settled, with the line's reference and
     # what the bank said, so the trail holds the import as one tamper-evident link; the file itself
     # is kept with its hash. (An event per line would cost more than reading the file twice over.)
