@@ -19,6 +19,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from aidsys.scope import ScopedQuerySet
 from applications.models import FundingSource, PaymentMethod
@@ -96,7 +97,7 @@ class BatchStatus(models.TextChoices):
     DRAFT = "draft", _("Being prepared")
     SUBMITTED = "submitted", _("Awaiting approval")
     RETURNED = "returned", _("Returned to the aid office")
-    APPROVED = "approved", _("Approved")
+    APPROVED = "approved", pgettext_lazy("payment batch", "Approved")
 
 
 # A batch in one of these is still the aid office's to change.

@@ -57,7 +57,14 @@ def _unpaid_reasons(*, school, program, term) -> tuple[dict[str, Decimal], dict[
             batch__status=BatchStatus.APPROVED,
         ).values_list("replaces", flat=True)
     )
+    # A cancelled line whose award and period another line pays (or will pay) is no unpaid money: the
+    # cash line taken out because the family is paid by card, say.
+    paying = {
+        (line.application_id, line.period) for line in lines if line.status in (LineStatus.PENDING, LineStatus.PAID)
+    }
     for line in lines:
+        if line.status == LineStatus.CANCELLED and (line.application_id, line.period) in paying:
+            continue
         if line.status == LineStatus.PENDING:
             reasons["unclaimed"] += line.amount
         elif line.status == LineStatus.FAILED and line.pk not in repaid:

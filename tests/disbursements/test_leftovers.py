@@ -97,6 +97,26 @@ class TestFigures:
         )
         assert (county["paid"], county["remainder"], county["unpaid"]["revoked"]) == ("500.00", "1500.00", "500.00")
 
+    def test_a_cancelled_line_paid_by_another_line_is_not_unpaid(self, cast, term_paid):
+        # Taken out of the cash batch because the family is paid by card: the card line pays it.
+        card = _batch(cast, term_paid)
+        paid = PaymentLineFactory(batch=card, status="paid", paid_on=date(2026, 11, 12))
+        cash = PaymentBatchFactory(
+            school=cast.school, program=term_paid, term=cast.term, status="approved", method="cash",
+            prepared_by=cast.li, approved_by=cast.zhang,
+        )  # fmt: skip
+        PaymentLineFactory(
+            batch=cash,
+            application=paid.application,
+            student=paid.student,
+            period=paid.period,
+            status="cancelled",
+            cancel_reason="改为打卡发放",
+        )
+        figures = leftover_figures(school=cast.school, program=term_paid, term=cast.term)
+        assert figures["unpaid"]["cancelled"] == "625.00"
+        assert figures["cancel_reasons"] == [{"reason": "重复录入", "amount": "625.00"}]
+
 
 class TestReport:
     def test_not_before_the_term_is_settled(self, cast, term_paid):

@@ -51,9 +51,7 @@ class TestTheHolder:
             set_account(cast.li, ming, account_number=CARD, account_holder="王大山")
         assert "account_holder_relation" in raised.value.message_dict
         with pytest.raises(ValidationError) as raised:
-            set_account(
-                cast.li, ming, account_number=CARD, account_holder="王大山", account_holder_relation="father"
-            )
+            set_account(cast.li, ming, account_number=CARD, account_holder="王大山", account_holder_relation="father")
         assert "account_holder_reason" in raised.value.message_dict
 
     def test_a_guardians_card_with_relation_and_reason_is_accepted(self, cast, ming):
