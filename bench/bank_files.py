@@ -39,6 +39,7 @@ django.setup()
 
 import openpyxl  # noqa: E402
 from django.conf import settings  # noqa: E402
+from django.contrib.auth.models import Permission  # noqa: E402
 from django.core.files.uploadedfile import SimpleUploadedFile  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402
@@ -77,6 +78,8 @@ def make_batch(n: int) -> tuple[PaymentBatch, BankFileLayout, User]:
     aid_office = User.objects.create(username="bench", full_name="李老师")
     principal = User.objects.create(username="principal", full_name="张校长")
     Membership.objects.create(user=aid_office, role=Role.AID_OFFICE, school=school, start=date(2026, 8, 1))
+    # The bank file carries full card numbers: its downloader may see sensitive data.
+    aid_office.user_permissions.add(Permission.objects.get(codename="reveal_sensitive"))
     Membership.objects.create(user=principal, role=Role.PRINCIPAL, school=school, start=date(2026, 8, 1))
     classes = SchoolClass.objects.bulk_create(
         SchoolClass(school=school, school_year=year, grade=grade, number=number)

@@ -31,11 +31,12 @@ from django.utils import timezone
 from aidsys import cn
 from aidsys.demo import school_prefix
 from aidsys.models import User
+from aidsys.services.writes import instance_update
 from applications.models import AidProgram, Application, Boarding, FundingSource, PaymentMethod, Quota, Status
 from applications.services.applications import application_file, application_submit
 from applications.services.programs import funding_shares_set, program_create, program_standards_set, program_update
 from applications.services.quotas import quota_allocate
-from disbursements.models import FundAllocation, LineStatus, PaymentBatch
+from disbursements.models import BankFileLayout, FundAllocation, LineStatus, PaymentBatch
 from disbursements.services import bank, batches, cash, leftovers
 from disbursements.services.funds import fund_allocation_record
 from publicity.models import NoticeKind, NoticeStatus, PublicNotice
@@ -125,8 +126,33 @@ def _funding_shares(program):
     return national.funding
 
 
+# The Agricultural Bank's 代发 template: its headings, in its order.
+BANK_LAYOUT = [
+    {"field": "reference", "heading": "业务参考号"},
+    {"field": "name", "heading": "户名"},
+    {"field": "account", "heading": "账号"},
+    {"field": "amount", "heading": "金额"},
+    {"field": "remark", "heading": "摘要"},
+]
+COUNTY_COMPLAINT_PHONE = "0731-84210000"
+SCHOOL_COMPLAINT_PHONE = "0731-84210002"
+
+
+def _county_setup(context, school) -> None:
+    """What the county sets once: the bank's file layout, and the complaint telephones the families'
+    notices print (the county's and the paying school's)."""
+    county_user = User.objects.get(username="county")
+    if not BankFileLayout.objects.filter(county=context.county, bank=BANK).exists():
+        bank.bank_layout_save(actor=county_user, county=context.county, bank=BANK, columns=BANK_LAYOUT)
+    if not context.county.complaint_phone:
+        instance_update(actor=county_user, instance=context.county, data={"complaint_phone": COUNTY_COMPLAINT_PHONE})
+    if not school.complaint_phone:
+        instance_update(actor=county_user, instance=school, data={"complaint_phone": SCHOOL_COMPLAINT_PHONE})
+
+
 def seed(context) -> None:
     school = next(school for school in context.schools if school.code == SCHOOL_CODE)
+    _county_setup(context, school)
     _national_allowance(context, school)
     _county_grant(context, school)
 

@@ -25,6 +25,7 @@ from aidsys.scope import (
     can_manage_school,
     can_print_for_school,
     can_read_school_rosters,
+    can_reveal,
 )
 from applications.models import PaymentMethod
 from disbursements.models import BankFileLayout, BatchStatus
@@ -155,6 +156,8 @@ def bank_batch(request, pk):
             "card": batch.method in services.CARD_METHODS,
             "meal_card": batch.method == PaymentMethod.MEAL_CARD,
             "may_manage": may_manage,
+            # The bank file carries full card numbers: the permission to see sensitive data too.
+            "may_download": may_manage and can_reveal(request.user),
             "may_print": can_print_for_school(request.user, batch.school_id),
             "file_form": BankFileForm(layouts=layouts, initial={"layout": batch.bank_layout_id}),
             "return_form": ReturnFileForm(),

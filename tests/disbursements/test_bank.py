@@ -11,7 +11,8 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
-from aidsys.models import AuditEvent
+from aidsys.models import AuditEvent, User
+from aidsys.services.people import user_grant_permission
 from aidsys.todo import todo_for
 from disbursements.models import BankFileLayout, PaymentBatch, PaymentLine, ReturnFileImport
 from disbursements.services import bank as services
@@ -28,6 +29,14 @@ from tests.disbursements.bank_data import (
 from tests.factories import BankFileLayoutFactory, PaymentBatchFactory
 
 Action = AuditEvent.Action
+
+
+@pytest.fixture(autouse=True)
+def li_may_see_sensitive_data(cast):
+    """The bank file carries full card numbers: 李老师 (aid office) holds the permission to see them."""
+    user_grant_permission(
+        actor=None, user=cast.li, permission="students.reveal_sensitive", reason="资助专干报送代发文件"
+    )
 
 
 @pytest.fixture
@@ -107,6 +116,17 @@ class TestTheBankFile:
     def test_the_principal_may_not_download_it(self, cast, batch, bank):
         with pytest.raises(PermissionDenied):
             services.bank_file_export(actor=cast.zhang, batch=batch, layout=bank, kind="xlsx", reason="报送")
+
+    def test_the_aid_office_without_the_permission_to_see_sensitive_data_may_not_download_it(
+        self, cast, batch, bank, client_for
+    ):
+        cast.li.user_permissions.clear()
+        li = User.objects.get(pk=cast.li.pk)  # the permissions are read afresh
+        with pytest.raises(PermissionDenied):
+            services.bank_file_export(actor=li, batch=batch, layout=bank, kind="xlsx", reason="报送")
+        assert not AuditEvent.objects.filter(action=Action.EXPORT).exists()
+        page = client_for(li).get(reverse("disbursements:bank_batch", args=[batch.pk])).content.decode()
+        assert 'data-testid="bank-file"' not in page and "查看敏感信息" in page
 
     def test_another_countys_layout_is_refused(self, cast, batch):
         foreign = BankFileLayoutFactory(county=cast.other_county)

@@ -3,7 +3,8 @@ county's bank layouts, and the canteen's top-up list. The return file is read in
 
 Only an approved batch is written out or reconciled (`require_approved`). The bank file necessarily
 carries full account numbers (and the 身份证号 where the bank's layout asks for it): it is written
-only for the school's aid office, each download recorded with its reason, its layout and its totals.
+only for the school's aid office holding the permission to see sensitive data (the same one that
+unmasks a student's data on screen), each download recorded with its reason, its layout and its totals.
 A return file is applied all or nothing: every row matches exactly one pending line of the batch,
 or the whole file is refused with each row's problem; the same content is never applied twice, even
 by two workers at once (the batch row is locked, the content hash is unique per batch, and each line
@@ -24,7 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from aidsys import cn
-from aidsys.scope import can_act_for_county, can_manage_school, can_print_for_school
+from aidsys.scope import can_act_for_county, can_manage_school, can_print_for_school, can_reveal
 from aidsys.services.audit import Action, audit_record
 from aidsys.services.writes import instance_create, instance_update
 from aidsys.spreadsheets import append_row, write_csv
@@ -175,8 +176,10 @@ def bank_file_content(*, headings, rows, kind: str) -> bytes:
 def bank_file_export(*, actor, batch: PaymentBatch, layout: BankFileLayout, kind: str, reason: str) -> Export:
     """The 代发文件 of the batch's pending lines in the bank's layout; the batch remembers the layout
     (the return file is read with it). The file carries full account numbers, so only the school's
-    aid office downloads it, with a reason, and each download is an export event with its totals."""
+    aid office holding the permission to see sensitive data downloads it, with a reason, and each
+    download is an export event with its totals."""
     require(can_manage_school(actor, batch.school_id))
+    require(can_reveal(actor))
     require_approved(batch, methods=CARD_METHODS)
     if layout.county_id != batch.school.county_id:
         raise PermissionDenied
