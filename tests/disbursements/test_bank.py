@@ -177,6 +177,21 @@ class TestTheCoverSheet:
         for words in (cast.school.name, batch.number, "人民币壹仟捌佰柒拾伍元整", "资助", "校长", "财务"):
             assert words in html
 
+    def test_after_the_banks_answer_it_says_what_was_paid_failed_and_is_awaited(self, cast, batch):
+        first, second, _awaited = batch.lines.order_by("pk")
+        rows = [
+            (first.reference, "625.00", "成功", "2026-11-20", ""),
+            (second.reference, "625.00", "失败", "", "户名不符"),
+        ]
+        services.return_file_import(actor=cast.li, batch=batch, upload=upload(return_workbook(rows)))
+        context = services.cover_sheet_context(batch=batch)
+        assert (context["count"], context["total"]) == (3, Decimal("1875.00"))
+        assert list(context["answered"].values()) == [(1, Decimal("625.00"))] * 3
+        from django.template.loader import render_to_string
+
+        html = render_to_string("disbursements/bank_cover.html", {**context, "page_counter_css": '""'})
+        assert "银行处理结果" in html and "已发放 1" in html
+
     def test_printing_is_recorded(self, cast, batch, client_for):
         response = client_for(cast.zhang).post(reverse("disbursements:bank_cover_sheet", args=[batch.pk]))
         assert response.status_code == 200 and response.content.startswith(b"%PDF")
@@ -337,6 +352,20 @@ class TestMealCards:
         header = ("编号", "充值金额", "状态", "充值日期", "备注")
         record = services.return_file_import(actor=cast.li, batch=batch, upload=upload(return_workbook(rows, header)))
         assert record.paid == 2
+
+    def test_a_failed_top_up_is_repaid_through_a_follow_up_batch(self, cast):
+        # No bank account to correct: the canteen puts the card right and the line is topped up again.
+        batch = approved_batch(cast, lines=2, method="meal_card")
+        failed, paid = batch.lines.order_by("pk")
+        rows = [
+            (failed.reference, str(failed.amount), "充值失败", "2026-11-20", "卡已挂失"),
+            (paid.reference, str(paid.amount), "充值成功", "2026-11-20", ""),
+        ]
+        header = ("编号", "充值金额", "状态", "充值日期", "备注")
+        services.return_file_import(actor=cast.li, batch=batch, upload=upload(return_workbook(rows, header)))
+        follow_up = services.follow_up_batch_create(actor=cast.li, batch=batch)
+        line = follow_up.lines.get()
+        assert line.replaces == failed and line.method == "meal_card" and follow_up.status == "draft"
 
     def test_a_program_without_meal_cards_is_refused(self, cast):
         from tests.factories import AidProgramFactory

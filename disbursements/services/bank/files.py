@@ -212,9 +212,17 @@ def bank_file_export(*, actor, batch: PaymentBatch, layout: BankFileLayout, kind
 
 
 def cover_sheet_context(*, batch: PaymentBatch) -> dict:
-    lines = list(PaymentLine.objects.filter(batch=batch).exclude(status=LineStatus.CANCELLED).only("amount"))
+    """The batch as sent to the bank (every line not cancelled); once the bank has answered for some,
+    how many of them it paid, failed and has still to answer for, so the sheet is read with the file."""
+    lines = list(PaymentLine.objects.filter(batch=batch).exclude(status=LineStatus.CANCELLED).only("amount", "status"))
     count, total = _totals(lines)
+    answered = {}
+    if any(line.status != LineStatus.PENDING for line in lines):
+        for status in (LineStatus.PAID, LineStatus.FAILED, LineStatus.PENDING):
+            chosen = [line for line in lines if line.status == status]
+            answered[status.label] = _totals(chosen)
     return {
+        "answered": answered,
         "batch": batch,
         "school": batch.school,
         "program": batch.program,

@@ -21,6 +21,7 @@ from aidsys.services.audit import Action, audit_record
 from aidsys.services.writes import instances_create
 from aidsys.spreadsheets import cell_text, file_rows, find_header, read_upload
 from aidsys.transitions import InvalidTransition, require
+from applications.models import PaymentMethod
 from disbursements.models import (
     BatchKind,
     BatchStatus,
@@ -29,7 +30,8 @@ from disbursements.models import (
     PaymentLine,
     ReturnFileImport,
 )
-from disbursements.services.bank.files import CARD_METHODS, ERRORS_SHOWN, require_approved
+from disbursements.services.bank.files import ERRORS_SHOWN, RECONCILED_METHODS, require_approved
+from disbursements.services.batches import refuse_reported_term
 
 # ---------------------------------------------------------------------------------------------
 # The return file (回盘文件) and the canteen's confirmation
@@ -322,18 +324,24 @@ def follow_up_batch_create(*, actor, batch: PaymentBatch) -> PaymentBatch:
     """A draft follow-up batch holding only the failed lines of `batch` whose account has been
     corrected since: each new line repays (`replaces`) one failed line, with a fresh frozen copy of the
     student and the account. Lines whose account is unchanged stay failed until it is corrected; with
-    none corrected the batch is refused. It is then submitted and approved like any batch."""
+    none corrected the batch is refused. A meal-card top-up the canteen failed (a card reported lost,
+    say) has no bank account to correct: its failed lines are repaid once the canteen has put it right.
+    It is then submitted and approved like any batch; not in a term whose leftover has been reported."""
     require(can_manage_school(actor, batch.school_id))
     batch = (
         PaymentBatch.objects.select_for_update(of=("self",))
         .select_related("school", "program", "term")
         .get(pk=batch.pk)
     )
-    require_approved(batch, methods=CARD_METHODS)
+    require_approved(batch, methods=RECONCILED_METHODS)
+    refuse_reported_term(school=batch.school, program=batch.program, term=batch.term)
     failed = list(repayable_lines(batch))
     if not failed:
         raise ValidationError(_("Batch {number} has no failed line left to repay.").format(number=batch.number))
-    corrected = [line for line in failed if account_corrected(line)]
+    if batch.method == PaymentMethod.MEAL_CARD:
+        corrected = failed
+    else:
+        corrected = [line for line in failed if account_corrected(line)]
     if not corrected:
         raise ValidationError(
             _(
