@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "reviews",
     "publicity",
     "disbursements",
+    "reports",
 ]
 
 MIDDLEWARE = [

@@ -34,6 +34,7 @@ urlpatterns = [
     path("", include("reviews.urls")),
     path("", include("publicity.urls")),
     path("", include("disbursements.urls")),
+    path("", include("reports.urls")),
     path("accounts/", include(account_patterns)),
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
