@@ -29,7 +29,7 @@ from decimal import ROUND_DOWN, Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -169,11 +169,17 @@ def _stopped(student, period_end: date) -> bool:
     return student.status_since is None or student.status_since <= period_end
 
 
+def still_due_in(term: Term) -> Q:
+    """Awards a batch of `term` may still pay: approved ones, and ones revoked (取消资格) from a later term
+    on: a revocation takes effect in the term it names, and the terms before it stay due."""
+    return Q(status=Status.APPROVED) | Q(status=Status.REVOKED, revocation__effective_term__start__gt=term.start)
+
+
 def payable(*, school, program, term: Term, month: date | None = None) -> list[Due]:
     """What is due for one school, program and term (and month): the awards of rosters the county
     approved, on the program's schedule, less what stopped and what a pending or paid line already pays."""
     terms = terms_of_year(term)
-    awards = Application.objects.filter(school=school, program=program, status=Status.APPROVED)
+    awards = Application.objects.filter(school=school, program=program).filter(still_due_in(term))
     awards = awards_in_reach(awards, program=program, term=term)
     awards = awards.select_related("student__school_class", "school_class", "term").order_by("school_class", "pk")
     awards = list(awards)
@@ -387,10 +393,11 @@ def line_cancel(*, actor, line: PaymentLine, reason: str) -> PaymentLine:
     )
 
 
-def _no_longer_due(line: PaymentLine, batch: PaymentBatch) -> str | None:
-    """Why a pending line's award is no longer due in its batch, or None while it is."""
+def _no_longer_due(line: PaymentLine, batch: PaymentBatch, due_ids: set[int]) -> str | None:
+    """Why a pending line's award is no longer due in its batch, or None while it is (`due_ids`: the
+    batch's awards still due in its term, `still_due_in`)."""
     award = line.application
-    if award.status != Status.APPROVED:
+    if award.pk not in due_ids:
         return _("The award is “{status}”.").format(status=award.get_status_display())
     student = award.student
     if _stopped(student, _period_end(batch.term, batch.month)):
@@ -412,8 +419,13 @@ def batch_regenerate(*, actor, batch: PaymentBatch) -> dict:
     lines = batch.lines.filter(status=LineStatus.PENDING).select_related(
         "application__student__school_class", "application__school_class", "batch"
     )
+    due_ids = set(
+        Application.objects.filter(pk__in=lines.values("application"))
+        .filter(still_due_in(batch.term))
+        .values_list("pk", flat=True)
+    )
     for line in lines:
-        reason = _no_longer_due(line, batch)
+        reason = _no_longer_due(line, batch, due_ids)
         if reason:
             line_cancel(actor=actor, line=line, reason=reason)
             cancelled += 1

@@ -7,6 +7,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
+from django.utils import timezone
 
 from aidsys import cn
 from aidsys.models import AuditEvent, Term
@@ -27,6 +28,7 @@ from disbursements.services.batches import (
     term_months,
 )
 from publicity.models import RosterReport
+from reviews.models import Revocation
 from tests.disbursements.batch_data import (
     ROSTER_TOTAL,
     approved_batch,
@@ -165,6 +167,30 @@ class TestMaking:
         assert paid == {"王小明": str(spring(cast).pk), "递补生": str(spring(cast).pk)}
         assert spring_batch.number == "FF2026S-001"
         assert replacement.pk in spring_batch.lines.values_list("application", flat=True)
+
+    def test_an_award_revoked_from_spring_is_still_paid_for_autumn(self, cast):
+        # 取消资格 takes effect in the term it names: a late autumn batch still pays the autumn term.
+        program = approved_roster(cast, students=STUDENTS[1:3], apply_period="year", pay_period="term")
+        funds(cast, program)
+        revoked = Application.objects.get(program=program, student__name="艾米")
+        Application.objects.filter(pk=revoked.pk).update(status="revoked")
+        Revocation.objects.create(
+            application=revoked, reason="improved", detail="家庭经济状况好转", effective_term=spring(cast),
+            revoked_by=cast.li, revoked_at=timezone.now(),
+        )  # fmt: skip
+        autumn = batch_create(actor=cast.li, school=cast.school, program=program, term=cast.term, method="cash")
+        assert set(autumn.lines.values_list("student_name", flat=True)) == {"王小明", "艾米"}
+        assert batch_regenerate(actor=cast.li, batch=autumn)["cancelled"] == 0
+        RosterReport.objects.create(
+            school=cast.school, program=program, term=spring(cast),
+            notice=RosterReport.objects.get(program=program).notice, status="approved",
+            reported_by=cast.li, reported_at=timezone.now(),
+        )  # fmt: skip
+        funds(cast, program, term=spring(cast))
+        spring_batch = batch_create(
+            actor=cast.li, school=cast.school, program=program, term=spring(cast), method="cash"
+        )
+        assert list(spring_batch.lines.values_list("student_name", flat=True)) == ["王小明"]
 
     def test_a_year_payment_is_made_once_a_school_year(self, cast):
         program = approved_roster(cast, students=STUDENTS[:1], pay_period="year")
