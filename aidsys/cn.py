@@ -266,9 +266,7 @@ def normalize_telephone(text: str) -> str:
 
     Typed variants are accepted: spaces, full-width digits, any hyphen, the area code in brackets.
     """
-    digits = _TELEPHONE_SEPARATORS.sub("", text.translate(_FULL_WIDTH_DIGITS).translate(_HYPHENS)).translate(
-        _INVISIBLE
-    )
+    digits = _TELEPHONE_SEPARATORS.sub("", text.translate(_FULL_WIDTH_DIGITS).translate(_HYPHENS)).translate(_INVISIBLE)
     if _MOBILE_PATTERN.fullmatch(digits):
         return digits
     landline = _LANDLINE_PATTERN.fullmatch(digits)
