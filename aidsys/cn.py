@@ -253,6 +253,34 @@ def mask_contact(contact: str) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
+# Telephone numbers printed for families to call (a county's or a school's complaint telephone)
+
+# Beijing (010) and the large cities of 02x have 3-digit area codes, every other area code 4: the
+# digits alone say where the area code ends, whatever separators were typed.
+_LANDLINE_PATTERN = re.compile(r"(0(?:10|2[0-9]|[3-9][0-9]{2}))([1-9][0-9]{6,7})")
+_TELEPHONE_SEPARATORS = re.compile(r"[-()（）\s]")
+
+
+def normalize_telephone(text: str) -> str:
+    """A landline with its area code as "0731-84210000", or an 11-digit mobile number; else ValidationError.
+
+    Typed variants are accepted: spaces, full-width digits, any hyphen, the area code in brackets.
+    """
+    digits = _TELEPHONE_SEPARATORS.sub("", text.translate(_FULL_WIDTH_DIGITS).translate(_HYPHENS)).translate(_INVISIBLE)
+    if _MOBILE_PATTERN.fullmatch(digits):
+        return digits
+    landline = _LANDLINE_PATTERN.fullmatch(digits)
+    if landline:
+        return f"{landline[1]}-{landline[2]}"
+    raise ValidationError(
+        gettext(
+            "Enter a landline with its area code, such as 0731-84210000, or an 11-digit mobile number starting with 1."
+        ),
+        code="telephone",
+    )
+
+
+# ---------------------------------------------------------------------------------------------
 # Amounts in capitals, as on receipts (中国人民银行《支付结算办法》附件一)
 
 _CAPITAL_DIGITS = "零壹贰叁肆伍陆柒捌玖"

@@ -19,6 +19,7 @@ MENU = [
     ("disbursements:class_payments", _("Payment status"), (Role.CLASS_TEACHER,)),
     ("disbursements:allocation_list", _("Funds allocated"), (Role.COUNTY_STAFF,)),
     ("disbursements:leftover_list", _("Funds and leftovers"), (Role.AID_OFFICE, Role.PRINCIPAL, Role.COUNTY_STAFF)),
+    ("disbursements:payment_settings_index", _("Payment settings"), (Role.COUNTY_STAFF,)),
     ("students:official_lists", _("Official lists"), (Role.AID_OFFICE, Role.PRINCIPAL, Role.COUNTY_STAFF)),
     ("aidsys:holiday_list", _("Holiday calendar"), (Role.AID_OFFICE, Role.PRINCIPAL, Role.COUNTY_STAFF)),
     ("aidsys:audit_list", _("Audit trail"), (Role.AID_OFFICE, Role.PRINCIPAL, Role.COUNTY_STAFF)),

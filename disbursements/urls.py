@@ -1,4 +1,4 @@
-from disbursements.views import bank, batches, cash, funds, leftovers
+from disbursements.views import bank, batches, cash, county_settings, funds, leftovers
 
 app_name = "disbursements"
 
@@ -8,4 +8,5 @@ urlpatterns = [
     *cash.urlpatterns,
     *bank.urlpatterns,
     *leftovers.urlpatterns,
+    *county_settings.urlpatterns,
 ]

@@ -81,6 +81,18 @@ ADMIN_STATUS_FOR_ADMIN = {
     # Students come from the roster import: the admin adds none.
     "admin:students_student_add": 403,
 }
+# The disbursement records are read-only in the admin (disbursements/admin.py): viewed, never added or deleted.
+READ_ONLY_MODELS = [
+    "fundallocation",
+    "bankfilelayout",
+    "paymentbatch",
+    "paymentline",
+    "returnfileimport",
+    "leftoverreport",
+]
+ADMIN_STATUS_FOR_ADMIN |= {
+    f"admin:disbursements_{model}_{page}": 403 for model in READ_ONLY_MODELS for page in ("add", "delete")
+}
 ADMIN_PUBLIC = {
     # The admin's sign-in page tells a signed-in non-administrator that the account may not enter.
     "admin:login": dict.fromkeys(ROLES, 200) | {"admin": 302},
@@ -94,6 +106,11 @@ def _admin_sample(cast, model):
         return audit_record(actor=cast.admin, action=AuditEvent.Action.PRINT, target=cast.school)
     if model is Holiday:
         return _holiday(cast)
+    if model._meta.app_label == "disbursements":
+        from tests.disbursements.admin_data import disbursement_records
+
+        disbursement_records(cast)
+        return model._default_manager.first()
     sample = model._default_manager.first()
     if sample is None:
         sample = StudentFactory(school_class=cast.class_1)

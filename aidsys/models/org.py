@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from aidsys import cn
 from aidsys.scope import ScopedQuerySet
 
 
@@ -89,6 +90,22 @@ class County(models.Model):
     def __str__(self):
         return self.name
 
+    def clean(self):
+        telephone_errors = complaint_phone_errors(self.complaint_phone)
+        if telephone_errors:
+            raise ValidationError(telephone_errors)
+
+
+def complaint_phone_errors(phone: str) -> dict:
+    """The complaint telephone is printed on the families' notices: a number they can dial, or none."""
+    if not phone:
+        return {}
+    try:
+        cn.normalize_telephone(phone)
+    except ValidationError as error:
+        return {"complaint_phone": error.messages}
+    return {}
+
 
 class School(models.Model):
     county = models.ForeignKey(County, on_delete=models.PROTECT, related_name="schools", verbose_name=_("county"))
@@ -122,9 +139,12 @@ class School(models.Model):
         return reverse("aidsys:school_detail", args=[self.pk])
 
     def clean(self):
+        errors = complaint_phone_errors(self.complaint_phone)
         valid = set(Stage.values)
         if not self.stages or not isinstance(self.stages, list) or not set(self.stages) <= valid:
-            raise ValidationError({"stages": _("Choose at least one stage the school serves.")})
+            errors["stages"] = _("Choose at least one stage the school serves.")
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def stage_labels(self) -> str:

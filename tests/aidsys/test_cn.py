@@ -269,6 +269,32 @@ def test_eighty_six_is_a_prefix_only_in_front_of_eleven_digits():
     assert "this one has 12" in error.message
 
 
+@pytest.mark.parametrize(
+    "typed, stored",
+    [
+        ("0731-84210000", "0731-84210000"),
+        ("0731 8421 0000", "0731-84210000"),
+        ("(0731)84210000", "0731-84210000"),
+        ("（０７３１）８４２１００００", "0731-84210000"),
+        ("073184210000", "0731-84210000"),
+        ("010-62345678", "010-62345678"),
+        ("020 8765432", "020-8765432"),
+        ("13812345678", "13812345678"),
+        ("138 1234 5678", "13812345678"),
+    ],
+)
+def test_it_normalizes_a_telephone_number(typed, stored):
+    assert cn.normalize_telephone(typed) == stored
+
+
+@pytest.mark.parametrize(
+    "typed", ["12345", "84210000", "0731-0421000", "0731-842100001", "1381234567", "12812345678", "0731-8421abc"]
+)
+def test_it_rejects_a_telephone_number_without_area_code_or_of_the_wrong_length(typed):
+    error = error_of(cn.normalize_telephone, typed)
+    assert error.code == "telephone" and "0731-84210000" in error.message
+
+
 def test_validate_mobile_works_as_a_form_field_validator():
     field = forms.CharField(validators=[cn.validate_mobile])
     assert field.clean("+86 138 1234 5678") == "+86 138 1234 5678"
