@@ -21,6 +21,7 @@ from django.db.models.functions import TruncMonth
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from aidsys.models import County, School, SchoolClass, Term
 from aidsys.scope import scope_for
@@ -42,13 +43,13 @@ from students.models import Student
 from students.models.student import ON_ROLL
 
 STAGES = [
-    ("applied", _("Applied")),
-    ("reviewed", _("Reviewed")),
-    ("signed", _("Signed")),
-    ("noticed", _("Noticed")),
-    ("reported", _("Reported")),
-    ("approved", _("Approved")),
-    ("paid", _("Paid")),
+    ("applied", pgettext_lazy("dashboard stage", "Applied")),
+    ("reviewed", pgettext_lazy("dashboard stage", "Reviewed")),
+    ("signed", pgettext_lazy("dashboard stage", "Signed")),
+    ("noticed", pgettext_lazy("dashboard stage", "Noticed")),
+    ("reported", pgettext_lazy("dashboard stage", "Reported")),
+    ("approved", pgettext_lazy("dashboard stage", "Approved")),
+    ("paid", pgettext_lazy("dashboard stage", "Paid")),
 ]
 
 DONE, BEGUN, NOT_BEGUN = "done", "begun", "not_begun"
