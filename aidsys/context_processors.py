@@ -8,6 +8,7 @@ from aidsys.scope import scope_for
 MENU = [
     ("aidsys:dashboard", _("To-do"), None),
     ("aidsys:school_list", _("Schools and classes"), None),
+    ("reports:dashboard_index", _("Dashboards"), None),
     ("applications:program_list", _("Aid programs"), None),
     ("applications:quota_index", _("Quotas"), (Role.COUNTY_STAFF, Role.AID_OFFICE)),
     ("applications:application_index", _("Aid applications"), (Role.CLASS_TEACHER, Role.AID_OFFICE, Role.PRINCIPAL)),
