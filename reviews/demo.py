@@ -1,5 +1,6 @@
 """Demo reviews: applications at every stage in each demo school's class with a class teacher, in
-the demo term, made through the services so that the audit trail is real; and review panels.
+the demo term, made through the services so that the audit trail is real; and review panels, each
+with one recorded meeting (评议记录表).
 
 青山县实验小学 (xx) is in the middle of its review: a draft, applications awaiting 王老师's first
 review, one the aid office sent back to him, one he returned to the aid office that filed it,
@@ -13,7 +14,8 @@ person); a family the class teacher visited and found not in difficulty is the o
 Every application that has passed first review has a home visit of the school year, or (one of
 them) the reason why there is none.
 
-Idempotent: a school with any application in the demo term is left as it is.
+Idempotent: a school with any application in the demo term is left as it is, and a panel with a
+meeting gets no other.
 """
 
 from datetime import date, timedelta
@@ -26,13 +28,14 @@ from aidsys.models import SchoolClass, User
 from applications.models import AidProgram, Application, Status
 from applications.services.applications import application_file, application_submit
 from applications.services.programs import NATIONAL_PROGRAMS
-from reviews.models import PanelRole, ReviewPanel, RosterSignoff, SignoffStatus
+from reviews.models import PanelRole, ReviewMeeting, ReviewPanel, RosterSignoff, SignoffStatus
 from reviews.services import (
     application_approve,
     application_recommend,
     application_reject,
     application_return,
     application_send_back,
+    meeting_record,
     panel_member_add,
     panel_save,
     roster_submit,
@@ -266,6 +269,33 @@ def _panel(*, school, term, aid_office, school_class, today) -> None:
         panel_member_add(actor=aid_office, panel=panel, name=name, role=role, title=title)
 
 
+MEETING_PLACE = "学校三楼会议室"
+MEETING_DECISIONS = (
+    "评议小组逐班审阅了班主任初审推荐的申请及家访记录，对照资助标准和名额，按困难程度排序，"
+    "一致同意将复审通过的学生名单报校长审定；未获资助的申请由资助办逐一向家长说明理由。"
+)
+
+
+def _meetings(schools, term) -> None:
+    """One meeting for each demo panel that has none yet, attended by all but its last member."""
+    today = timezone.localdate()
+    panels = ReviewPanel.objects.filter(school__in=schools, term=term).select_related("school", "term__school_year")
+    for panel in panels:
+        members = list(panel.members.all())
+        aid_office = User.objects.filter(username=f"{school_prefix(panel.school)}_aid").first()
+        if panel.meetings.exists() or not members or aid_office is None:
+            continue
+        meeting_record(
+            actor=aid_office,
+            panel=panel,
+            date=min(panel.formed_on + timedelta(days=2), today),
+            place=MEETING_PLACE,
+            members_present=members[:-1] if len(members) > 1 else members,
+            decisions=MEETING_DECISIONS,
+            dissent="家长代表建议对突发变故家庭在下学期评议时优先考虑，已记录在案。",
+        )
+
+
 def seed(context) -> None:
     created = 0
     for school in context.schools:
@@ -281,15 +311,19 @@ def seed(context) -> None:
         if Application.objects.filter(school=school, term=context.term).exists():
             continue
         created += _seed_school(context, school, program, school_class)
+    _meetings(context.schools, context.term)
     applications = Application.objects.filter(school__in=context.schools, term=context.term)
     awarded = applications.filter(status=Status.APPROVED)
     total = sum((application.amount for application in awarded), Decimal("0.00"))
-    panels = ReviewPanel.objects.filter(school__in=context.schools, term=context.term).count()
+    panels = ReviewPanel.objects.filter(school__in=context.schools, term=context.term)
+    meetings = ReviewMeeting.objects.filter(panel__in=panels).count()
+    panels = panels.count()
     classes = applications.values("school_class").distinct().count()
     pending = RosterSignoff.objects.filter(school__in=context.schools, status=SignoffStatus.PENDING)
     signers = ", ".join(f"{school_prefix(signoff.school)}_principal" for signoff in pending.select_related("school"))
     context.lines.append(
         f"reviews: {applications.count()} applications in {classes} classes "
-        f"({created} new this run), {awarded.count()} approved ({total} yuan), {panels} review panels, "
+        f"({created} new this run), {awarded.count()} approved ({total} yuan), "
+        f"{panels} review panels ({meetings} meetings), "
         f"rosters awaiting the principal's sign-off: {pending.count()} ({signers or '-'})"
     )

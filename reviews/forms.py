@@ -91,3 +91,32 @@ class PanelMemberForm(forms.Form):
     name = forms.CharField(label=_("name"), max_length=50)
     role = forms.ChoiceField(label=_("role on the panel"), choices=PanelRole.choices)
     title = forms.CharField(label=_("position"), max_length=50, required=False)
+
+
+class MeetingForm(forms.Form):
+    date = PlausibleDateField(label=_("date of the meeting"))
+    place = forms.CharField(label=_("place"), max_length=100)
+    members_present = forms.ModelMultipleChoiceField(
+        label=_("members present"),
+        queryset=None,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={
+            "required": _("Tick the members who were present."),
+            "invalid_choice": _("One of the members ticked is not a member of this review panel."),
+        },
+    )
+    decisions = _text(_("decisions taken"), rows=4, max_length=4000)
+    dissent = _text(
+        _("dissenting opinions"),
+        required=False,
+        rows=2,
+        max_length=2000,
+        help_text=_("Who disagreed and why, as they asked it to be recorded; leave empty where there was none."),
+    )
+
+    def __init__(self, *args, panel, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["members_present"].queryset = panel.members.all()
+        self.fields["members_present"].label_from_instance = lambda member: (
+            f"{member.name}（{member.get_role_display()}）"
+        )

@@ -150,3 +150,41 @@ class Revocation(models.Model):
 
     def __str__(self):
         return f"{self.application} {self.get_reason_display()}"
+
+
+class ReviewMeeting(models.Model):
+    """评议会议: one meeting of a review panel, with who came, what it decided and any dissent.
+
+    A panel may meet more than once in its term (a late application, a replacement); each meeting
+    is printed as a 评议记录表 that the members present sign.
+    """
+
+    panel = models.ForeignKey(
+        ReviewPanel, on_delete=models.PROTECT, related_name="meetings", verbose_name=_("review panel")
+    )
+    date = models.DateField(_("date of the meeting"))
+    place = models.CharField(_("place"), max_length=100)
+    members_present = models.ManyToManyField(
+        ReviewPanelMember, related_name="meetings_attended", verbose_name=_("members present")
+    )
+    decisions = models.TextField(_("decisions taken"), max_length=4000)
+    dissent = models.TextField(_("dissenting opinions"), blank=True, max_length=2000)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("recorded by")
+    )
+    recorded_at = models.DateTimeField(_("recorded at"))
+
+    objects = ScopedQuerySet.as_manager()
+    scope_paths = {level: f"panel__{path}" for level, path in ReviewPanel.scope_paths.items()}
+
+    class Meta:
+        verbose_name = _("review meeting")
+        verbose_name_plural = _("review meetings")
+        ordering = ["panel", "date", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(decisions=""), name="review_meeting_has_decisions"),
+            models.CheckConstraint(condition=~Q(place=""), name="review_meeting_has_place"),
+        ]
+
+    def __str__(self):
+        return f"{self.panel} {self.date:%Y-%m-%d}"

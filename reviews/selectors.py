@@ -7,11 +7,14 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Count, Exists, Min, OuterRef, Q, Sum, prefetch_related_objects
+from django.utils.translation import get_language
 
+from aidsys.cn import amount_in_words
+from aidsys.models.org import class_name
 from applications.models import Application, Status
 from applications.selectors import StandardMissing, award_ceiling, standard_amount
 from applications.services.quota_limits import UseGroup, quota_states
-from reviews.models import ReviewPanel, Revocation, RosterSignoff
+from reviews.models import ReviewMeeting, ReviewPanel, Revocation, RosterSignoff
 from reviews.scoring import Score, hardship_score, with_score_inputs
 from students.models import HomeVisit, Tier
 
@@ -366,3 +369,65 @@ def signoff_summary(*, school, program, term) -> SignoffSummary:
 
 def panel_of(*, school, term) -> ReviewPanel | None:
     return ReviewPanel.objects.filter(school=school, term=term).prefetch_related("members").first()
+
+
+def meetings_of(panel: ReviewPanel) -> list[ReviewMeeting]:
+    return list(panel.meetings.select_related("recorded_by").prefetch_related("members_present").order_by("date", "pk"))
+
+
+# ---------------------------------------------------------------------------------------------
+# The roster's students, for the principal's page and the printed 审定名单
+
+
+@dataclass
+class RosterStudent:
+    position: int
+    class_name: str
+    name: str
+    tier_label: str
+    amount: Decimal
+
+    @property
+    def amount_text(self) -> str:
+        return f"{self.amount:.2f}"
+
+
+@dataclass
+class RosterStudents:
+    students: list[RosterStudent]
+    total: Decimal
+
+    @property
+    def count(self) -> int:
+        return len(self.students)
+
+    @property
+    def total_text(self) -> str:
+        return f"{self.total:.2f}"
+
+    @property
+    def total_in_words(self) -> str:
+        return amount_in_words(self.total)
+
+
+def roster_students(*, school, program, term) -> RosterStudents:
+    """The roster's approved students by class (grade, number), then name in pinyin order, in one query.
+
+    Names, classes, tiers and amounts only: what the principal signs needs no 身份证号.
+    """
+    rows = (
+        Application.objects.filter(school=school, program=program, term=term, status=Status.APPROVED)
+        .order_by("school_class__grade", "school_class__number", "student__name_pinyin", "pk")
+        .values_list("school_class__grade", "school_class__number", "student__name", "approved_tier", "amount")
+    )
+    language = get_language()
+    tier_labels = {value: str(label) for value, label in Tier.choices}
+    students = []
+    total = Decimal("0.00")
+    for position, (grade, number, name, tier, amount) in enumerate(rows, start=1):
+        amount = amount or Decimal("0.00")
+        total += amount
+        students.append(
+            RosterStudent(position, class_name(language, grade, number), name, tier_labels.get(tier, ""), amount)
+        )
+    return RosterStudents(students, total)

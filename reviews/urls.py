@@ -1,4 +1,4 @@
-from reviews.views import first_review, index, panel, revocation, second_review, signoff
+from reviews.views import first_review, index, meetings, panel, revocation, second_review, signoff
 
 app_name = "reviews"
 
@@ -9,4 +9,5 @@ urlpatterns = [
     *signoff.urlpatterns,
     *revocation.urlpatterns,
     *panel.urlpatterns,
+    *meetings.urlpatterns,
 ]

@@ -1,10 +1,13 @@
 """The county's screens: every school's notices with their objections, and the reported rosters."""
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import path
+from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -15,8 +18,13 @@ from aidsys.transitions import require
 from publicity.forms.notices import CountyNoticeFilterForm, ReportFilterForm, ReturnReportForm
 from publicity.models import ReportStatus
 from publicity.selectors import notices as selectors
+from publicity.selectors.reported import reported_students
 from publicity.services import reports as services
+from publicity.services.report_sheet import report_print as report_print_pdf
 from publicity.views import add_errors, error_text
+
+# The key of the reports' 受助学生名单 (reports.definitions.REPORTS).
+AIDED_STUDENTS_REPORT = "aided_students"
 
 
 def _filters(form) -> dict:
@@ -46,12 +54,23 @@ def report_list(request):
     return render(request, "publicity/county_reports.html", {"form": form, "page": page})
 
 
+def _export_url(report) -> str | None:
+    """The reports' 名单 export for the report's school, program and term, where the reports app offers it."""
+    try:
+        url = reverse("reports:export_start", args=[AIDED_STUDENTS_REPORT])
+    except NoReverseMatch:
+        return None
+    return f"{url}?{urlencode({'school': report.school_id, 'program': report.program_id, 'term': report.term_id})}"
+
+
 def _report_page(request, report, *, return_form=None, status=200):
     return render(
         request,
         "publicity/county_report_detail.html",
         {
             "report": report,
+            "students": reported_students(report),
+            "export_url": _export_url(report),
             "may_decide": can_act_for_county(request.user, report.school.county_id)
             and report.status == ReportStatus.REPORTED,
             "return_form": return_form or ReturnReportForm(),
@@ -110,10 +129,24 @@ def report_return(request, pk):
     return _report_page(request, report, return_form=form, status=400)
 
 
+@require_POST
+@login_required
+def report_print(request, pk):
+    """The 上报名单 cover sheet as a PDF to sign and seal; printing is audited, hence a POST."""
+    report = selectors.report_for_page(user=request.user, pk=pk)
+    if not can_read_school_rosters(request.user, report.school):
+        raise PermissionDenied
+    response = HttpResponse(report_print_pdf(actor=request.user, report=report), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="reported-roster-{report.pk}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
 urlpatterns = [
     path("county/notices/", county_notices, name="county_notices"),
     path("county/reports/", report_list, name="report_list"),
     path("reports/<int:pk>/", report_detail, name="report_detail"),
     path("reports/<int:pk>/approve/", report_approve, name="report_approve"),
     path("reports/<int:pk>/return/", report_return, name="report_return"),
+    path("reports/<int:pk>/print/", report_print, name="report_print"),
 ]

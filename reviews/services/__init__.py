@@ -2,6 +2,7 @@
 
 from aidsys.transitions import InvalidTransition
 from reviews.services.first_review import application_recommend, application_return
+from reviews.services.meetings import meeting_print, meeting_record, meeting_update
 from reviews.services.panel import panel_member_add, panel_member_remove, panel_print, panel_save
 from reviews.services.revocation import application_revoke
 from reviews.services.second_review import (
@@ -12,6 +13,7 @@ from reviews.services.second_review import (
     applications_approve,
 )
 from reviews.services.signoff import roster_return, roster_sign, roster_submit
+from reviews.services.signoff_sheet import signoff_print
 
 __all__ = [
     "InvalidTransition",
@@ -23,6 +25,9 @@ __all__ = [
     "application_revoke",
     "application_send_back",
     "applications_approve",
+    "meeting_print",
+    "meeting_record",
+    "meeting_update",
     "panel_member_add",
     "panel_member_remove",
     "panel_print",
@@ -30,4 +35,5 @@ __all__ = [
     "roster_return",
     "roster_sign",
     "roster_submit",
+    "signoff_print",
 ]

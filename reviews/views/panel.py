@@ -27,6 +27,7 @@ def _panel_page(request, school, term, *, form=None, member_form=None, status=20
             "school": school,
             "term": term,
             "panel": panel,
+            "meetings": selectors.meetings_of(panel) if panel else [],
             "may_edit": can_manage_school(request.user, school.pk),
             "form": form or PanelForm(initial=initial),
             "member_form": member_form or PanelMemberForm(),

@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
@@ -43,6 +44,7 @@ def _signoff_page(request, school, program, term, *, return_form=None, status=20
             "term": term,
             "signoff": signoff,
             "summary": summary,
+            "roster": selectors.roster_students(school=school, program=program, term=term),
             "quotas": school_quota_states(program=program, term=term, school=school, used=summary.approved_use),
             "may_sign": can_sign_for_school(request.user, school.pk)
             and signoff is not None
@@ -104,6 +106,20 @@ def signoff_return(request, pk):
     return _signoff_page(request, signoff.school, signoff.program, signoff.term, return_form=form, status=400)
 
 
+@require_POST
+@login_required
+def signoff_print(request, pk):
+    """The 审定名单 as a PDF for the principal to sign and seal; printing names is audited, hence a POST."""
+    signoff = RosterSignoff.objects.select_related("school__county", "program", "term__school_year").get_visible_or_404(
+        request.user, pk=pk
+    )
+    require_roster_reader(request, signoff.school)
+    response = HttpResponse(services.signoff_print(actor=request.user, signoff=signoff), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="signoff-roster-{signoff.pk}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
 ROSTER = "reviews/schools/<int:school_pk>/<int:program_pk>/<int:term_pk>/"
 
 urlpatterns = [
@@ -111,4 +127,5 @@ urlpatterns = [
     path(ROSTER + "signoff/", signoff, name="signoff"),
     path("reviews/signoffs/<int:pk>/sign/", signoff_sign, name="signoff_sign"),
     path("reviews/signoffs/<int:pk>/return/", signoff_return, name="signoff_return"),
+    path("reviews/signoffs/<int:pk>/print/", signoff_print, name="signoff_print"),
 ]

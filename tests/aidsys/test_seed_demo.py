@@ -23,7 +23,7 @@ from disbursements.models import (
     ReturnFileImport,
 )
 from publicity.models import ReportStatus, RosterReport
-from reviews.models import ReviewPanel, ReviewPanelMember, RosterSignoff, SignoffStatus
+from reviews.models import ReviewMeeting, ReviewPanel, ReviewPanelMember, RosterSignoff, SignoffStatus
 from reviews.selectors import standard_amount_for
 from students.models import HomeVisit, Student
 from tests.conftest import TODAY, ten_in_the_morning
@@ -38,6 +38,7 @@ SEEDED_MODELS = (
     Application,
     ReviewPanel,
     ReviewPanelMember,
+    ReviewMeeting,
     RosterSignoff,
     PaymentBatch,
     PaymentLine,
@@ -148,6 +149,10 @@ class TestSeedDemo:
             assert report.status == ReportStatus.APPROVED
         assert RosterSignoff.objects.count() == 2
         assert ReviewPanel.objects.count() == 2 and ReviewPanelMember.objects.count() == 10
+        # Each panel has met once, so the demo prints a 评议记录表; one member was absent.
+        for panel in ReviewPanel.objects.all():
+            (meeting,) = panel.meetings.all()
+            assert meeting.members_present.count() == panel.members.count() - 1
         review_items = {
             username: [item for item in todo_for(User.objects.get(username=username)) if "/reviews/" in item.url]
             for username in ("xx_teacher", "xx_aid", "gz_teacher", "gz_aid")

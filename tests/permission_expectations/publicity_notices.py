@@ -86,6 +86,12 @@ EXPECTATIONS = {
     "publicity:report_detail": Expect(
         only(("aid_office", "principal", "county_staff", "admin"), 200, outsider=404), kwargs=_report_kwargs
     ),
+    # The 上报名单 cover sheet: printed by those who read the report, the school's and the county's signers.
+    "publicity:report_print": Expect(
+        only(("aid_office", "principal", "county_staff", "admin"), 200, outsider=404),
+        method="post",
+        kwargs=_report_kwargs,
+    ),
     "publicity:report_approve": Expect(only(COUNTY, 302, outsider=404), method="post", kwargs=_report_kwargs),
     "publicity:report_return": Expect(
         only(COUNTY, 302, outsider=404),

@@ -6,7 +6,7 @@ from datetime import date
 
 from django.utils import timezone
 
-from reviews.models import ReviewPanel, ReviewPanelMember, Revocation, RosterSignoff
+from reviews.models import ReviewMeeting, ReviewPanel, ReviewPanelMember, Revocation, RosterSignoff
 from tests.permission_expectations import ROLES, Expect, only
 from tests.permission_expectations.reviews_decisions import (
     DECIDERS,
@@ -42,6 +42,28 @@ def _member(cast):
     found = panel(cast)
     member = ReviewPanelMember.objects.create(panel=found, name="王家长", role="parent")
     return {"pk": found.pk, "member_pk": member.pk}
+
+
+def _meeting(cast, school=None):
+    """A recorded meeting of the panel (set up directly), attended by a member of it."""
+    found = (
+        panel(cast)
+        if school is None
+        else ReviewPanel.objects.get_or_create(
+            school=school, term=cast.term, defaults={"formed_on": date(2026, 9, 25)}
+        )[0]
+    )
+    member = ReviewPanelMember.objects.create(panel=found, name="张校长", role="leader")
+    meeting = ReviewMeeting.objects.create(
+        panel=found,
+        date=date(2026, 9, 26),
+        place="会议室",
+        decisions="同意。",
+        recorded_by=cast.li,
+        recorded_at=timezone.now(),
+    )
+    meeting.members_present.add(member)
+    return meeting
 
 
 def _submit(cast):
@@ -82,6 +104,15 @@ EXPECTATIONS: dict[str, Expect] = {
     "reviews:panel_print": Expect(
         only(READERS, 200, outsider=404), method="post", kwargs=lambda c: {"pk": panel(c).pk}
     ),
+    # The 审定名单 names the students: the school's aid office and principal and the county print it.
+    "reviews:signoff_print": Expect(
+        only(READERS, 200, outsider=404), method="post", kwargs=lambda c: {"pk": signoff(c).pk}
+    ),
+    "reviews:meeting_new": Expect(only(DECIDERS, 200, outsider=404), kwargs=lambda c: {"pk": panel(c).pk}),
+    "reviews:meeting_edit": Expect(only(DECIDERS, 200, outsider=404), kwargs=lambda c: {"pk": _meeting(c).pk}),
+    "reviews:meeting_print": Expect(
+        only(READERS, 200, outsider=404), method="post", kwargs=lambda c: {"pk": _meeting(c).pk}
+    ),
 }
 
 for model_name, sample in (("reviewpanel", panel), ("rostersignoff", signoff), ("revocation", _revocation)):
@@ -97,6 +128,11 @@ for model_name, sample in (("reviewpanel", panel), ("rostersignoff", signoff), (
     }
 
 PROBES = [
+    (
+        "reviews:meeting_edit",
+        lambda c: {"pk": _meeting(c, school=c.sibling_school).pk},
+        {"aid_office": 404, "principal": 404, "class_teacher": 404, "county_staff": 403},
+    ),
     (
         "reviews:signoff",
         lambda c: roster_kwargs(c) | {"school_pk": c.sibling_school.pk},
