@@ -10,6 +10,7 @@ from dataclasses import replace
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from aidsys.scope import ScopedQuerySet
 
@@ -18,7 +19,7 @@ from aidsys.scope import ScopedQuerySet
 LAYOUT_FIELDS = {
     "school": _("School"),
     "class": _("Class"),
-    "name": _("Name"),
+    "name": pgettext_lazy("person", "Name"),
     "gender": _("Gender"),
     "ethnicity": _("Ethnicity"),
     "id_number": _("ID number"),

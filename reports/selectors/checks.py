@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from django.db.models import Count, F, Q
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from aidsys import cn
 from applications.models import Application
@@ -52,7 +53,7 @@ class ChecksReport:
                 Column("problem", _("Problem")),
                 Column("school", _("School")),
                 Column("class", _("Class")),
-                Column("name", _("Name")),
+                Column("name", pgettext("person", "Name")),
                 Column("id_number", _("ID number"), mask=cn.mask_id_number),
                 Column("program", _("Aid program")),
                 Column("term", _("Term")),

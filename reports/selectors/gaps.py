@@ -4,6 +4,7 @@ this school year, per school: who the county should ask the school about."""
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from aidsys import cn
 from aidsys.models import SchoolYear
@@ -37,7 +38,7 @@ class AidGapsReport:
             columns=[
                 Column("school", _("School")),
                 Column("class", _("Class")),
-                Column("name", _("Name")),
+                Column("name", pgettext("person", "Name")),
                 Column("id_number", _("ID number"), mask=cn.mask_id_number),
                 Column("special_groups", _("Special groups")),
                 Column("lists", _("Official list")),
@@ -52,7 +53,7 @@ def _rows(students):
     groups = dict(SpecialGroup.choices)
     # The prefetch of the flags runs per chunk of students, not per student.
     for student in students.iterator(chunk_size=2000):
-        flags = student.official_flags
+        flags = student.household.official_flags
         yield {
             "school": student.school.name,
             "class": student.school_class.name if student.school_class else "",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from aidsys import cn
 from applications.models import PaymentMethod
@@ -42,7 +43,7 @@ class PaymentLinesReport:
         return [
             Column("school", _("School")),
             Column("class", _("Class")),
-            Column("name", _("Name")),
+            Column("name", pgettext("person", "Name")),
             Column("id_number", _("ID number"), mask=cn.mask_id_number),
             Column("program", _("Aid program")),
             Column("term", _("Term")),
