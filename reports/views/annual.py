@@ -83,6 +83,6 @@ def annual_pdf(request):
 
 
 urlpatterns = [
-    path("annual/", annual, name="annual"),
-    path("annual/print/", annual_pdf, name="annual_pdf"),
+    path("reports/annual/", annual, name="annual"),
+    path("reports/annual/print/", annual_pdf, name="annual_pdf"),
 ]

@@ -153,8 +153,8 @@ def layout_delete(request, pk):
 
 
 urlpatterns = [
-    path("layouts/", layout_list, name="layout_list"),
-    path("layouts/new/", layout_new, name="layout_new"),
-    path("layouts/<int:pk>/edit/", layout_edit, name="layout_edit"),
-    path("layouts/<int:pk>/delete/", layout_delete, name="layout_delete"),
+    path("reports/layouts/", layout_list, name="layout_list"),
+    path("reports/layouts/new/", layout_new, name="layout_new"),
+    path("reports/layouts/<int:pk>/edit/", layout_edit, name="layout_edit"),
+    path("reports/layouts/<int:pk>/delete/", layout_delete, name="layout_delete"),
 ]
