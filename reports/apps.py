@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class ReportsConfig(AppConfig):
     name = "reports"
     verbose_name = _("Reports and statistics")
+
+    def ready(self):
+        from reports import catalogue  # noqa: F401  (registers the reports)

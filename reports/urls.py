@@ -1,9 +1,11 @@
 """The reports' pages: each views module brings its own urlpatterns."""
 
-from reports.views import dashboards
+from reports.views import annual, dashboards, layouts
 
 app_name = "reports"
 
 urlpatterns: list = [
     *dashboards.urlpatterns,
+    *layouts.urlpatterns,
+    *annual.urlpatterns,
 ]

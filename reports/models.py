@@ -1,0 +1,1 @@
+from reports.layouts import NationalLayout  # noqa: F401

@@ -1,0 +1,160 @@
+"""The county's upload layouts for the national system: list, new, edit, delete (county staff only)."""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.utils.text import format_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from aidsys.models import County
+from aidsys.scope import can_act_for_county, can_act_for_some_county
+from reports.layouts import LAYOUT_FIELDS, NationalLayout
+from reports.services import layouts as services
+
+
+class NationalLayoutForm(forms.Form):
+    """The layout's name and, for each field of the list, its column and heading (empty: not wanted)."""
+
+    name = forms.CharField(label=gettext_lazy("name"), max_length=100)
+
+    def __init__(self, *args, layout=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        current = (
+            {column["field"]: (place, column["heading"]) for place, column in enumerate(layout.columns, 1)}
+            if layout
+            else {}
+        )
+        for field, label in LAYOUT_FIELDS.items():
+            place, heading = current.get(field, (None, ""))
+            self.fields[f"{field}_place"] = forms.IntegerField(
+                label=format_lazy("{field}: {part}", field=label, part=gettext_lazy("column")),
+                min_value=1,
+                max_value=len(LAYOUT_FIELDS),
+                required=False,
+                initial=place,
+            )
+            self.fields[f"{field}_heading"] = forms.CharField(
+                label=format_lazy("{field}: {part}", field=label, part=gettext_lazy("heading")),
+                max_length=50,
+                required=False,
+                initial=heading,
+            )
+        if layout is not None:
+            self.fields["name"].initial = layout.name
+
+    def clean(self):
+        cleaned = super().clean()
+        places = {}
+        for field in LAYOUT_FIELDS:
+            place = cleaned.get(f"{field}_place")
+            if not place:
+                continue
+            if not (cleaned.get(f"{field}_heading") or "").strip():
+                self.add_error(f"{field}_heading", _("Give the heading the national system wants for this column."))
+            if place in places:
+                self.add_error(
+                    f"{field}_place",
+                    _("Column {place} is already given to {other}.").format(
+                        place=place, other=LAYOUT_FIELDS[places[place]]
+                    ),
+                )
+            places.setdefault(place, field)
+        if not places and not self.errors:
+            raise ValidationError(_("Choose at least one column."))
+        return cleaned
+
+    def columns(self) -> list[dict]:
+        chosen = [
+            (self.cleaned_data[f"{field}_place"], field, self.cleaned_data[f"{field}_heading"])
+            for field in LAYOUT_FIELDS
+            if self.cleaned_data.get(f"{field}_place")
+        ]
+        return [{"field": field, "heading": heading} for _place, field, heading in sorted(chosen)]
+
+
+def _county_layouts(request):
+    if not can_act_for_some_county(request.user):
+        raise PermissionDenied
+    return NationalLayout.objects.visible_to(request.user).select_related("county")
+
+
+def _layout_in_scope(request, pk) -> NationalLayout:
+    layout = NationalLayout.objects.select_related("county").get_visible_or_404(request.user, pk=pk)
+    if not can_act_for_county(request.user, layout.county_id):
+        raise PermissionDenied
+    return layout
+
+
+@require_GET
+@login_required
+def layout_list(request):
+    layouts = [layout for layout in _county_layouts(request) if can_act_for_county(request.user, layout.county_id)]
+    labels = {key: str(label) for key, label in LAYOUT_FIELDS.items()}
+    return render(request, "reports/layout_list.html", {"layouts": layouts, "labels": labels})
+
+
+def _layout_page(request, *, county, layout=None):
+    form = NationalLayoutForm(request.POST or None, layout=layout)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.national_layout_save(
+                actor=request.user, county=county, name=form.cleaned_data["name"], columns=form.columns(), layout=layout
+            )
+        except ValidationError as error:
+            if hasattr(error, "error_dict"):
+                for name, errors in error.error_dict.items():
+                    form.add_error(name if name in form.fields else None, errors)
+            else:
+                form.add_error(None, error)
+        else:
+            messages.success(request, _("The upload layout has been saved."))
+            return redirect("reports:layout_list")
+    return render(
+        request,
+        "reports/layout_form.html",
+        {"form": form, "layout": layout, "county": county},
+        status=400 if form.errors else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def layout_new(request):
+    counties = [
+        county for county in County.objects.visible_to(request.user) if can_act_for_county(request.user, county)
+    ]
+    if not counties:
+        raise PermissionDenied
+    county = counties[0]
+    if request.GET.get("county"):
+        county = next((c for c in counties if str(c.pk) == request.GET["county"]), county)
+    return _layout_page(request, county=county)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def layout_edit(request, pk):
+    layout = _layout_in_scope(request, pk)
+    return _layout_page(request, county=layout.county, layout=layout)
+
+
+@require_POST
+@login_required
+def layout_delete(request, pk):
+    layout = _layout_in_scope(request, pk)
+    services.national_layout_delete(actor=request.user, layout=layout)
+    messages.success(request, _("The upload layout {name} has been deleted.").format(name=layout.name))
+    return redirect("reports:layout_list")
+
+
+urlpatterns = [
+    path("reports/layouts/", layout_list, name="layout_list"),
+    path("reports/layouts/new/", layout_new, name="layout_new"),
+    path("reports/layouts/<int:pk>/edit/", layout_edit, name="layout_edit"),
+    path("reports/layouts/<int:pk>/delete/", layout_delete, name="layout_delete"),
+]
