@@ -5,3 +5,7 @@ from django.utils.translation import gettext_lazy as _
 class ReportsConfig(AppConfig):
     name = "reports"
     verbose_name = _("Reports and statistics")
+
+    def ready(self):
+        # Each report registers itself in REPORTS when its module is imported.
+        from reports import aided  # noqa: F401

@@ -223,4 +223,3 @@ def _set_up_page(sheet, last_letter: str) -> None:
     sheet.page_margins.left = sheet.page_margins.right = 0.4
     sheet.page_margins.top = sheet.page_margins.bottom = 0.6
     sheet.oddFooter.center.text = _("Page &P of &N")
-
