@@ -71,7 +71,7 @@ class AidedStudentList:
             Column("number", pgettext("row number", "No."), INTEGER),
             Column("school", _("School")),
             Column("class", _("Class")),
-            Column("name", _("Name")),
+            Column("name", pgettext("person", "Name")),
             Column("gender", _("Gender")),
             Column("ethnicity", _("Ethnicity")),
             Column("id_number", _("ID number"), mask=mask_id_number),

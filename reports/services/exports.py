@@ -14,7 +14,7 @@ import re
 import tempfile
 import uuid
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -30,7 +30,7 @@ from aidsys.scope import can_act_for_county, can_read_school_rosters, can_reveal
 from aidsys.services.audit import Action, audit_record
 from aidsys.services.jobs import JobProgress, job_create, job_fail, job_finish, job_set_total
 from reports.definitions import REPORTS, Report, ReportRequest
-from reports.models import ReportExport
+from reports.models import EXPORT_KEEP_DAYS, ReportExport
 from reports.workbook import write_workbook
 
 EXPORT_JOB = "reports.export"
@@ -99,7 +99,10 @@ def export_start(*, user, report_key: str, request_params: dict) -> ReportExport
     params |= {"county_id": unit.county.pk, "school_id": unit.school.pk if unit.school else None}
     params["school_ids"] = list(unit.school_ids)
     job = job_create(kind=EXPORT_JOB, owner=user, school=unit.school, params={"report": report_key})
+    now = timezone.now()
     export = ReportExport.objects.create(
+        created_at=now,
+        expires_at=now + timedelta(days=EXPORT_KEEP_DAYS),
         owner=user,
         report_key=report_key,
         title=str(report.title),
