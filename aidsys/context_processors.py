@@ -24,6 +24,8 @@ MENU = [
     ("students:official_lists", _("Official lists"), (Role.AID_OFFICE, Role.PRINCIPAL, Role.COUNTY_STAFF)),
     ("aidsys:holiday_list", _("Holiday calendar"), (Role.AID_OFFICE, Role.PRINCIPAL, Role.COUNTY_STAFF)),
     ("aidsys:audit_list", _("Audit trail"), (Role.AID_OFFICE, Role.PRINCIPAL, Role.COUNTY_STAFF)),
+    ("reports:report_index", _("Reports"), (Role.AID_OFFICE, Role.PRINCIPAL, Role.COUNTY_STAFF)),
+    ("reports:export_list", _("My exports"), (Role.AID_OFFICE, Role.PRINCIPAL, Role.COUNTY_STAFF)),
 ]
 
 

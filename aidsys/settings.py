@@ -255,6 +255,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "students.tasks.roster_uploads_purge",
         "schedule": timedelta(hours=1),
     },
+    # Exported reports are kept a week (reports/models.py); then their files go.
+    "purge-report-exports-hourly": {
+        "task": "reports.tasks.exports_purge",
+        "schedule": timedelta(hours=1),
+    },
 }
 
 if REDIS_URL:

@@ -7,4 +7,5 @@ class ReportsConfig(AppConfig):
     verbose_name = _("Reports and statistics")
 
     def ready(self):
-        from reports import catalogue  # noqa: F401  (registers the reports)
+        # Each report registers itself in REPORTS when its module is imported.
+        from reports import aided, catalogue  # noqa: F401

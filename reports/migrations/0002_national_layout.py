@@ -7,10 +7,9 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
 
-    initial = True
-
     dependencies = [
         ('aidsys', '0010_audit_anchors'),
+        ('reports', '0001_report_exports'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
