@@ -14,7 +14,7 @@ as small dicts of ids: a fixed number of queries whatever the size of the county
 from __future__ import annotations
 
 from collections import defaultdict
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.db.models import F
 from django.utils.translation import get_language, gettext_lazy, pgettext
@@ -26,6 +26,7 @@ from aidsys.models.org import class_name
 from applications.models import AidProgram, Application, FundingShare, FundingSource, PaymentMethod
 from applications.models import Status as ApplicationStatus
 from disbursements.models import LineStatus, PaymentLine
+from disbursements.selectors.funds import split_by_shares
 from disbursements.services.batches import awards_in_reach
 from reports.definitions import INTEGER, MONEY, Column, ReportData, ReportRequest, register
 from students.models import SpecialGroup, SpecialGroupFlag, Tier
@@ -37,23 +38,10 @@ FEN = Decimal("0.01")
 _LINE_PRECEDENCE = {LineStatus.PAID: 3, LineStatus.PENDING: 2, LineStatus.FAILED: 1, LineStatus.CANCELLED: 0}
 
 
-def split_amount(amount: Decimal, shares: list[tuple[str, Decimal]]) -> dict[str, Decimal]:
-    """The amount by source, to the fen; the last source takes what rounding leaves (分账核算 adds up)."""
-    split, left = {}, amount
-    for index, (source, percent) in enumerate(shares):
-        if index == len(shares) - 1:
-            split[source] = left
-        else:
-            part = (amount * percent / 100).quantize(FEN, rounding=ROUND_HALF_UP)
-            split[source] = part
-            left -= part
-    return split
-
-
 class AidedStudentList:
     key = "aided_students"
     title = gettext_lazy("List of aided students")
-    parameters = ("program", "term")
+    parameters = ("program", "term", "layout")
 
     def awards(self, request: ReportRequest, *, program: AidProgram, term: Term):
         awards = Application.objects.visible_to(request.user).filter(program=program, status=ApplicationStatus.APPROVED)
@@ -110,6 +98,7 @@ class AidedStudentList:
         )
 
     def rows(self, awards, *, term: Term, shares):
+        split = dict(shares)
         groups = self.special_groups(awards)
         lines = self.payments(awards, term=term)
         labels = {
@@ -155,7 +144,8 @@ class AidedStudentList:
                 "method": str(labels["method"].get(line[1], "")) if line else "",
                 "paid": str(status_text.get(line[0], unpaid)) if line else str(unpaid),
             }
-            for source, part in split_amount(amount, shares).items():
+            # Split as the funds pages split a paid yuan (分账核算), so the figures agree everywhere.
+            for source, part in split_by_shares(amount, split).items():
                 row[f"source_{source}"] = part
             yield row
 

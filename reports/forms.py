@@ -1,12 +1,34 @@
 """The form that starts a report's export: its parameters, the unit, and full data with a reason."""
 
 from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from aidsys.models import County, School, SchoolYear, Term
 from aidsys.scope import can_reveal, scope_for
 from applications.models import AidProgram
+from reports.layouts import NationalLayout
+
+
+def counties_of(user):
+    """The counties whose layouts the user may choose: their own, or (a school's staff) their schools'."""
+    scope = scope_for(user)
+    if scope.is_admin:
+        return County.objects.all()
+    return County.objects.filter(Q(pk__in=scope.county_ids) | Q(schools__pk__in=scope.school_ids)).distinct()
+
+
+def initial_from(query) -> dict:
+    """A link may preset the school, program and term (the county's report page links the 名单 so)."""
+    initial = {}
+    for name in ("program", "term", "school_year"):
+        if (query.get(name) or "").isdigit():
+            initial[name] = int(query[name])
+    if (query.get("school") or "").isdigit():
+        initial["school"] = int(query["school"])
+        initial["schools"] = [int(query["school"])]
+    return initial
 
 
 class ExportStartForm(forms.Form):
@@ -22,6 +44,15 @@ class ExportStartForm(forms.Form):
     term = forms.ModelChoiceField(label=gettext_lazy("term"), queryset=Term.objects.none())
     school_year = forms.ModelChoiceField(label=gettext_lazy("school year"), queryset=SchoolYear.objects.none())
     as_of = forms.DateField(label=gettext_lazy("as of"), widget=forms.DateInput(attrs={"type": "date"}))
+    layout = forms.ModelChoiceField(
+        label=gettext_lazy("column layout"),
+        queryset=NationalLayout.objects.none(),
+        required=False,
+        empty_label=gettext_lazy("All columns (no layout)"),
+        help_text=gettext_lazy(
+            "A layout the county saved for the national system's upload: its columns, order and headings."
+        ),
+    )
     full_data = forms.BooleanField(
         label=gettext_lazy("Export full information"),
         required=False,
@@ -54,7 +85,8 @@ class ExportStartForm(forms.Form):
         self.fields["term"].queryset = Term.objects.select_related("school_year").order_by("-start")
         self.fields["term"].initial = Term.current()
         self.fields["school_year"].queryset = SchoolYear.objects.all()
-        for name in ("program", "term", "school_year", "as_of"):
+        self.fields["layout"].queryset = NationalLayout.objects.filter(county__in=counties_of(user)).order_by("name")
+        for name in ("program", "term", "school_year", "as_of", "layout"):
             if name not in wanted:
                 del self.fields[name]
         self.allow_full = can_reveal(user)
@@ -81,7 +113,7 @@ class ExportStartForm(forms.Form):
             "reason": data.get("reason", ""),
             "as_of": data.get("as_of"),
         }
-        for name in ("program", "term", "school_year"):
+        for name in ("program", "term", "school_year", "layout"):
             if data.get(name) is not None:
                 params[f"{name}_id"] = data[name].pk
         if self.for_county:

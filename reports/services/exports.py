@@ -30,6 +30,7 @@ from aidsys.scope import can_act_for_county, can_read_school_rosters, can_reveal
 from aidsys.services.audit import Action, audit_record
 from aidsys.services.jobs import JobProgress, job_create, job_fail, job_finish, job_set_total
 from reports.definitions import REPORTS, Report, ReportRequest
+from reports.layouts import NationalLayout, apply_layout
 from reports.models import EXPORT_KEEP_DAYS, ReportExport
 from reports.workbook import write_workbook
 
@@ -94,6 +95,9 @@ def export_start(*, user, report_key: str, request_params: dict) -> ReportExport
     if full and not reason:
         raise ValidationError(_("Say why the export needs full data."), code="reason")
     params = {name: request_params.get(name) for name in _ID_PARAMETERS if request_params.get(name) is not None}
+    layout_id = params.get("layout_id")
+    if layout_id is not None and not NationalLayout.objects.filter(pk=layout_id, county=unit.county).exists():
+        raise ValidationError({"layout": _("Choose a column layout of {county}.").format(county=unit.county)})
     if request_params.get("as_of"):
         params["as_of"] = request_params["as_of"].isoformat()
     params |= {"county_id": unit.county.pk, "school_id": unit.school.pk if unit.school else None}
@@ -161,7 +165,11 @@ def export_run(*, job: Job) -> None:
     on = timezone.localdate()
     # The file is data for the county's records: in the project's language whoever asked.
     with translation.override(settings.LANGUAGE_CODE):
-        data = report.build(export_request(export))
+        request = export_request(export)
+        data = report.build(request)
+        if request.layout_id is not None:
+            # The county's layout for the national system's upload: its columns, order and headings.
+            data = apply_layout(data, NationalLayout.objects.get(pk=request.layout_id, county=export.county_id))
         job_set_total(job=job, total=data.count or 0)
         with tempfile.TemporaryFile(suffix=".xlsx") as stream, JobProgress(job, every=PROGRESS_EVERY) as progress:
             rows = write_workbook(data, stream, full=export.full, exported_on=on, progress=progress)

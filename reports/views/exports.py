@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from aidsys.scope import can_read_some_school_rosters
 from reports.definitions import REPORTS
-from reports.forms import ExportStartForm
+from reports.forms import ExportStartForm, initial_from
 from reports.models import ReportExport
 from reports.services import exports
 
@@ -37,7 +37,7 @@ def report_index(request):
 def export_start(request, key):
     report = exports.report_for(key)
     _reporter(request)
-    form = ExportStartForm(request.POST or None, user=request.user, report=report)
+    form = ExportStartForm(request.POST or None, user=request.user, report=report, initial=initial_from(request.GET))
     if request.method == "POST":
         if not form.allow_full and form.asks_full_data():
             raise PermissionDenied

@@ -12,6 +12,7 @@ from django.http import Http404
 from openpyxl import load_workbook
 
 from aidsys.models import AuditEvent, Job, User
+from reports.layouts import NationalLayout
 from reports.models import ReportExport
 from reports.services.exports import export_purge, export_start
 from reports.tasks import exports_purge
@@ -232,3 +233,45 @@ def test_a_failing_export_marks_its_job_failed_with_a_message(cast, client_for, 
     export = ReportExport.objects.get()
     assert export.job.status == Job.Status.FAILED and "导出因意外错误中止" in export.job.message
     assert not export.downloadable
+
+
+class TestTheCountysUploadLayout:
+    def test_the_list_is_written_in_the_layouts_columns_order_and_headings(self, cast, client_for, given):
+        layout = NationalLayout.objects.create(
+            county=cast.county,
+            name="全国系统上传",
+            columns=[
+                {"field": "id_number", "heading": "身份证件号"},
+                {"field": "name", "heading": "学生姓名"},
+                {"field": "amount", "heading": "资助金额"},
+            ],
+            created_by=cast.zhao,
+        )
+        client = client_for(cast.zhao)
+        county_export(client, cast, given, layout=layout.pk)
+        export = ReportExport.objects.get()
+        assert export.params["layout_id"] == layout.pk
+        sheet = workbook_of(client.get(f"/exports/{export.pk}/download/"))
+        rows = list(sheet.iter_rows(values_only=True))
+        headings = next(row for row in rows if row and row[0] == "身份证件号")
+        assert list(headings) == ["身份证件号", "学生姓名", "资助金额"]
+        data = rows[rows.index(headings) + 1]
+        assert "*" in data[0]  # still masked
+
+    def test_another_countys_layout_is_refused(self, cast, given):
+        foreign = NationalLayout.objects.create(
+            county=cast.other_county, name="外县", columns=[{"field": "name", "heading": "姓名"}], created_by=cast.zhao
+        )
+        with pytest.raises(ValidationError):
+            export_start(
+                user=cast.zhao,
+                report_key="aided_students",
+                request_params={"county_id": cast.county.pk, "program_id": given.program.pk, "layout_id": foreign.pk},
+            )
+        assert not ReportExport.objects.exists()
+
+    def test_a_link_presets_the_school_program_and_term(self, cast, client_for, given):
+        query = f"?school={cast.school.pk}&program={given.program.pk}&term={cast.term.pk}"
+        form = client_for(cast.zhao).get(start_url() + query).context["form"]
+        assert form["schools"].value() == [cast.school.pk]
+        assert form["program"].value() == given.program.pk and form["term"].value() == cast.term.pk
