@@ -9,7 +9,7 @@ from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from aidsys.scope import can_read_some_school_rosters
+from aidsys.scope import can_act_for_some_county, can_read_some_school_rosters
 from reports.definitions import REPORTS
 from reports.forms import ExportStartForm, initial_from
 from reports.models import ReportExport
@@ -29,7 +29,8 @@ def _reporter(request):
 def report_index(request):
     _reporter(request)
     reports = sorted(REPORTS.values(), key=lambda report: str(report.title))
-    return render(request, "reports/report_index.html", {"reports": reports})
+    context = {"reports": reports, "may_edit_layouts": can_act_for_some_county(request.user)}
+    return render(request, "reports/report_index.html", context)
 
 
 @require_http_methods(["GET", "POST"])

@@ -275,3 +275,10 @@ class TestTheCountysUploadLayout:
         form = client_for(cast.zhao).get(start_url() + query).context["form"]
         assert form["schools"].value() == [cast.school.pk]
         assert form["program"].value() == given.program.pk and form["term"].value() == cast.term.pk
+
+
+def test_the_reports_page_leads_to_the_year_s_figures_and_to_the_layouts_for_county_staff(cast, client_for):
+    county = client_for(cast.zhao).get("/reports/").content.decode()
+    assert 'data-testid="annual-link"' in county and 'data-testid="layouts-link"' in county
+    school = client_for(cast.li).get("/reports/").content.decode()
+    assert 'data-testid="annual-link"' in school and 'data-testid="layouts-link"' not in school
