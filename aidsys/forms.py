@@ -3,6 +3,8 @@ from datetime import date
 from django import forms
 from django.core.exceptions import ValidationError
 from django.forms.renderers import TemplatesSetting
+from django.utils.text import format_lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from aidsys.models import AuditEvent, Holiday, Term
@@ -48,6 +50,78 @@ class PlausibleDateField(forms.DateField):
                 ),
                 code="implausible_date",
             )
+
+
+def add_errors(form, error: ValidationError) -> None:
+    """Put a service's refusal beside the field it names, or above the form."""
+    if hasattr(error, "error_dict"):
+        for name, errors in error.error_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+class ColumnLayoutForm(forms.Form):
+    """A file's column layout: for each field a subclass offers (`FIELDS`: key → label), its column and
+    its heading; a field given no column is not in the file. `columns()` gives them in column order
+    as stored ([{"field", "heading"}]); the service checks what the layout must hold."""
+
+    FIELDS: dict = {}
+    # Said beside a column chosen without its heading.
+    heading_missing = _("Give the heading for this column.")
+
+    def __init__(self, *args, layout=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        current = (
+            {column["field"]: (place, column["heading"]) for place, column in enumerate(layout.columns, 1)}
+            if layout
+            else {}
+        )
+        for field, label in self.FIELDS.items():
+            place, heading = current.get(field, (None, ""))
+            self.fields[f"{field}_place"] = forms.IntegerField(
+                label=format_lazy("{field}: {part}", field=label, part=_("column")),
+                min_value=1,
+                max_value=len(self.FIELDS),
+                required=False,
+                initial=place,
+            )
+            self.fields[f"{field}_heading"] = forms.CharField(
+                label=format_lazy("{field}: {part}", field=label, part=_("heading")),
+                max_length=50,
+                required=False,
+                initial=heading,
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        places = {}
+        for field in self.FIELDS:
+            place = cleaned.get(f"{field}_place")
+            if not place:
+                continue
+            if not (cleaned.get(f"{field}_heading") or "").strip():
+                self.add_error(f"{field}_heading", self.heading_missing)
+            if place in places:
+                self.add_error(
+                    f"{field}_place",
+                    gettext("Column {place} is already given to {other}.").format(
+                        place=place, other=self.FIELDS[places[place]]
+                    ),
+                )
+            places.setdefault(place, field)
+        return cleaned
+
+    def chosen_places(self) -> int:
+        return sum(1 for field in self.FIELDS if self.cleaned_data.get(f"{field}_place"))
+
+    def columns(self) -> list[dict]:
+        chosen = [
+            (self.cleaned_data[f"{field}_place"], field, self.cleaned_data[f"{field}_heading"])
+            for field in self.FIELDS
+            if self.cleaned_data.get(f"{field}_place")
+        ]
+        return [{"field": field, "heading": heading} for _place, field, heading in sorted(chosen)]
 
 
 class HolidayForm(forms.ModelForm):

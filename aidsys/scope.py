@@ -229,6 +229,19 @@ def can_act_for_county(user, county) -> bool:
     return scope.is_admin or _pk(county) in scope.county_ids
 
 
+def county_acted_for(user, wanted: str | None = None):
+    """The county a county page acts for: the one asked for (`?county=`) among those the user acts for,
+    or the first of them; PermissionDenied when the user acts for none."""
+    from django.core.exceptions import PermissionDenied
+
+    from aidsys.models import County
+
+    counties = [county for county in County.objects.visible_to(user) if can_act_for_county(user, county)]
+    if not counties:
+        raise PermissionDenied
+    return next((county for county in counties if str(county.pk) == wanted), counties[0])
+
+
 def can_act_for_some_county(user) -> bool:
     """Whether `can_act_for_county` holds for any county: the county's screens."""
     scope = scope_for(user)

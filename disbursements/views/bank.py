@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from aidsys.forms import ColumnLayoutForm, add_errors
 from aidsys.models import County
 from aidsys.scope import (
     can_act_for_county,
@@ -26,6 +27,7 @@ from aidsys.scope import (
     can_print_for_school,
     can_read_school_rosters,
     can_reveal,
+    county_acted_for,
 )
 from applications.models import PaymentMethod
 from disbursements.models import BankFileLayout, BatchStatus
@@ -55,65 +57,17 @@ class ReturnFileForm(forms.Form):
     file = forms.FileField(label=gettext_lazy("return file (.xlsx or .csv)"))
 
 
-class LayoutForm(forms.Form):
+class LayoutForm(ColumnLayoutForm):
     """The bank's name and, for each field it wants, its place and its heading."""
 
+    FIELDS = BankFileLayout.FIELDS
+    heading_missing = gettext_lazy("Give the bank's heading for this column.")
     bank = forms.CharField(label=gettext_lazy("bank"), max_length=50)
 
     def __init__(self, *args, layout=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        current = (
-            {column["field"]: (place, column["heading"]) for place, column in enumerate(layout.columns, 1)}
-            if layout
-            else {}
-        )
-        for field, label in BankFileLayout.FIELDS.items():
-            place, heading = current.get(field, (None, ""))
-            self.fields[f"{field}_place"] = forms.IntegerField(
-                label=format_label(label, gettext_lazy("column")),
-                min_value=1,
-                max_value=6,
-                required=False,
-                initial=place,
-            )
-            self.fields[f"{field}_heading"] = forms.CharField(
-                label=format_label(label, gettext_lazy("heading")), max_length=50, required=False, initial=heading
-            )
+        super().__init__(*args, layout=layout, **kwargs)
         if layout is not None:
             self.fields["bank"].initial = layout.bank
-
-    def clean(self):
-        cleaned = super().clean()
-        places = {}
-        for field in BankFileLayout.FIELDS:
-            place = cleaned.get(f"{field}_place")
-            if not place:
-                continue
-            if not (cleaned.get(f"{field}_heading") or "").strip():
-                self.add_error(f"{field}_heading", _("Give the bank's heading for this column."))
-            if place in places:
-                self.add_error(
-                    f"{field}_place",
-                    _("Column {place} is already given to {other}.").format(
-                        place=place, other=BankFileLayout.FIELDS[places[place]]
-                    ),
-                )
-            places.setdefault(place, field)
-        return cleaned
-
-    def columns(self) -> list[dict]:
-        chosen = [
-            (self.cleaned_data[f"{field}_place"], field, self.cleaned_data[f"{field}_heading"])
-            for field in BankFileLayout.FIELDS
-            if self.cleaned_data.get(f"{field}_place")
-        ]
-        return [{"field": field, "heading": heading} for _place, field, heading in sorted(chosen)]
-
-
-def format_label(field_label, part):
-    from django.utils.text import format_lazy
-
-    return format_lazy("{field}: {part}", field=field_label, part=part)
 
 
 def _attachment(name: str) -> str:
@@ -305,11 +259,7 @@ def _layout_page(request, *, county, layout=None):
                 actor=request.user, county=county, bank=form.cleaned_data["bank"], columns=form.columns(), layout=layout
             )
         except ValidationError as error:
-            if hasattr(error, "error_dict"):
-                for name, errors in error.error_dict.items():
-                    form.add_error(name if name in form.fields else None, errors)
-            else:
-                form.add_error(None, error)
+            add_errors(form, error)
         else:
             messages.success(request, _("The bank file layout has been saved."))
             return redirect("disbursements:bank_layout_list")
@@ -324,15 +274,7 @@ def _layout_page(request, *, county, layout=None):
 @require_http_methods(["GET", "POST"])
 @login_required
 def layout_new(request):
-    counties = [
-        county for county in County.objects.visible_to(request.user) if can_act_for_county(request.user, county)
-    ]
-    if not counties:
-        raise PermissionDenied
-    county = counties[0]
-    if request.GET.get("county"):
-        county = next((c for c in counties if str(c.pk) == request.GET["county"]), county)
-    return _layout_page(request, county=county)
+    return _layout_page(request, county=county_acted_for(request.user, request.GET.get("county")))
 
 
 @require_http_methods(["GET", "POST"])

@@ -9,6 +9,7 @@ from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from aidsys.forms import add_errors
 from aidsys.models import School, SchoolClass
 from aidsys.pagination import paginate
 from aidsys.scope import can_manage_school, can_read_school_rosters, can_read_some_school_rosters, can_sign_for_school
@@ -27,14 +28,6 @@ from disbursements.services import batches as services
 
 def _error_text(error: ValidationError) -> str:
     return " ".join(error.messages)
-
-
-def _add_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 @require_GET
@@ -59,7 +52,7 @@ def batch_create(request, school_pk):
         try:
             batch = services.batch_create(actor=request.user, school=school, **form.cleaned_data)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(
                 request,
@@ -165,7 +158,7 @@ def batch_approve(request, pk):
         try:
             services.batch_approve(actor=request.user, batch=batch, advance_reason=form.cleaned_data["advance_reason"])
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, _("Batch {number} has been approved.").format(number=batch.number))
             return redirect(batch)
@@ -182,7 +175,7 @@ def batch_return(request, pk):
         try:
             services.batch_return(actor=request.user, batch=batch, comment=form.cleaned_data["comment"])
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(
                 request, _("Batch {number} has been returned to the aid office.").format(number=batch.number)

@@ -16,6 +16,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from aidsys.forms import add_errors
 from aidsys.scope import can_manage_school, can_print_for_school, can_read_school_rosters
 from disbursements.forms.cash import AgentReceiptForm, ClassReceiptsForm, SignedRosterForm
 from disbursements.models import BatchStatus, LineStatus
@@ -138,11 +139,7 @@ def cash_agent(request, pk):
                 paid_on=data["paid_on"],
             )
         except ValidationError as error:
-            if hasattr(error, "error_dict"):
-                for name, errors in error.error_dict.items():
-                    form.add_error(name if name in form.fields else None, errors)
-            else:
-                form.add_error(None, error)
+            add_errors(form, error)
         else:
             messages.success(
                 request,

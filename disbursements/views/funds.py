@@ -8,6 +8,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from aidsys.forms import add_errors
 from aidsys.models import School
 from aidsys.pagination import paginate
 from aidsys.scope import can_act_for_county, can_act_for_some_county, can_manage_school, can_read_school_rosters
@@ -15,14 +16,6 @@ from disbursements.forms.funds import AllocationFilterForm, AllocationForm, With
 from disbursements.models import FundAllocation
 from disbursements.selectors import funds_pages as selectors
 from disbursements.services import funds as services
-
-
-def _errors_into(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 @require_GET
@@ -54,7 +47,7 @@ def allocation_new(request):
         try:
             allocation = services.fund_allocation_record(actor=request.user, **data)
         except ValidationError as error:
-            _errors_into(form, error)
+            add_errors(form, error)
         else:
             messages.success(
                 request,

@@ -2,15 +2,8 @@
 
 from django.core.exceptions import ValidationError
 
+from aidsys.forms import add_errors  # noqa: F401  (the publicity views import it from here)
+
 
 def error_text(error: ValidationError) -> str:
     return " ".join(error.messages)
-
-
-def add_errors(form, error: ValidationError) -> None:
-    """Put a service's refusal beside the field it names, or above the form."""
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error)

@@ -6,75 +6,33 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.urls import path
-from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from aidsys.models import County
-from aidsys.scope import can_act_for_county, can_act_for_some_county
+from aidsys.forms import ColumnLayoutForm, add_errors
+from aidsys.scope import can_act_for_county, can_act_for_some_county, county_acted_for
 from reports.layouts import LAYOUT_FIELDS, NationalLayout
 from reports.services import layouts as services
 
 
-class NationalLayoutForm(forms.Form):
+class NationalLayoutForm(ColumnLayoutForm):
     """The layout's name and, for each field of the list, its column and heading (empty: not wanted)."""
 
+    FIELDS = LAYOUT_FIELDS
+    heading_missing = gettext_lazy("Give the heading the national system wants for this column.")
     name = forms.CharField(label=gettext_lazy("name"), max_length=100)
 
     def __init__(self, *args, layout=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        current = (
-            {column["field"]: (place, column["heading"]) for place, column in enumerate(layout.columns, 1)}
-            if layout
-            else {}
-        )
-        for field, label in LAYOUT_FIELDS.items():
-            place, heading = current.get(field, (None, ""))
-            self.fields[f"{field}_place"] = forms.IntegerField(
-                label=format_lazy("{field}: {part}", field=label, part=gettext_lazy("column")),
-                min_value=1,
-                max_value=len(LAYOUT_FIELDS),
-                required=False,
-                initial=place,
-            )
-            self.fields[f"{field}_heading"] = forms.CharField(
-                label=format_lazy("{field}: {part}", field=label, part=gettext_lazy("heading")),
-                max_length=50,
-                required=False,
-                initial=heading,
-            )
+        super().__init__(*args, layout=layout, **kwargs)
         if layout is not None:
             self.fields["name"].initial = layout.name
 
     def clean(self):
         cleaned = super().clean()
-        places = {}
-        for field in LAYOUT_FIELDS:
-            place = cleaned.get(f"{field}_place")
-            if not place:
-                continue
-            if not (cleaned.get(f"{field}_heading") or "").strip():
-                self.add_error(f"{field}_heading", _("Give the heading the national system wants for this column."))
-            if place in places:
-                self.add_error(
-                    f"{field}_place",
-                    _("Column {place} is already given to {other}.").format(
-                        place=place, other=LAYOUT_FIELDS[places[place]]
-                    ),
-                )
-            places.setdefault(place, field)
-        if not places and not self.errors:
+        if not self.errors and not self.chosen_places():
             raise ValidationError(_("Choose at least one column."))
         return cleaned
-
-    def columns(self) -> list[dict]:
-        chosen = [
-            (self.cleaned_data[f"{field}_place"], field, self.cleaned_data[f"{field}_heading"])
-            for field in LAYOUT_FIELDS
-            if self.cleaned_data.get(f"{field}_place")
-        ]
-        return [{"field": field, "heading": heading} for _place, field, heading in sorted(chosen)]
 
 
 def _county_layouts(request):
@@ -106,11 +64,7 @@ def _layout_page(request, *, county, layout=None):
                 actor=request.user, county=county, name=form.cleaned_data["name"], columns=form.columns(), layout=layout
             )
         except ValidationError as error:
-            if hasattr(error, "error_dict"):
-                for name, errors in error.error_dict.items():
-                    form.add_error(name if name in form.fields else None, errors)
-            else:
-                form.add_error(None, error)
+            add_errors(form, error)
         else:
             messages.success(request, _("The upload layout has been saved."))
             return redirect("reports:layout_list")
@@ -125,15 +79,7 @@ def _layout_page(request, *, county, layout=None):
 @require_http_methods(["GET", "POST"])
 @login_required
 def layout_new(request):
-    counties = [
-        county for county in County.objects.visible_to(request.user) if can_act_for_county(request.user, county)
-    ]
-    if not counties:
-        raise PermissionDenied
-    county = counties[0]
-    if request.GET.get("county"):
-        county = next((c for c in counties if str(c.pk) == request.GET["county"]), county)
-    return _layout_page(request, county=county)
+    return _layout_page(request, county=county_acted_for(request.user, request.GET.get("county")))
 
 
 @require_http_methods(["GET", "POST"])

@@ -4,6 +4,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 
+from aidsys.forms import add_errors  # noqa: F401  (re-exported for the views of this app)
 from aidsys.models import School, Term
 from aidsys.scope import can_read_school_rosters
 from applications.models import AidProgram, Application
@@ -11,15 +12,6 @@ from applications.models import AidProgram, Application
 
 def error_text(error: ValidationError) -> str:
     return " ".join(error.messages)
-
-
-def add_errors(form, error: ValidationError) -> None:
-    """Put a service's refusal beside the field it names, or above the form."""
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def roster_from_url(request, school_pk: int, program_pk: int, term_pk: int):
