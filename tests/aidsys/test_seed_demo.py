@@ -6,7 +6,8 @@ import time_machine
 from django.core.management import call_command
 from django.urls import reverse
 
-from aidsys.models import AuditEvent, Membership, Role, School, SchoolClass, Stage, User
+from aidsys.celery import app as celery_app
+from aidsys.models import AuditEvent, Job, Membership, Role, School, SchoolClass, Stage, User
 from aidsys.services.audit_chain import audit_chain_verify
 from aidsys.todo import todo_for
 from applications.models import Application, PaymentMethod, Quota, Status
@@ -23,6 +24,8 @@ from disbursements.models import (
     ReturnFileImport,
 )
 from publicity.models import ReportStatus, RosterReport
+from reports.layouts import NationalLayout
+from reports.models import ReportExport
 from reviews.models import ReviewMeeting, ReviewPanel, ReviewPanelMember, RosterSignoff, SignoffStatus
 from reviews.selectors import standard_amount_for
 from students.models import HomeVisit, Student
@@ -45,12 +48,17 @@ SEEDED_MODELS = (
     FundAllocation,
     ReturnFileImport,
     LeftoverReport,
+    NationalLayout,
+    ReportExport,
 )
 
 
 @pytest.fixture(scope="module")
 def seeded(django_db_setup, django_db_blocker):
     # Made once for the module, so before the per-test clock: the demo is dated from the suite's today too.
+    # Before the per-test Celery set-up too: its tasks (the demo's export) run in-process here as well.
+    saved_eager = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
     with django_db_blocker.unblock(), time_machine.travel(ten_in_the_morning(TODAY), tick=True):
         first, second = StringIO(), StringIO()
         call_command("seed_demo", stdout=first)
@@ -61,6 +69,7 @@ def seeded(django_db_setup, django_db_blocker):
         from django.core.management import call_command as run
 
         run("flush", "--noinput", verbosity=0)
+    celery_app.conf.task_always_eager = saved_eager
 
 
 @pytest.mark.django_db
@@ -199,3 +208,12 @@ class TestSeedDemo:
         assert report.school.code == "4399010002"
         assert report.status == LeftoverStatus.REPORTED
         assert report.remainder == Decimal("750.00")
+
+    def test_the_county_has_an_upload_layout_and_a_finished_export_to_download(self, seeded):
+        layout = NationalLayout.objects.get()
+        assert layout.county.name == "青山县" and layout.created_by.username == "county"
+        assert [column["field"] for column in layout.columns][:3] == ["school", "class", "name"]
+        export = ReportExport.objects.get()
+        assert export.owner.username == "county" and export.report_key == "aided_students"
+        assert export.job.status == Job.Status.DONE and export.rows == 4 and not export.full
+        assert export.downloadable and export.file_name.startswith("受助学生名单_青山县_")
