@@ -81,10 +81,13 @@ class AidedStudentList:
             unit = School.objects.get(pk=request.school_id).name
         else:
             unit = County.objects.get(pk=request.county_id).name
-        shares = list(
-            FundingShare.objects.filter(program=program, school_year_id=term.school_year_id)
-            .order_by("source")
-            .values_list("source", "percent")
+        # The sources in their official order (中央, 省级, 市级, 区县, 学校, 社会).
+        order = list(FundingSource.values)
+        shares = sorted(
+            FundingShare.objects.filter(program=program, school_year_id=term.school_year_id).values_list(
+                "source", "percent"
+            ),
+            key=lambda share: order.index(share[0]) if share[0] in order else len(order),
         )
         awards = self.awards(request, program=program, term=term)
         return ReportData(

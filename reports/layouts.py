@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from aidsys.scope import ScopedQuerySet
+from applications.models import FundingSource
 
 # The 名单's columns a layout may use, by the key of the 名单's Column. "sources" stands for the
 # funding split: one column per source, whose keys start with "source_".
@@ -31,6 +32,7 @@ LAYOUT_FIELDS = {
     "paid": _("Paid"),
 }
 SOURCE_PREFIX = "source_"
+SOURCES = dict(FundingSource.choices)
 
 
 class NationalLayout(models.Model):
@@ -82,7 +84,9 @@ def apply_layout(data, layout):
         if field == "sources":
             for column in data.columns:
                 if column.key.startswith(SOURCE_PREFIX):
-                    columns.append(replace(column, heading=f"{heading}{column.heading}" if heading else column.heading))
+                    # The layout's heading in front of the source's own name: 其中：中央.
+                    source = SOURCES.get(column.key[len(SOURCE_PREFIX) :], column.heading)
+                    columns.append(replace(column, heading=f"{heading}{source}" if heading else column.heading))
         elif field in by_key:
             columns.append(replace(by_key[field], heading=heading or by_key[field].heading))
     return replace(data, columns=columns)
