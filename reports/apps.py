@@ -7,5 +7,6 @@ class ReportsConfig(AppConfig):
     verbose_name = _("Reports and statistics")
 
     def ready(self):
-        # Each report registers itself in REPORTS when its module is imported.
-        from reports import aided, catalogue  # noqa: F401
+        # Each report registers itself in REPORTS when its module is imported; the registry also gives
+        # the students' export page its job (students never import reports).
+        from reports import aided, catalogue, registry  # noqa: F401

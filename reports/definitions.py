@@ -47,6 +47,8 @@ class ReportRequest:
     school_id: int | None = None
     # A county's report may be narrowed to some of its schools.
     school_ids: tuple[int, ...] = ()
+    # A school's report may be narrowed to one of its classes (a report with "class" in its parameters).
+    class_id: int | None = None
     program_id: int | None = None
     term_id: int | None = None
     school_year_id: int | None = None
@@ -72,7 +74,8 @@ class ReportData:
 class Report(Protocol):
     key: str
     title: str
-    # Which parameters the report asks for: a subset of {"program", "term", "school_year", "as_of", "layout"}.
+    # Which parameters the report asks for: a subset of {"program", "term", "school_year", "as_of", "layout"};
+    # "class" when it may be exported for one class of a school (whoever sees the class, a class teacher too).
     parameters: tuple[str, ...]
 
     def build(self, request: ReportRequest) -> ReportData: ...

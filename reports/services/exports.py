@@ -1,7 +1,8 @@
 """Long exports run as jobs: started here, written by a Celery task, downloaded later, purged after a week.
 
 Starting an export checks the unit (county staff: a county of theirs, with some or all of its
-schools; the aid office and the principal: their school), and full data needs the reveal
+schools; the aid office and the principal: their school; whoever sees a class, a class teacher
+too: that class, for a report that may be narrowed to one), and full data needs the reveal
 permission and a reason, as the registry export does. Starting is an audit event (what was asked,
 masked or full, why); each download is one too (with the rows the file holds). The task builds
 the report, writes it to a temporary file with the job's progress, and stores it through Django's
@@ -25,7 +26,7 @@ from django.http import Http404
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from aidsys.models import County, Job, School
+from aidsys.models import County, Job, School, SchoolClass
 from aidsys.scope import can_act_for_county, can_read_school_rosters, can_reveal
 from aidsys.services.audit import Action, audit_record
 from aidsys.services.jobs import JobProgress, job_create, job_fail, job_finish, job_set_total
@@ -49,6 +50,7 @@ class Unit:
     county: County
     school: School | None
     school_ids: tuple[int, ...]
+    school_class: SchoolClass | None = None
 
 
 def report_for(key: str) -> Report:
@@ -58,10 +60,19 @@ def report_for(key: str) -> Report:
         raise Http404 from None
 
 
-def export_unit(*, user, school_id: int | None = None, county_id: int | None = None, school_ids=()) -> Unit:
-    """The unit a user may export: a school of theirs, or a county of theirs with some of its schools.
+def export_unit(
+    *, user, school_id: int | None = None, county_id: int | None = None, school_ids=(), class_id: int | None = None
+) -> Unit:
+    """The unit a user may export: a class they see, a school of theirs, or a county of theirs with
+    some of its schools.
 
-    Out of scope is 404; in scope without the role (a class teacher) is PermissionDenied."""
+    Out of scope is 404; in scope without the role (a class teacher, for a school) is PermissionDenied."""
+    if class_id is not None:
+        school_class = SchoolClass.objects.select_related("school__county").get_visible_or_404(user, pk=class_id)
+        if school_id is not None and school_class.school_id != school_id:
+            raise Http404
+        school = school_class.school
+        return Unit(county=school.county, school=school, school_ids=(), school_class=school_class)
     if school_id is not None:
         school = School.objects.select_related("county").get_visible_or_404(user, pk=school_id)
         if not can_read_school_rosters(user, school):
@@ -82,11 +93,15 @@ def export_unit(*, user, school_id: int | None = None, county_id: int | None = N
 def export_start(*, user, report_key: str, request_params: dict) -> ReportExport:
     """Check the unit and the masking, record the export and its job, and have a worker write it."""
     report = report_for(report_key)
+    class_id = request_params.get("class_id")
+    if class_id is not None and "class" not in report.parameters:
+        raise PermissionDenied
     unit = export_unit(
         user=user,
         school_id=request_params.get("school_id"),
         county_id=request_params.get("county_id"),
         school_ids=request_params.get("school_ids") or (),
+        class_id=class_id,
     )
     full = bool(request_params.get("full"))
     reason = (request_params.get("reason") or "").strip()
@@ -102,6 +117,8 @@ def export_start(*, user, report_key: str, request_params: dict) -> ReportExport
         params["as_of"] = request_params["as_of"].isoformat()
     params |= {"county_id": unit.county.pk, "school_id": unit.school.pk if unit.school else None}
     params["school_ids"] = list(unit.school_ids)
+    if unit.school_class is not None:
+        params["class_id"] = unit.school_class.pk
     job = job_create(kind=EXPORT_JOB, owner=user, school=unit.school, params={"report": report_key})
     now = timezone.now()
     export = ReportExport.objects.create(
@@ -142,6 +159,7 @@ def export_request(export: ReportExport) -> ReportRequest:
         county_id=export.county_id,
         school_id=export.school_id,
         school_ids=tuple(params.get("school_ids") or ()),
+        class_id=params.get("class_id"),
         program_id=params.get("program_id"),
         term_id=params.get("term_id"),
         school_year_id=params.get("school_year_id"),

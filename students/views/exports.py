@@ -1,16 +1,16 @@
 """Registry export to Excel: a class (its teacher, the school, the county) or a whole school (not a class teacher).
 
 The form asks for full data only of users who may reveal sensitive data; a request for full
-data from anybody else is refused (403), not quietly turned into a masked file.
+data from anybody else is refused (403), not quietly turned into a masked file. Posting the form
+starts the export as a job (written by a worker, as every report is) and takes the user to their
+exports (我的导出), where a progress bar shows it being written and the file is downloaded.
 """
 
-from urllib.parse import quote
-
 from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -54,11 +54,6 @@ class ExportForm(forms.Form):
         return cleaned
 
 
-def content_disposition(name: str, ascii_name: str) -> str:
-    """RFC 6266 with an RFC 5987 UTF-8 name and a plain ASCII one for clients that know no better."""
-    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name, safe='')}"
-
-
 def _export_page(request, *, school, school_class=None):
     data = request.POST if request.method == "POST" else None
     form = ExportForm(data, allow_full=can_reveal(request.user))
@@ -67,7 +62,7 @@ def _export_page(request, *, school, school_class=None):
             raise PermissionDenied
         if form.is_valid():
             try:
-                export = exports.registry_export(
+                exports.registry_export_start(
                     actor=request.user,
                     school=school,
                     school_class=school_class,
@@ -77,11 +72,9 @@ def _export_page(request, *, school, school_class=None):
             except ValidationError as error:
                 form.add_error(None, error)
             else:
-                response = HttpResponse(export.content, content_type=exports.MEDIA_TYPE)
-                response["Content-Disposition"] = content_disposition(export.name, export.ascii_name)
-                # A roster with family data is never kept by a shared cache.
-                response["Cache-Control"] = "private, no-store"
-                return response
+                started = _("The export has started. It is listed below; download it when it is ready.")
+                messages.success(request, started)
+                return redirect("reports:export_list")
     return render(
         request,
         "students/export_form.html",
