@@ -58,7 +58,8 @@ def export_start(request, key):
 @login_required
 def export_list(request):
     mine = ReportExport.objects.filter(owner=request.user).select_related("job", "school", "county")
-    return render(request, "reports/export_list.html", {"exports": mine[:LIST_LENGTH]})
+    context = {"exports": mine[:LIST_LENGTH], "may_report": can_read_some_school_rosters(request.user)}
+    return render(request, "reports/export_list.html", context)
 
 
 @require_GET

@@ -282,3 +282,8 @@ def test_the_reports_page_leads_to_the_year_s_figures_and_to_the_layouts_for_cou
     assert 'data-testid="annual-link"' in county and 'data-testid="layouts-link"' in county
     school = client_for(cast.li).get("/reports/").content.decode()
     assert 'data-testid="annual-link"' in school and 'data-testid="layouts-link"' not in school
+
+
+def test_my_exports_offers_another_export_only_to_those_who_may_start_one(cast, client_for):
+    assert "/reports/" in client_for(cast.li).get("/exports/").content.decode()
+    assert 'href="/reports/"' not in client_for(cast.wang).get("/exports/").content.decode()
