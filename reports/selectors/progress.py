@@ -5,8 +5,8 @@ application counts from its submission, an approval from its decision, a notice 
 publication and its closing, a roster from its report and the county's approval, money from the
 day it was recorded (less what was withdrawn by then) and a payment from the day it was paid.
 
-Students on roll are those on roll now, and those who left after that day. A decision revoked
-since is no longer counted as approved (the revocation's day is not kept on the award).
+Students on roll are those on roll now, and those who left after that day. An award revoked
+(取消资格) after that day still counts as approved on it; one revoked by then does not.
 """
 
 from __future__ import annotations
@@ -148,7 +148,10 @@ def _figures(school_ids, program_ids, term: Term, as_of) -> dict:
     }
     approved = {
         (s, p, tier): n
-        for s, p, tier, n in applications.filter(status=ApplicationStatus.APPROVED, decided_at__lt=end)
+        for s, p, tier, n in applications.filter(
+            Q(status=ApplicationStatus.APPROVED) | Q(status=ApplicationStatus.REVOKED, revocation__revoked_at__gte=end),
+            decided_at__lt=end,
+        )
         .values_list("school", "program", "approved_tier")
         .annotate(n=Count("pk"))
         .order_by()

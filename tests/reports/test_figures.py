@@ -1,13 +1,15 @@
 """The 月报 as of a day, the 年度统计, 应助尽助, the checks and 结余 against the small year of data.py."""
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.utils import timezone
 
+from applications.models import Application
 from disbursements.models import LeftoverReport
 from disbursements.selectors.leftovers import leftover_figures
 from reports.definitions import REPORTS, ReportRequest
+from reviews.models import Revocation
 from students.models import EnrolmentStatus, SpecialGroupFlag, Student
 from students.models.official import OfficialList
 from tests.factories import ApplicationFactory, PaymentBatchFactory, PaymentLineFactory, StudentFactory
@@ -67,6 +69,18 @@ class TestProgress:
         assert row["paid_ratio"] is None
         _data, rows = build("progress", cast.li, school_id=cast.school.pk, as_of=date(2026, 9, 1))
         assert (rows[0]["applications"], rows[0]["approved"], rows[0]["notice_published"]) == (0, 0, None)
+
+    def test_an_award_revoked_later_still_counts_as_approved_on_an_earlier_day(self, cast):
+        year = build_year(cast)
+        award = Application.objects.filter(school=cast.school, program=year.program, status="approved").first()
+        Application.objects.filter(pk=award.pk).update(status="revoked")
+        Revocation.objects.create(
+            application=award, reason="improved", detail="家庭经济状况好转", effective_term=cast.term,
+            revoked_by=cast.li, revoked_at=timezone.make_aware(datetime(2026, 11, 22, 9)),
+        )  # fmt: skip
+        before = build("progress", cast.li, school_id=cast.school.pk, as_of=date(2026, 11, 21))[1][0]
+        after = build("progress", cast.li, school_id=cast.school.pk, as_of=date(2026, 11, 23))[1][0]
+        assert before["approved"] - after["approved"] == 1
 
 
 class TestAnnual:
