@@ -10,6 +10,7 @@ from tests.reports.data import build_year
 from tests.reports.workbook import TITLE_ROWS, reopened, sheet_rows
 
 PARAMETERS = {
+    "aided_students": {"program_id": "program", "term_id": "term"},
     "payment_lines": {"term_id": "term"},
     "progress": {"as_of": date(2026, 11, 23)},
     "annual": {"school_year_id": "year"},
@@ -21,8 +22,8 @@ PARAMETERS = {
 
 @pytest.mark.parametrize("key", sorted(PARAMETERS))
 def test_each_report_opens_with_its_headings_totals_and_masks(cast, key):
-    build_year(cast)
-    values = {"term": cast.term.pk, "year": cast.school_year.pk}
+    year = build_year(cast)
+    values = {"term": cast.term.pk, "year": cast.school_year.pk, "program": year.program.pk}
     kwargs = {name: values.get(value, value) for name, value in PARAMETERS[key].items()}
     data = REPORTS[key].build(ReportRequest(user=cast.zhao, county_id=cast.county.pk, **kwargs))
     data_rows = list(data.rows)
