@@ -27,7 +27,7 @@ from applications.models import AidProgram, Application, FundingShare, FundingSo
 from applications.models import Status as ApplicationStatus
 from disbursements.models import LineStatus, PaymentLine
 from disbursements.selectors.funds import split_by_shares
-from disbursements.services.batches import awards_in_reach
+from disbursements.services.schedule import awards_in_reach
 from reports.definitions import INTEGER, MONEY, Column, ReportData, ReportRequest, register
 from students.models import SpecialGroup, SpecialGroupFlag, Tier
 from students.models.choices import ETHNIC_GROUPS, Gender

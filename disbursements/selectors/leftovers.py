@@ -10,7 +10,7 @@ The reasons come from the lines of approved batches and from the awards themselv
 - not_in_batch an approved award that no approved batch pays yet.
 
 An award without a line counts what a batch would put on its lines in the term: the batches' own
-schedule (`services.batches.scheduled_payments`), period by period, so a monthly program's months
+schedule (`services.schedule.scheduled_payments`), period by period, so a monthly program's months
 without a line count and a year's payment counts only in the term it falls due.
 
 Each reason's yuan are split among the sources by the program's shares of that school year, like
@@ -30,7 +30,7 @@ from aidsys.models import Term
 from applications.models import Status as ApplicationStatus
 from disbursements.models import BatchStatus, LeftoverReport, LineStatus, PaymentBatch, PaymentLine
 from disbursements.selectors.funds import ZERO, funding_split, funds_position, split_by_shares
-from disbursements.services.batches import awards_in_reach, scheduled_payments, terms_of_year
+from disbursements.services.schedule import awards_in_reach, scheduled_payments, terms_of_year
 from students.models import EnrolmentStatus
 
 REASONS = {

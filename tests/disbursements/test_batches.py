@@ -23,10 +23,9 @@ from disbursements.services.batches import (
     batch_submit,
     line_cancel,
     line_mark_paid,
-    month_share,
     require_approved,
-    term_months,
 )
+from disbursements.services.schedule import month_share, term_months
 from publicity.models import RosterReport
 from reviews.models import Revocation
 from tests.disbursements.batch_data import (

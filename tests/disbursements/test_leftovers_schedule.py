@@ -11,7 +11,8 @@ from django.test.utils import CaptureQueriesContext
 
 from aidsys.models import Term
 from disbursements.selectors.leftovers import leftover_figures
-from disbursements.services.batches import batch_approve, batch_create, batch_submit, payable, term_months
+from disbursements.services.batches import batch_approve, batch_create, batch_submit
+from disbursements.services.schedule import payable, term_months
 from publicity.models import RosterReport
 from tests.disbursements.batch_data import approved_roster, funds
 from tests.factories import ApplicationFactory, StudentFactory
