@@ -1,9 +1,14 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.templatetags.static import static
 from django.urls import include, path
+from django.utils.functional import lazy
+from django.views.generic import RedirectView
 from django.views.i18n import set_language
 
 from aidsys import views
+
+static_lazy = lazy(static, str)
 
 core_patterns = [
     path("", views.dashboard, name="dashboard"),
@@ -37,5 +42,7 @@ urlpatterns = [
     path("", include("reports.urls")),
     path("accounts/", include(account_patterns)),
     path("i18n/setlang/", set_language, name="set_language"),
+    # Browsers ask for /favicon.ico whatever the page links: send them to the icon (no 404 in the logs).
+    path("favicon.ico", RedirectView.as_view(url=static_lazy("img/favicon.svg"), permanent=True), name="favicon"),
     path("admin/", admin.site.urls),
 ]

@@ -68,6 +68,7 @@ EXPECTATIONS: dict[str, Expect] = {
     "password_change": Expect(everyone(200)),
     "password_change_done": Expect(everyone(200)),
     "set_language": Expect(everyone(302, anonymous=302)),
+    "favicon": Expect(everyone(301, anonymous=301)),
 }
 
 # The admin is the system administrator's alone: everybody else is sent to its sign-in page.
@@ -225,7 +226,7 @@ def test_each_role_gets_the_expected_status(key, cast):
             failures.append(f"{role}: {response.status_code} (expected {expect.statuses[role]}) for {url}")
         if response.status_code == 302 and role == "anonymous" and expect.statuses[role] == 302:
             location = response.headers["Location"]
-            assert "login" in location or key in ("set_language", "admin:logout"), (
+            assert "login" in location or key in ("set_language", "admin:logout", "favicon"), (
                 f"{key} sends anonymous to {location}"
             )
     assert not failures, f"{key}:\n" + "\n".join(failures)
