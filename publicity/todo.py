@@ -3,6 +3,8 @@
 Each provider reads the user's own roles: an administrator, who sees everything, is not everybody's to-do.
 """
 
+from datetime import datetime, time, timedelta
+
 from django.db.models import Count, Min
 from django.urls import reverse
 from django.utils import timezone
@@ -41,8 +43,10 @@ def aid_office_notices_todo(user) -> list[TodoItem]:
         kind=NoticeKind.ORIGINAL,
         status=NoticeStatus.PUBLISHED,
         end_date__lt=timezone.localdate(),
-    ).aggregate(count=Count("pk"), oldest=Min("published_at"))
+    ).aggregate(count=Count("pk"), ended=Min("end_date"))
     if ended["count"]:
+        # It waits from the day after its period ended, when it could first be closed, not from its publication.
+        ended["oldest"] = timezone.make_aware(datetime.combine(ended["ended"] + timedelta(days=1), time.min))
         items.append(
             TodoItem(
                 role=Role.AID_OFFICE,

@@ -697,3 +697,12 @@ class TestIndexAndTodo:
         index = reverse("publicity:notice_index")
         assert [item.count for item in todo_for(cast.li) if item.url == index] == [1, 1]
         assert not [item for item in todo_for(cast.wang) if item.url == index]
+
+    def test_a_notice_to_close_waits_from_the_day_after_its_period_not_from_its_publication(self, cast):
+        # Published about ten days ago, its period ended three days ago: it could be closed two days ago.
+        from aidsys.todo import todo_for
+
+        notice = move_period(make_notice(cast), ended_days_ago=3)
+        PublicNotice.objects.filter(pk=notice.pk).update(published_at=timezone.now() - timedelta(days=10))
+        (item,) = [item for item in todo_for(cast.li) if "公示期已满" in item.title]
+        assert item.age_days == 2
