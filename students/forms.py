@@ -233,6 +233,11 @@ class HomeVisitForm(forms.Form):
     suggested_tier = forms.ChoiceField(label=_("suggested tier"), choices=Tier.choices, widget=forms.RadioSelect)
     photos = MultiplePhotoField(label=_("photos"), required=False)
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Most visits are recorded the day they are made.
+        self.fields["visited_on"].initial = timezone.localdate()
+
     def clean_visited_on(self):
         value = self.cleaned_data["visited_on"]
         if value > timezone.localdate():

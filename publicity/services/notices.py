@@ -11,6 +11,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from aidsys import cn
 from aidsys.pdf import render_pdf
 from aidsys.scope import can_manage_school, can_print_for_school
 from aidsys.services.audit import Action, audit_record
@@ -65,6 +66,15 @@ def _entries_for(notice: PublicNotice, applications: list[Application]) -> list[
         ]
 
 
+def checked_contact_phone(phone: str) -> str:
+    """The telephone a family calls with an objection, as a parent can dial it: a landline with its area
+    code or a mobile number (cn.normalize_telephone), beside the field otherwise."""
+    try:
+        return cn.normalize_telephone(phone or "")
+    except ValidationError as error:
+        raise ValidationError({"contact_phone": error.messages}) from None
+
+
 @transaction.atomic
 def notice_create(
     *,
@@ -82,6 +92,7 @@ def notice_create(
     none once an original has been published: later changes go into supplementary notices.
     """
     require(can_manage_school(actor, signoff.school_id))
+    contact_phone = checked_contact_phone(contact_phone)
     signoff = (
         RosterSignoff.objects.select_for_update(of=("self",))
         .select_related("school__county", "program", "term")
@@ -193,6 +204,7 @@ def notice_update(
 ) -> dict:
     """Change a draft's period, places and contact; the lines stay as they were taken."""
     require(can_manage_school(actor, notice.school_id))
+    contact_phone = checked_contact_phone(contact_phone)
     stored = _locked_notice(notice)
     if stored.status != NoticeStatus.DRAFT:
         raise _not_in(stored, NoticeStatus.DRAFT)

@@ -128,6 +128,14 @@ class TestPeriod:
         form_page = client.get(reverse("publicity:notice_create", args=[signed_roster(cast).pk]))
         assert form_page.context["period"] is not None and 'id="period-preview"' in form_page.content.decode()
 
+    def test_the_objection_telephone_must_be_one_a_parent_can_dial(self, cast, client_for):
+        url = reverse("publicity:notice_create", args=[signed_roster(cast).pk])
+        response = client_for(cast.li).post(url, notice_form(contact_phone="8421"))
+        assert response.status_code == 400 and not PublicNotice.objects.exists()
+        assert "区号" in str(response.context["form"].errors["contact_phone"])
+        assert client_for(cast.li).post(url, notice_form(contact_phone="（0731）8421 0002")).status_code == 302
+        assert PublicNotice.objects.get().contact_phone == "0731-84210002"
+
     @pytest.mark.parametrize("start", ["9999-12-31", "0001-01-01"])
     def test_a_date_out_of_range_is_refused_not_a_server_error(self, cast, client_for, start):
         client = client_for(cast.li)

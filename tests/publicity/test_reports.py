@@ -280,6 +280,6 @@ def make_notice_for(cast, school, n, county=None):
         working_days=5,
         places=["school_board"],
         contact_office="资助办",
-        contact_phone="0731-1",
+        contact_phone="0731-12345678",
     )
     return notices.notice_publish(actor=cast.admin, notice=notice)

@@ -625,3 +625,12 @@ class TestLinks:
     def test_the_menu_lists_official_lists_for_the_aid_office_not_the_class_teacher(self, cast, client_for):
         assert "部门名单" in client_for(cast.li).get("/").content.decode()
         assert "部门名单" not in client_for(cast.wang).get("/").content.decode()
+
+
+def test_a_home_visit_form_proposes_today(cast):
+    # Most visits are recorded the day they are made.
+    from django.utils import timezone
+
+    from students.forms import HomeVisitForm
+
+    assert HomeVisitForm()["visited_on"].value() == timezone.localdate()
