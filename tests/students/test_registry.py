@@ -634,3 +634,12 @@ def test_a_home_visit_form_proposes_today(cast):
     from students.forms import HomeVisitForm
 
     assert HomeVisitForm()["visited_on"].value() == timezone.localdate()
+
+
+def test_a_column_of_people_is_headed_xingming_not_mingcheng(cast, ming, client_for):
+    # 姓名 wherever the column holds a person: the roster and the family table.
+    client = client_for(cast.wang)
+    roster = client.get(f"/classes/{cast.class_1.pk}/roster/").content.decode()
+    assert '<th scope="col">姓名</th>' in roster and '<th scope="col">名称</th>' not in roster
+    page = client.get(ming.get_absolute_url()).content.decode()
+    assert '<th scope="col">姓名</th>' in page and '<th scope="col">名称</th>' not in page
