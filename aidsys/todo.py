@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.db.models import Count, Min
 from django.utils import timezone
 
 
@@ -33,6 +34,15 @@ class TodoItem:
     @property
     def age_days(self) -> int | None:
         return None if self.oldest is None else (timezone.now() - self.oldest).days
+
+
+def waiting_items(rows, *, role: str, title: str, url: str, since: str) -> list[TodoItem]:
+    """One item for the rows waiting (a queryset), counted and aged by their oldest `since` time; none when
+    nothing waits. Most providers are this: which rows, for whom, what the item says, where it leads."""
+    waiting = rows.aggregate(count=Count("pk", distinct=True), oldest=Min(since))
+    if not waiting["count"]:
+        return []
+    return [TodoItem(role=role, title=title, count=waiting["count"], url=url, oldest=waiting["oldest"])]
 
 
 TodoProvider = Callable[[object], list[TodoItem]]

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from aidsys.models import Role
 from aidsys.scope import scope_for
-from aidsys.todo import TodoItem
+from aidsys.todo import TodoItem, waiting_items
 from disbursements.models import BatchStatus, LeftoverReport, LeftoverStatus, LineStatus, PaymentBatch, PaymentLine
 from disbursements.selectors.batches import batches_awaiting_approval, batches_returned
 from disbursements.selectors.leftovers import reportable_terms
@@ -23,36 +23,26 @@ def principal_batches_todo(user) -> list[TodoItem]:
     schools = scope_for(user).principal_school_ids
     if not schools:
         return []
-    waiting = batches_awaiting_approval(school_ids=schools).aggregate(count=Count("pk"), oldest=Min("submitted_at"))
-    if not waiting["count"]:
-        return []
-    return [
-        TodoItem(
-            role=Role.PRINCIPAL,
-            title=_("Payment batches awaiting your approval"),
-            count=waiting["count"],
-            url=reverse("disbursements:batch_list") + f"?status={BatchStatus.SUBMITTED}",
-            oldest=waiting["oldest"],
-        )
-    ]
+    return waiting_items(
+        batches_awaiting_approval(school_ids=schools),
+        role=Role.PRINCIPAL,
+        title=_("Payment batches awaiting your approval"),
+        url=reverse("disbursements:batch_list") + f"?status={BatchStatus.SUBMITTED}",
+        since="submitted_at",
+    )
 
 
 def aid_office_batches_todo(user) -> list[TodoItem]:
     schools = scope_for(user).aid_office_school_ids
     if not schools:
         return []
-    returned = batches_returned(school_ids=schools).aggregate(count=Count("pk"), oldest=Min("submitted_at"))
-    if not returned["count"]:
-        return []
-    return [
-        TodoItem(
-            role=Role.AID_OFFICE,
-            title=_("Payment batches returned by the principal"),
-            count=returned["count"],
-            url=reverse("disbursements:batch_list") + f"?status={BatchStatus.RETURNED}",
-            oldest=returned["oldest"],
-        )
-    ]
+    return waiting_items(
+        batches_returned(school_ids=schools),
+        role=Role.AID_OFFICE,
+        title=_("Payment batches returned by the principal"),
+        url=reverse("disbursements:batch_list") + f"?status={BatchStatus.RETURNED}",
+        since="submitted_at",
+    )
 
 
 def bank_todo(user) -> list[TodoItem]:
@@ -123,17 +113,10 @@ def county_leftovers_todo(user) -> list[TodoItem]:
     counties = scope_for(user).county_ids
     if not counties:
         return []
-    waiting = LeftoverReport.objects.filter(school__county_id__in=counties, status=LeftoverStatus.REPORTED).aggregate(
-        count=Count("pk"), oldest=Min("reported_at")
+    return waiting_items(
+        LeftoverReport.objects.filter(school__county_id__in=counties, status=LeftoverStatus.REPORTED),
+        role=Role.COUNTY_STAFF,
+        title=_("Leftover reports awaiting your decision"),
+        url=reverse("disbursements:leftover_list") + f"?status={LeftoverStatus.REPORTED}",
+        since="reported_at",
     )
-    if not waiting["count"]:
-        return []
-    return [
-        TodoItem(
-            role=Role.COUNTY_STAFF,
-            title=_("Leftover reports awaiting your decision"),
-            count=waiting["count"],
-            url=reverse("disbursements:leftover_list") + f"?status={LeftoverStatus.REPORTED}",
-            oldest=waiting["oldest"],
-        )
-    ]

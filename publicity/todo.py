@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from aidsys.models import Role
 from aidsys.scope import scope_for
-from aidsys.todo import TodoItem
+from aidsys.todo import TodoItem, waiting_items
 from publicity.models import NoticeKind, NoticeStatus, PublicNotice, ReportStatus, RosterReport
 from publicity.selectors.notices import awaiting_notice
 from publicity.selectors.objections import open_summary, unread_reminders
@@ -24,20 +24,13 @@ def aid_office_notices_todo(user) -> list[TodoItem]:
     schools = scope_for(user).aid_office_school_ids
     if not schools:
         return []
-    items = []
-    waiting = awaiting_notice(RosterSignoff.objects.filter(school_id__in=schools)).aggregate(
-        count=Count("pk"), oldest=Min("decided_at")
+    items = waiting_items(
+        awaiting_notice(RosterSignoff.objects.filter(school_id__in=schools)),
+        role=Role.AID_OFFICE,
+        title=_("Signed rosters waiting for their public notice"),
+        url=reverse("publicity:notice_index"),
+        since="decided_at",
     )
-    if waiting["count"]:
-        items.append(
-            TodoItem(
-                role=Role.AID_OFFICE,
-                title=_("Signed rosters waiting for their public notice"),
-                count=waiting["count"],
-                url=reverse("publicity:notice_index"),
-                oldest=waiting["oldest"],
-            )
-        )
     ended = PublicNotice.objects.filter(
         school_id__in=schools,
         kind=NoticeKind.ORIGINAL,
@@ -87,24 +80,13 @@ def county_reports_todo(user) -> list[TodoItem]:
     counties = scope_for(user).county_ids
     if not counties:
         return []
-    waiting = RosterReport.objects.filter(school__county_id__in=counties, status=ReportStatus.REPORTED).aggregate(
-        count=Count("pk"), oldest=Min("reported_at")
+    return waiting_items(
+        RosterReport.objects.filter(school__county_id__in=counties, status=ReportStatus.REPORTED),
+        role=Role.COUNTY_STAFF,
+        title=_("Reported rosters awaiting your approval"),
+        url=reverse("publicity:report_list") + f"?status={ReportStatus.REPORTED}",
+        since="reported_at",
     )
-    if not waiting["count"]:
-        return []
-    return [
-        TodoItem(
-            role=Role.COUNTY_STAFF,
-            title=_("Reported rosters awaiting your approval"),
-            count=waiting["count"],
-            url=reverse("publicity:report_list") + f"?status={ReportStatus.REPORTED}",
-            oldest=waiting["oldest"],
-        )
-    ]
-
-
-# ---------------------------------------------------------------------------------------------
-# Objections: late by their own deadline (3 working days), not by AIDSYS_OVERDUE_DAYS.
 
 
 def aid_office_objections_todo(user) -> list[TodoItem]:
