@@ -84,6 +84,17 @@ def visits_this_year(application: Application) -> list[HomeVisit]:
     return [visit for visit in visits if visit.school_year_id == application.term.school_year_id]
 
 
+def first_review_blockers(*, school, program, term, user=None) -> list[Application]:
+    """The roster's applications that keep it from going to the principal, by class then name:
+    each must be reviewed first. With `user`, only those the user sees."""
+    applications = Application.objects.visible_to(user) if user is not None else Application.objects.all()
+    return list(
+        applications.filter(school=school, program=program, term=term, status__in=AT_FIRST_REVIEW)
+        .select_related("student", "school_class", "program")
+        .order_by("school_class__grade", "school_class__number", "student__name_pinyin", "pk")
+    )
+
+
 # ---------------------------------------------------------------------------------------------
 # Second review
 
