@@ -23,8 +23,9 @@ def roster_submit(*, actor, school, program, term) -> RosterSignoff:
     """Submit the roster for the principal's sign-off; it is locked from now on.
 
     Refused while any application is still at the class teachers' first review (submitted or sent
-    back): the roster would be incomplete. Recommended applications the quota could not fund may
-    stay undecided: they are the waiting list for replacements, and the summary shows them.
+    back), or not recommended and not yet decided by the school: the roster would be incomplete.
+    Recommended applications the quota could not fund may stay undecided: they are the waiting list
+    for replacements, and the summary shows them.
     """
     require(can_manage_school(actor, school.pk))
     signoff = lock_roster(school=school, program=program, term=term)
@@ -35,7 +36,9 @@ def roster_submit(*, actor, school, program, term) -> RosterSignoff:
             ),
             code="already_submitted",
         )
-    blockers = selectors.first_review_blockers(school=school, program=program, term=term)
+    blockers = selectors.submission_blockers(school=school, program=program, term=term)
+    not_recommended = [a for a in blockers if a.status == Status.NOT_RECOMMENDED]
+    blockers = [a for a in blockers if a.status != Status.NOT_RECOMMENDED]
     if blockers:
         raise ValidationError(
             ngettext(
@@ -46,6 +49,18 @@ def roster_submit(*, actor, school, program, term) -> RosterSignoff:
                 len(blockers),
             ).format(count=len(blockers), program=program, term=term, applications=_listed(blockers)),
             code="first_review_open",
+        )
+    if not_recommended:
+        raise ValidationError(
+            ngettext(
+                "{count} application of {program} for {term} was not recommended by the class teacher and awaits "
+                "the school's decision: {applications}. Confirm it as not approved, or approve it with a reason.",
+                "{count} applications of {program} for {term} were not recommended by the class teachers and "
+                "await the school's decision: {applications}. Confirm each as not approved, or approve it with "
+                "a reason.",
+                len(not_recommended),
+            ).format(count=len(not_recommended), program=program, term=term, applications=_listed(not_recommended)),
+            code="not_recommended_open",
         )
     applications = Application.objects.filter(school=school, program=program, term=term)
     if not applications.filter(status=Status.APPROVED).exists():

@@ -52,7 +52,7 @@ def roster(request, school_pk, program_pk, term_pk):
     signoff = selectors.signoff_of(school=school, program=program, term=term)
     blockers = []
     if signoff is None or not signoff.locked:
-        blockers = selectors.first_review_blockers(user=request.user, school=school, program=program, term=term)
+        blockers = selectors.submission_blockers(user=request.user, school=school, program=program, term=term)
     return render(
         request,
         "reviews/roster.html",
