@@ -315,6 +315,8 @@ class Status(models.TextChoices):
     RETURNED = "returned", _("Returned for completion")
     RECOMMENDED = "recommended", _("Awaiting second review")
     SENT_BACK = "sent_back", _("Sent back to the class teacher")
+    # The class teacher's first review advises against it, with the reason; the school's review decides.
+    NOT_RECOMMENDED = "not_recommended", _("Not recommended by the class teacher")
     APPROVED = "approved", _("Approved")
     REJECTED = "rejected", _("Not approved")
     REVOKED = "revoked", _("Revoked")
@@ -328,6 +330,7 @@ OPEN_STATUSES = (
     Status.RETURNED,
     Status.RECOMMENDED,
     Status.SENT_BACK,
+    Status.NOT_RECOMMENDED,
     Status.APPROVED,
 )
 EDITABLE_STATUSES = (Status.DRAFT, Status.RETURNED)
@@ -348,7 +351,7 @@ class Application(models.Model):
     school_class = models.ForeignKey(
         "aidsys.SchoolClass", on_delete=models.PROTECT, related_name="+", verbose_name=_("class")
     )
-    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.DRAFT)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.DRAFT)
     requested_tier = models.CharField(_("requested tier"), max_length=25, choices=Tier.choices)
     statement = models.TextField(_("statement"), max_length=2000)
     pledge_signed = models.BooleanField(_("the signed pledge is on file"), default=False)

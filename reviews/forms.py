@@ -31,6 +31,18 @@ class ReturnForm(forms.Form):
     comment = _text(_("what needs to be completed"))
 
 
+class NotRecommendForm(forms.Form):
+    reason = forms.CharField(
+        label=_("why you do not recommend it"),
+        max_length=1000,
+        help_text=_(
+            "The aid office reads it and decides: say what you found, not what the family told you in confidence."
+        ),
+        error_messages={"required": _("Say why you do not recommend the application.")},
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
 class ApproveForm(forms.Form):
     tier = forms.ChoiceField(label=_("tier"), choices=AWARD_TIERS)
     amount = forms.DecimalField(
@@ -42,6 +54,12 @@ class ApproveForm(forms.Form):
         help_text=_("Leave empty for the standard amount of the tier."),
     )
     amount_reason = _text(_("why the amount differs from the standard"), required=False, rows=1)
+    decision_reason = _text(
+        _("why the school approves it"),
+        required=False,
+        rows=1,
+        help_text=_("Needed where the class teacher did not recommend the application."),
+    )
 
 
 class ReplaceForm(ApproveForm):

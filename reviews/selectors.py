@@ -22,6 +22,8 @@ from students.models import HomeVisit, Tier
 AWARD_TIERS = [(value, label) for value, label in Tier.choices if value != Tier.NOT_DIFFICULT]
 # Still with the class teacher: a roster is not complete while any application is here.
 AT_FIRST_REVIEW = (Status.SUBMITTED, Status.SENT_BACK)
+# Through the first review, awaiting the school's decision: recommended, or not recommended with a reason.
+AWAITING_SCHOOL = (Status.RECOMMENDED, Status.NOT_RECOMMENDED)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -84,6 +86,20 @@ def visits_this_year(application: Application) -> list[HomeVisit]:
     return [visit for visit in visits if visit.school_year_id == application.term.school_year_id]
 
 
+def submission_blockers(*, school, program, term, user=None) -> list[Application]:
+    """The roster's applications that keep it from going to the principal, by class then name: those
+    still at first review, and those not recommended that the school has not decided on yet. With
+    `user`, only those the user sees."""
+    applications = Application.objects.visible_to(user) if user is not None else Application.objects.all()
+    return list(
+        applications.filter(
+            school=school, program=program, term=term, status__in=(*AT_FIRST_REVIEW, Status.NOT_RECOMMENDED)
+        )
+        .select_related("student", "school_class", "program")
+        .order_by("school_class__grade", "school_class__number", "student__name_pinyin", "pk")
+    )
+
+
 # ---------------------------------------------------------------------------------------------
 # Second review
 
@@ -112,6 +128,7 @@ def ranked(applications, *, program, term) -> list[Ranked]:
 @dataclass
 class ClassReview:
     recommended: list[Ranked]
+    not_recommended: list[Ranked]
     decided: list[Application]
     elsewhere: dict[str, int]
     quotas: list
@@ -119,7 +136,8 @@ class ClassReview:
 
 
 def class_review(*, user, school, program, term, school_class) -> ClassReview:
-    """The second-review page of one class: the recommended ranked, the decided, the quotas, in fixed queries."""
+    """The second-review page of one class: the recommended ranked, those the class teacher did not
+    recommend (with the reason), the decided, the quotas, in fixed queries."""
     applications = list(
         with_score_inputs(
             Application.objects.visible_to(user).filter(
@@ -128,14 +146,16 @@ def class_review(*, user, school, program, term, school_class) -> ClassReview:
         ).select_related("filed_by", "first_reviewed_by", "decided_by", "revocation", "replaces__student")
     )
     recommended = [a for a in applications if a.status == Status.RECOMMENDED]
+    not_recommended = [a for a in applications if a.status == Status.NOT_RECOMMENDED]
     decided = [a for a in applications if a.status in (Status.APPROVED, Status.REJECTED, Status.REVOKED)]
     decided.sort(key=lambda a: (a.status, a.student.name_pinyin))
     elsewhere: dict[str, int] = defaultdict(int)
     for application in applications:
-        if application.status not in (Status.RECOMMENDED, Status.APPROVED, Status.REJECTED, Status.REVOKED):
+        if application.status not in (*AWAITING_SCHOOL, Status.APPROVED, Status.REJECTED, Status.REVOKED):
             elsewhere[application.get_status_display()] += 1
     return ClassReview(
         recommended=ranked(recommended, program=program, term=term),
+        not_recommended=ranked(not_recommended, program=program, term=term),
         decided=decided,
         elsewhere=dict(elsewhere),
         quotas=quota_states(program=program, term=term, school=school, school_class=school_class),
@@ -155,6 +175,7 @@ STATUS_COLUMNS = (
     Status.SUBMITTED,
     Status.SENT_BACK,
     Status.RECOMMENDED,
+    Status.NOT_RECOMMENDED,
     Status.APPROVED,
     Status.REJECTED,
     Status.REVOKED,
@@ -181,7 +202,7 @@ def roster_classes(*, user, school, program, term) -> list[ClassRow]:
         .order_by()
         .values("school_class")
         .annotate(
-            oldest=Min("first_reviewed_at", filter=Q(status=Status.RECOMMENDED)),
+            oldest=Min("first_reviewed_at", filter=Q(status__in=AWAITING_SCHOOL)),
             **{status.value: Count("pk", filter=Q(status=status)) for status in STATUS_COLUMNS},
         )
     )
@@ -305,6 +326,8 @@ class SignoffSummary:
     waiting: int
     at_first_review: int
     revoked: int
+    # Not recommended by the class teacher, awaiting the school's decision.
+    not_recommended: int = 0
     replacements: int = 0
     # The approved by class and tier, as the quotas count them (applications.services.quota_limits.approved_use).
     approved_use: list[UseGroup] = field(default_factory=list)
@@ -324,7 +347,7 @@ def signoff_summary(*, school, program, term) -> SignoffSummary:
     )
     approved: list[UseGroup] = []
     waiting_by_class: dict[int, int] = defaultdict(int)
-    at_first_review = revoked = replacements = 0
+    at_first_review = revoked = replacements = not_recommended = 0
     for status, class_id, tier, n, amount, replacing in groups:
         if status == Status.APPROVED:
             approved.append(UseGroup(class_id, tier, n, amount or Decimal("0.00")))
@@ -333,6 +356,8 @@ def signoff_summary(*, school, program, term) -> SignoffSummary:
             waiting_by_class[class_id] += n
         elif status in AT_FIRST_REVIEW:
             at_first_review += n
+        elif status == Status.NOT_RECOMMENDED:
+            not_recommended += n
         elif status == Status.REVOKED:
             revoked += n
     tiers = AWARD_TIERS
@@ -362,6 +387,7 @@ def signoff_summary(*, school, program, term) -> SignoffSummary:
         waiting=sum(waiting_by_class.values()),
         at_first_review=at_first_review,
         revoked=revoked,
+        not_recommended=not_recommended,
         replacements=replacements,
         approved_use=approved,
     )

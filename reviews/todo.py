@@ -77,7 +77,8 @@ def second_review_todo(user) -> list[TodoItem]:
     if not schools:
         return []
     rows = list(
-        Application.objects.filter(school__in=schools, status=Status.RECOMMENDED)
+        # Not recommended by the class teacher awaits the school's decision too.
+        Application.objects.filter(school__in=schools, status__in=(Status.RECOMMENDED, Status.NOT_RECOMMENDED))
         .order_by()
         .values("school", "program", "term")
         .annotate(count=Count("pk"), classes=Count("school_class", distinct=True), oldest=Min("first_reviewed_at"))

@@ -1,4 +1,4 @@
-"""The public page of a notice (the QR code's target): no sign-in, only during the notice's period."""
+"""The public page of a notice (the QR code's target): no sign-in; its names only during the notice's period."""
 
 from django.http import Http404
 from django.shortcuts import render
@@ -23,14 +23,20 @@ def _public_response(request, template, context, status):
 
 @require_GET
 def public_notice(request, token):
-    """200 during the period, 410 once it has ended; a draft or a notice not yet begun is not found."""
+    """200 during the period, 410 once it has ended; a draft is not found.
+
+    A published notice not yet begun says when it starts and shows nobody: the sheet with its QR
+    code is often posted the day it is published, before the first day of the period.
+    """
     notice = selectors.public_notice(token=token)
     if notice is None or notice.status == NoticeStatus.DRAFT:
         raise Http404
     today = timezone.localdate()
-    if today < notice.start_date:
-        raise Http404
     context = {"notice": notice, "supplementary": notice.kind == NoticeKind.SUPPLEMENTARY}
+    if today < notice.start_date:
+        if notice.status != NoticeStatus.PUBLISHED:
+            raise Http404
+        return _public_response(request, "publicity/public_scheduled.html", context, status=200)
     if today > notice.end_date:
         return _public_response(request, "publicity/public_ended.html", context, status=410)
     context["entries"] = notice.entries.all()

@@ -55,7 +55,16 @@ STAGES = [
 DONE, BEGUN, NOT_BEGUN = "done", "begun", "not_begun"
 
 # Applications still waiting for someone before the second review is over.
-AWAITING_REVIEW = (AppStatus.DRAFT, AppStatus.SUBMITTED, AppStatus.RETURNED, AppStatus.RECOMMENDED, AppStatus.SENT_BACK)
+AWAITING_REVIEW = (
+    AppStatus.DRAFT,
+    AppStatus.SUBMITTED,
+    AppStatus.RETURNED,
+    AppStatus.RECOMMENDED,
+    AppStatus.SENT_BACK,
+    AppStatus.NOT_RECOMMENDED,
+)
+# Through the first review (recommended or not), or sent back after it.
+FIRST_REVIEWED = (AppStatus.RECOMMENDED, AppStatus.NOT_RECOMMENDED, AppStatus.SENT_BACK)
 AWAITING_FILING = (AppStatus.DRAFT, AppStatus.RETURNED)
 DECIDED = (AppStatus.APPROVED, AppStatus.REJECTED, AppStatus.REVOKED)
 
@@ -130,7 +139,7 @@ def roster_facts(*, school_ids, term: Term) -> dict[tuple[int, int], RosterFacts
             total=Count("pk"),
             filing=Count("pk", filter=Q(status__in=AWAITING_FILING)),
             awaiting=Count("pk", filter=Q(status__in=AWAITING_REVIEW)),
-            first_reviewed=Count("pk", filter=Q(status__in=(AppStatus.RECOMMENDED, AppStatus.SENT_BACK))),
+            first_reviewed=Count("pk", filter=Q(status__in=FIRST_REVIEWED)),
             decided=Count("pk", filter=Q(status__in=DECIDED)),
             approved=Count("pk", filter=Q(status=AppStatus.APPROVED)),
         )

@@ -1,7 +1,7 @@
 """Writes of the reviews. Each is one transaction, checks who acts, and leaves its audit events."""
 
 from aidsys.transitions import InvalidTransition
-from reviews.services.first_review import application_recommend, application_return
+from reviews.services.first_review import application_not_recommend, application_recommend, application_return
 from reviews.services.meetings import meeting_print, meeting_record, meeting_update
 from reviews.services.panel import panel_member_add, panel_member_remove, panel_print, panel_save
 from reviews.services.revocation import application_revoke
@@ -18,6 +18,7 @@ from reviews.services.signoff_sheet import signoff_print
 __all__ = [
     "InvalidTransition",
     "application_approve",
+    "application_not_recommend",
     "application_recommend",
     "application_reconsider",
     "application_reject",

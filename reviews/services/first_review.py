@@ -1,4 +1,5 @@
-"""初审: the class teacher recommends an application with a tier, or returns it for completion."""
+"""初审: the class teacher recommends an application with a tier, does not recommend it (with the reason),
+or returns it for completion."""
 
 from __future__ import annotations
 
@@ -70,4 +71,32 @@ def application_return(*, actor, application: Application, comment: str) -> Appl
         to=Status.RETURNED,
         fields={"return_comment": comment, "first_reviewed_by": actor, "first_reviewed_at": timezone.now()},
         reason=comment,
+    )
+
+
+@transaction.atomic
+def application_not_recommend(*, actor, application: Application, reason: str) -> Application:
+    """不推荐: the class teacher advises the school against the application, with the reason.
+
+    It is the class teacher's opinion, not a decision: the aid office sees it with its reason in the
+    class's second review, and confirms it as not approved or approves it all the same.
+    """
+    require(can_teach_class(actor, application.school_class_id))
+    reason = reason.strip()
+    if not reason:
+        raise field_error("reason", _("Say why you do not recommend the application."), "reason")
+    return application_move(
+        actor=actor,
+        application=application,
+        expected=FIRST_REVIEW_FROM,
+        to=Status.NOT_RECOMMENDED,
+        fields={
+            "recommended_tier": "",
+            "first_review_note": reason,
+            "no_visit_reason": "",
+            "first_reviewed_by": actor,
+            "first_reviewed_at": timezone.now(),
+            "return_comment": "",
+        },
+        reason=reason,
     )

@@ -1,4 +1,8 @@
-"""复审: the aid office approves within quota, rejects, sends back; and may reconsider before sign-off."""
+"""复审: the aid office approves within quota, rejects, sends back; and may reconsider before sign-off.
+
+It decides on what the class teachers recommended and on what they did not recommend (不推荐): the
+latter is confirmed as not approved, or approved with the school's reason for overriding it.
+"""
 
 from __future__ import annotations
 
@@ -126,14 +130,25 @@ def application_approve(
     amount: Decimal | None = None,
     amount_reason: str = "",
     replaces: Application | None = None,
+    decision_reason: str = "",
 ) -> Application:
     """Approve with a tier and the standard amount (another amount needs a reason), within quota.
 
+    An application the class teacher did not recommend is approved only with the school's reason.
     With `replaces` it is a replacement (递补) for a revoked award: allowed on a locked roster, and
     a signed roster goes back to the principal for a new signature.
     """
     require(can_manage_school(actor, application.school_id))
     _check_tier(tier)
+    decision_reason = decision_reason.strip()
+    if application.status == Status.NOT_RECOMMENDED and not decision_reason:
+        raise field_error(
+            "decision_reason",
+            _("The class teacher did not recommend {student}'s application: say why the school approves it.").format(
+                student=application.student.name
+            ),
+            "override_reason",
+        )
     _check_four_eyes(actor, [application], application.school)
     signoff = lock_roster(school=application.school, program=application.program, term=application.term)
     if replaces is None:
@@ -150,18 +165,18 @@ def application_approve(
     approved = application_move(
         actor=actor,
         application=application,
-        expected=(Status.RECOMMENDED,),
+        expected=selectors.AWAITING_SCHOOL,
         to=Status.APPROVED,
         fields={
             "approved_tier": tier,
             "amount": amount,
             "amount_reason": amount_reason,
-            "decision_reason": "",
+            "decision_reason": decision_reason,
             "decided_by": actor,
             "decided_at": timezone.now(),
             "replaces": replaces,
         },
-        reason=amount_reason,
+        reason="；".join(text for text in (decision_reason, amount_reason) if text),
     )
     if replaces is not None:
         reopen_signed(
@@ -258,7 +273,7 @@ def application_reject(*, actor, application: Application, reason: str) -> Appli
     return application_move(
         actor=actor,
         application=application,
-        expected=(Status.RECOMMENDED,),
+        expected=selectors.AWAITING_SCHOOL,
         to=Status.REJECTED,
         fields={"decision_reason": reason, "decided_by": actor, "decided_at": timezone.now()},
         reason=reason,
@@ -276,7 +291,7 @@ def application_send_back(*, actor, application: Application, comment: str) -> A
     return application_move(
         actor=actor,
         application=application,
-        expected=(Status.RECOMMENDED,),
+        expected=selectors.AWAITING_SCHOOL,
         to=Status.SENT_BACK,
         fields={"return_comment": comment, "decided_by": actor, "decided_at": timezone.now()},
         reason=comment,
@@ -286,7 +301,8 @@ def application_send_back(*, actor, application: Application, comment: str) -> A
 @transaction.atomic
 def application_reconsider(*, actor, application: Application, reason: str) -> Application:
     """Take back an approval or a rejection while the roster has never been signed: the application
-    awaits second review again. After a signature, changes go through revocation and replacement."""
+    awaits second review again, recommended or not as the class teacher left it. After a signature,
+    changes go through revocation and replacement."""
     require(can_manage_school(actor, application.school_id))
     reason = reason.strip()
     if not reason:
@@ -305,7 +321,8 @@ def application_reconsider(*, actor, application: Application, reason: str) -> A
         actor=actor,
         application=application,
         expected=(Status.APPROVED, Status.REJECTED),
-        to=Status.RECOMMENDED,
+        # Only a recommendation gives a tier (`application_not_recommend` clears it).
+        to=Status.RECOMMENDED if application.recommended_tier else Status.NOT_RECOMMENDED,
         fields={
             "approved_tier": "",
             "amount": None,

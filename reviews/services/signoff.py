@@ -23,8 +23,9 @@ def roster_submit(*, actor, school, program, term) -> RosterSignoff:
     """Submit the roster for the principal's sign-off; it is locked from now on.
 
     Refused while any application is still at the class teachers' first review (submitted or sent
-    back): the roster would be incomplete. Recommended applications the quota could not fund may
-    stay undecided: they are the waiting list for replacements, and the summary shows them.
+    back), or not recommended and not yet decided by the school: the roster would be incomplete.
+    Recommended applications the quota could not fund may stay undecided: they are the waiting list
+    for replacements, and the summary shows them.
     """
     require(can_manage_school(actor, school.pk))
     signoff = lock_roster(school=school, program=program, term=term)
@@ -35,19 +36,33 @@ def roster_submit(*, actor, school, program, term) -> RosterSignoff:
             ),
             code="already_submitted",
         )
-    applications = Application.objects.filter(school=school, program=program, term=term)
-    at_first_review = applications.filter(status__in=selectors.AT_FIRST_REVIEW).count()
-    if at_first_review:
+    blockers = selectors.submission_blockers(school=school, program=program, term=term)
+    not_recommended = [a for a in blockers if a.status == Status.NOT_RECOMMENDED]
+    blockers = [a for a in blockers if a.status != Status.NOT_RECOMMENDED]
+    if blockers:
         raise ValidationError(
             ngettext(
-                "{count} application of {program} for {term} is still at the class teacher's first review; "
-                "the roster can be submitted once it has been reviewed.",
-                "{count} applications of {program} for {term} are still at the class teachers' first review; "
-                "the roster can be submitted once they have been reviewed.",
-                at_first_review,
-            ).format(count=at_first_review, program=program, term=term),
+                "{count} application of {program} for {term} is still at the class teacher's first review: "
+                "{applications}. The roster can be submitted once it has been reviewed.",
+                "{count} applications of {program} for {term} are still at the class teachers' first review: "
+                "{applications}. The roster can be submitted once they have been reviewed.",
+                len(blockers),
+            ).format(count=len(blockers), program=program, term=term, applications=_listed(blockers)),
             code="first_review_open",
         )
+    if not_recommended:
+        raise ValidationError(
+            ngettext(
+                "{count} application of {program} for {term} was not recommended by the class teacher and awaits "
+                "the school's decision: {applications}. Confirm it as not approved, or approve it with a reason.",
+                "{count} applications of {program} for {term} were not recommended by the class teachers and "
+                "await the school's decision: {applications}. Confirm each as not approved, or approve it with "
+                "a reason.",
+                len(not_recommended),
+            ).format(count=len(not_recommended), program=program, term=term, applications=_listed(not_recommended)),
+            code="not_recommended_open",
+        )
+    applications = Application.objects.filter(school=school, program=program, term=term)
     if not applications.filter(status=Status.APPROVED).exists():
         raise ValidationError(
             _("Nothing of {program} for {term} has been approved: there is no roster to sign.").format(
@@ -77,6 +92,24 @@ def roster_submit(*, actor, school, program, term) -> RosterSignoff:
             _("The roster's sign-off changed meanwhile. Reload the page."), code="signoff_changed"
         ),
     )
+
+
+# A refusal names this many applications; the roster page lists them all, each with its link.
+NAMED_IN_MESSAGE = 10
+
+
+def _listed(applications: list[Application]) -> str:
+    """张三（一(1)班，待初审）、李四（…）, and how many more beyond the first ten."""
+    named = "、".join(
+        _("{student} ({school_class}, {status})").format(
+            student=a.student.name, school_class=a.school_class.name, status=a.get_status_display()
+        )
+        for a in applications[:NAMED_IN_MESSAGE]
+    )
+    more = len(applications) - NAMED_IN_MESSAGE
+    if more > 0:
+        named += ngettext(" and {count} more", " and {count} more", more).format(count=more)
+    return named
 
 
 def _principal_decides(*, actor, signoff: RosterSignoff, to: str, fields: dict, reason: str = "") -> RosterSignoff:

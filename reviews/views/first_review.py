@@ -15,7 +15,7 @@ from aidsys.scope import can_teach_class
 from applications.models import Application, Status
 from applications.services.quota_limits import quota_states
 from reviews import selectors, services
-from reviews.forms import RecommendForm, ReturnForm
+from reviews.forms import NotRecommendForm, RecommendForm, ReturnForm
 from reviews.scoring import hardship_score
 from reviews.services.first_review import FIRST_REVIEW_FROM
 from reviews.views.common import add_errors
@@ -53,7 +53,9 @@ def first_review_list(request, class_pk):
     )
 
 
-def _first_review_page(request, application, *, recommend_form=None, return_form=None, status=200):
+def _first_review_page(
+    request, application, *, recommend_form=None, return_form=None, not_recommend_form=None, status=200
+):
     visits = selectors.visits_this_year(application)
     tier = application.recommended_tier or (visits[0].suggested_tier if visits else application.requested_tier)
     return render(
@@ -73,6 +75,7 @@ def _first_review_page(request, application, *, recommend_form=None, return_form
             "open": application.status in FIRST_REVIEW_FROM,
             "recommend_form": recommend_form or RecommendForm(initial={"tier": tier}),
             "return_form": return_form or ReturnForm(),
+            "not_recommend_form": not_recommend_form or NotRecommendForm(),
         },
         status=status,
     )
@@ -133,6 +136,28 @@ def return_for_completion(request, pk):
     return _first_review_page(request, application, return_form=form, status=400)
 
 
+@require_POST
+@login_required
+def not_recommend(request, pk):
+    """不推荐: the class teacher's opinion with its reason; the aid office decides."""
+    application = _application_for_review(request, pk)
+    form = NotRecommendForm(request.POST)
+    if form.is_valid():
+        try:
+            services.application_not_recommend(actor=request.user, application=application, **form.cleaned_data)
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            messages.success(
+                request,
+                _("{student}'s application goes to the aid office as not recommended, with your reason.").format(
+                    student=application.student.name
+                ),
+            )
+            return redirect("reviews:first_review_list", class_pk=application.school_class_id)
+    return _first_review_page(request, application, not_recommend_form=form, status=400)
+
+
 @require_GET
 @login_required
 def returned_to_me(request):
@@ -152,5 +177,6 @@ urlpatterns = [
     path("reviews/applications/<int:pk>/first-review/", first_review, name="first_review"),
     path("reviews/applications/<int:pk>/recommend/", recommend, name="recommend"),
     path("reviews/applications/<int:pk>/return/", return_for_completion, name="return"),
+    path("reviews/applications/<int:pk>/not-recommend/", not_recommend, name="not_recommend"),
     path("reviews/returned/", returned_to_me, name="returned_to_me"),
 ]

@@ -8,9 +8,9 @@ from django.views.decorators.http import require_GET
 
 from aidsys.models import School, SchoolClass
 from aidsys.scope import can_read_some_school_rosters, scope_for
-from applications.models import Application, Status
+from applications.models import Application
 from reviews.models import RosterSignoff, SignoffStatus
-from reviews.selectors import AT_FIRST_REVIEW
+from reviews.selectors import AT_FIRST_REVIEW, AWAITING_SCHOOL
 
 
 def _counts(queryset, key: str) -> dict[int, int]:
@@ -38,7 +38,7 @@ def index(request):
         if not scope.is_admin:
             found = found.filter(Q(pk__in=scope.school_ids) | Q(county__in=scope.county_ids))
         found = list(found)
-        recommended = _counts(Application.objects.filter(school__in=found, status=Status.RECOMMENDED), "school")
+        recommended = _counts(Application.objects.filter(school__in=found, status__in=AWAITING_SCHOOL), "school")
         pending = _counts(RosterSignoff.objects.filter(school__in=found, status=SignoffStatus.PENDING), "school")
         schools = [(school, recommended.get(school.pk, 0), pending.get(school.pk, 0)) for school in found]
     return render(request, "reviews/index.html", {"classes": classes, "schools": schools})

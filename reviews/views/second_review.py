@@ -49,6 +49,10 @@ def roster(request, school_pk, program_pk, term_pk):
     may_decide = can_manage_school(request.user, school.pk)
     places = selectors.open_places(school=school, program=program, term=term)
     waiting = selectors.waiting_list(user=request.user, school=school, program=program, term=term) if places else []
+    signoff = selectors.signoff_of(school=school, program=program, term=term)
+    blockers = []
+    if signoff is None or not signoff.locked:
+        blockers = selectors.submission_blockers(user=request.user, school=school, program=program, term=term)
     return render(
         request,
         "reviews/roster.html",
@@ -58,7 +62,8 @@ def roster(request, school_pk, program_pk, term_pk):
             "term": term,
             "classes": selectors.roster_classes(user=request.user, school=school, program=program, term=term),
             "quotas": school_quota_states(program=program, term=term, school=school),
-            "signoff": selectors.signoff_of(school=school, program=program, term=term),
+            "signoff": signoff,
+            "blockers": blockers,
             "panel": selectors.panel_of(school=school, term=term),
             "open_places": places,
             "waiting": waiting,

@@ -94,6 +94,9 @@ EXPECTATIONS: dict[str, Expect] = {
         data=lambda c: {"tier": "difficult", "no_visit_reason": "家长外出务工"},
     ),
     "reviews:return": Expect(FIRST_POST, method="post", kwargs=_pk("submitted"), data=lambda c: {"comment": "缺材料"}),
+    "reviews:not_recommend": Expect(
+        FIRST_POST, method="post", kwargs=_pk("submitted"), data=lambda c: {"reason": "家庭经济状况已好转"}
+    ),
     "reviews:returned_to_me": Expect(everyone(200)),
     "reviews:index": Expect(everyone(200)),
     "reviews:school_reviews": Expect(READ, kwargs=lambda c: {"school_pk": c.school.pk}),

@@ -70,8 +70,23 @@ class TestPublicPage:
         assert notice.end_date == timezone.localdate()
         assert open_page(visitor, notice).status_code == 200
 
-    def test_before_the_period_it_is_not_found(self, cast, visitor):
+    def test_before_the_period_it_says_when_it_starts_and_shows_nobody(self, cast, visitor):
+        notice = move_period(make_notice(cast, shows_amount=True), starts_in=2)
+        response = open_page(visitor, notice)
+        assert response.status_code == 200
+        page = response.content.decode()
+        assert "公示期自2026年11月25日起" in page, page
+        assert "2026年12月2日" in page
+        assert all(name not in page for name, *_rest in STUDENTS)
+        assert 'data-testid="public-entr' not in page and "625.00" not in page
+        assert str(notice.entries.count()) + " 名" not in page
+        assert reverse("publicity:objection_lodge", args=[notice.token]) not in page
+        assert response["Cache-Control"] == "no-store"
+        assert response["X-Robots-Tag"] == "noindex, nofollow"
+
+    def test_a_closed_notice_is_not_announced_before_its_period(self, cast, visitor):
         notice = move_period(make_notice(cast), starts_in=1)
+        PublicNotice.objects.filter(pk=notice.pk).update(status="closed")
         assert open_page(visitor, notice).status_code == 404
 
     def test_a_draft_is_not_found_even_during_its_period(self, cast, visitor):

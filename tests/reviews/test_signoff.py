@@ -1,11 +1,13 @@
+import re
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from aidsys.models import AuditEvent
+from aidsys.models import AuditEvent, Role
 from reviews.models import RosterSignoff
 from reviews.services import InvalidTransition, roster_return, roster_sign, roster_submit
+from tests.factories import MembershipFactory, StudentFactory, UserFactory
 from tests.reviews.conftest import approved, recommended, submitted
 
 
@@ -32,6 +34,31 @@ class TestSubmit:
             submit(cast, program)
         assert refused.value.code == "first_review_open"
         assert not RosterSignoff.objects.exists()
+
+    def test_the_refusal_names_each_application_with_its_class_and_state(self, cast, program):
+        approved(cast, program)
+        waiting = submitted(cast, program, student=StudentFactory(school_class=cast.class_1, name="陈小明"))
+        sent_back = submitted(
+            cast, program, status="sent_back", student=StudentFactory(school_class=cast.class_2, name="刘小红")
+        )
+        submitted(cast, program, status="returned", student=StudentFactory(school_class=cast.class_1, name="周小刚"))
+        with pytest.raises(ValidationError) as refused:
+            submit(cast, program)
+        message = " ".join(refused.value.messages)
+        assert f"{waiting.student.name}（{cast.class_1.name}，待初审）" in message
+        assert f"{sent_back.student.name}（{cast.class_2.name}，退回班主任）" in message
+        assert "还有 2 份申请在班主任初审中" in message and "义务教育生活补助" in message
+        assert "周小刚" not in message
+
+    def test_a_long_refusal_names_ten_and_counts_the_rest(self, cast, program):
+        approved(cast, program)
+        for _index in range(12):
+            submitted(cast, program)
+        with pytest.raises(ValidationError) as refused:
+            submit(cast, program)
+        message = " ".join(refused.value.messages)
+        assert message.count("待初审") == 10
+        assert "等另外 2 份" in message
 
     def test_recommended_applications_left_over_stay_as_the_waiting_list(self, cast, program):
         approved(cast, program)
@@ -166,13 +193,39 @@ class TestSignoffPage:
         client.post(f"/reviews/signoffs/{signoff.pk}/sign/")
         assert RosterSignoff.objects.get().status == "signed"
 
-    def test_a_refused_submission_is_shown_on_the_roster_page(self, cast, program, client_for):
-        submitted(cast, program)
+    def test_a_refused_submission_is_shown_on_the_roster_page_with_a_link_to_each_blocking_application(
+        self, cast, program, client_for
+    ):
+        blocking = submitted(cast, program, student=StudentFactory(school_class=cast.class_2, name="陈小明"))
         approved(cast, program)
         response = client_for(cast.li).post(
             f"/reviews/schools/{cast.school.pk}/{program.pk}/{cast.term.pk}/submit/", follow=True
         )
-        assert "1" in response.content.decode() and not RosterSignoff.objects.exists()
+        assert response.redirect_chain[-1][0] == f"/reviews/schools/{cast.school.pk}/{program.pk}/{cast.term.pk}/"
+        assert not RosterSignoff.objects.exists()
+        page = response.content.decode()
+        assert "还有 1 份申请在班主任初审中：陈小明" in page
+        listed = re.findall(r'data-testid="submission-blocker">(.*?)</li>', page, re.S)
+        assert len(listed) == 1
+        assert f'href="/applications/{blocking.pk}/"' in listed[0]
+        assert "陈小明" in listed[0] and cast.class_2.name in listed[0] and "待初审" in listed[0]
+        assert "义务教育生活补助" in listed[0]
+
+    def test_the_roster_page_lists_no_blocker_once_first_review_is_done(self, cast, program, client_for):
+        approved(cast, program)
+        submitted(cast, program, status="returned")
+        page = client_for(cast.li).get(f"/reviews/schools/{cast.school.pk}/{program.pk}/{cast.term.pk}/")
+        assert 'data-testid="submission-blockers"' not in page.content.decode()
+
+    def test_another_schools_aid_office_neither_submits_nor_sees_the_blockers(self, cast, program, client_for):
+        submitted(cast, program)
+        approved(cast, program)
+        other = UserFactory(username="sun")
+        MembershipFactory(user=other, role=Role.AID_OFFICE, school=cast.sibling_school)
+        client = client_for(other)
+        roster = f"/reviews/schools/{cast.school.pk}/{program.pk}/{cast.term.pk}/"
+        assert client.post(roster + "submit/").status_code == 404
+        assert client.get(roster).status_code == 404
 
 
 class TestQueryCounts:
