@@ -1,11 +1,14 @@
 """Every refused form shows, at the top of its page, a summary of its errors: each with the field's label and a
-link to the field, the errors of the whole form too."""
+link to the field, the errors of the whole form too. The core's own refused forms stay at their address."""
+
+from datetime import date
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.template import Context, Template
 
 from aidsys.forms import add_errors
+from aidsys.models import Holiday
 from tests.factories import HouseholdFactory, StudentFactory
 from tests.refusals import assert_summary_before, summary_lines
 
@@ -72,3 +75,27 @@ class TestRefusedPages:
         for label in labels:
             assert any(line.startswith(f"{label}：") for line, _target in lines)
         assert all(target.startswith("id_") for _line, target in lines)
+
+
+class TestCoreFormAddresses:
+    def test_the_current_term_address_shows_the_school_and_a_refusal_its_summary(self, cast, client_for):
+        url = f"/schools/{cast.school.pk}/current-term/"
+        client = client_for(cast.li)
+        response = client.get(url)
+        assert response.status_code == 200 and response.context["school"] == cast.school
+        html = client.post(url, {"term": ""}).content.decode()
+        assert_summary_before(html, f'action="{url}"')
+        assert [target for _line, target in summary_lines(html)] == ["id_term"]
+        assert client_for(cast.outsider).get(url).status_code == 404
+
+    def test_the_remove_address_shows_the_day_and_a_refusal_its_summary(self, cast, client_for):
+        holiday = Holiday.objects.create(date=date(2027, 10, 1), kind=Holiday.Kind.HOLIDAY, name="国庆节")
+        url = f"/calendar/{holiday.pk}/remove/"
+        client = client_for(cast.zhao)
+        response = client.get(url)
+        assert response.status_code == 200 and response.context["holiday"] == holiday
+        html = client.post(url, {"reason": ""}).content.decode()
+        assert_summary_before(html, f'action="{url}"')
+        assert [target for _line, target in summary_lines(html)] == ["id_reason"]
+        assert client_for(cast.wang).get(url).status_code == 403
+        assert Holiday.objects.filter(pk=holiday.pk).exists()
