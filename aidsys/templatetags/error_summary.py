@@ -11,9 +11,12 @@ register = template.Library()
 
 
 def _forms_in(value, depth=0):
-    if isinstance(value, (BaseForm, BaseFormSet)):
+    # By type, not isinstance: isinstance would evaluate the context's lazy values (csrf_token sets
+    # its cookie when evaluated, request.user reads the session), which a page may not use.
+    kind = type(value)
+    if issubclass(kind, (BaseForm, BaseFormSet)):
         yield value
-    elif depth < 2 and isinstance(value, (list, tuple)):
+    elif depth < 2 and issubclass(kind, (list, tuple)):
         # Pages that show one form per row pass them as a list, or as (row, form) pairs.
         for item in value:
             yield from _forms_in(item, depth + 1)
