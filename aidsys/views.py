@@ -9,7 +9,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from aidsys import calendar, cn, selectors
 from aidsys.forms import (
@@ -91,9 +91,11 @@ def school_detail(request, pk):
     return _school_page(request, school)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @login_required
 def school_current_term(request, pk):
+    if request.method == "GET":  # the page of this form, when a refusal shown at this address is reloaded
+        return school_detail(request, pk)
     school = School.objects.get_visible_or_404(request.user, pk=pk)
     if not can_manage_school(request.user, school):
         raise PermissionDenied
@@ -201,9 +203,11 @@ def holiday_edit(request, pk):
     )
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @role_required(*CALENDAR_KEEPERS)
 def holiday_remove(request, pk):
+    if request.method == "GET":  # the page of this form, when a refusal shown at this address is reloaded
+        return holiday_edit(request, pk)
     holiday = get_object_or_404(Holiday, pk=pk)
     form = ReasonForm(request.POST)
     if not form.is_valid():

@@ -148,9 +148,11 @@ def batch_submit(request, pk):
     )
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @login_required
 def batch_approve(request, pk):
+    if request.method == "GET":  # the page of this form, when a refusal shown at this address is reloaded
+        return batch_detail(request, pk)
     batch = _batch(request, pk)
     require(can_sign_for_school(request.user, batch.school_id))
     form = BatchApproveForm(request.POST)
@@ -165,9 +167,11 @@ def batch_approve(request, pk):
     return _detail(request, batch, approve_form=form, status=400)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @login_required
 def batch_return(request, pk):
+    if request.method == "GET":  # the page of this form, when a refusal shown at this address is reloaded
+        return batch_detail(request, pk)
     batch = _batch(request, pk)
     require(can_sign_for_school(request.user, batch.school_id))
     form = BatchReturnForm(request.POST)

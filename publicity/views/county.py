@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from aidsys.pagination import paginate
 from aidsys.scope import can_act_for_county, can_act_for_some_county, can_read_school_rosters
@@ -108,9 +108,11 @@ def report_approve(request, pk):
     return redirect("publicity:report_detail", report.pk)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @login_required
 def report_return(request, pk):
+    if request.method == "GET":  # the page of this form, when a refusal shown at this address is reloaded
+        return report_detail(request, pk)
     report = _report_for_county(request, pk)
     form = ReturnReportForm(request.POST)
     if form.is_valid():

@@ -7,7 +7,7 @@ from django.db.models import Case, Count, Value, When
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from aidsys.models import SchoolClass
 from aidsys.pagination import paginate
@@ -94,9 +94,11 @@ def first_review(request, pk):
     return _first_review_page(request, _application_for_review(request, pk))
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @login_required
 def recommend(request, pk):
+    if request.method == "GET":  # the page of this form, when a refusal shown at this address is reloaded
+        return first_review(request, pk)
     application = _application_for_review(request, pk)
     form = RecommendForm(request.POST)
     if form.is_valid():
@@ -115,9 +117,11 @@ def recommend(request, pk):
     return _first_review_page(request, application, recommend_form=form, status=400)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @login_required
 def return_for_completion(request, pk):
+    if request.method == "GET":  # the page of this form, when a refusal shown at this address is reloaded
+        return first_review(request, pk)
     application = _application_for_review(request, pk)
     form = ReturnForm(request.POST)
     if form.is_valid():

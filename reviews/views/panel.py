@@ -65,9 +65,12 @@ def _panel_for_editor(request, pk) -> ReviewPanel:
     return found
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @login_required
 def panel_member_add(request, pk):
+    if request.method == "GET":  # the page of this form, when a refusal shown at this address is reloaded
+        shown = ReviewPanel.objects.get_visible_or_404(request.user, pk=pk)
+        return panel(request, shown.school_id, shown.term_id)
     found = _panel_for_editor(request, pk)
     form = PanelMemberForm(request.POST)
     if form.is_valid():

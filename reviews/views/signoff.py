@@ -7,7 +7,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from aidsys.scope import can_manage_school, can_sign_for_school
 from applications.services.quota_limits import school_quota_states
@@ -90,20 +90,23 @@ def signoff_sign(request, pk):
     return redirect("reviews:signoff", signoff.school_id, signoff.program_id, signoff.term_id)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @login_required
 def signoff_return(request, pk):
-    signoff = _signoff_for_principal(request, pk)
+    if request.method == "GET":  # the page of this form, when a refusal shown at this address is reloaded
+        shown = RosterSignoff.objects.get_visible_or_404(request.user, pk=pk)
+        return signoff(request, shown.school_id, shown.program_id, shown.term_id)
+    returned = _signoff_for_principal(request, pk)
     form = RosterReturnForm(request.POST)
     if form.is_valid():
         try:
-            services.roster_return(actor=request.user, signoff=signoff, comment=form.cleaned_data["comment"])
+            services.roster_return(actor=request.user, signoff=returned, comment=form.cleaned_data["comment"])
         except ValidationError as error:
             messages.error(request, error_text(error))
         else:
             messages.success(request, _("The roster has been returned to the aid office."))
-        return redirect("reviews:signoff", signoff.school_id, signoff.program_id, signoff.term_id)
-    return _signoff_page(request, signoff.school, signoff.program, signoff.term, return_form=form, status=400)
+        return redirect("reviews:signoff", returned.school_id, returned.program_id, returned.term_id)
+    return _signoff_page(request, returned.school, returned.program, returned.term, return_form=form, status=400)
 
 
 @require_POST

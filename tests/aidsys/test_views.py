@@ -99,8 +99,9 @@ class TestSchoolPages:
         cast.school.refresh_from_db()
         assert cast.school.current_term == cast.term
 
-    def test_setting_the_term_answers_only_post(self, cast, client_for):
-        assert client_for(cast.li).get(f"/schools/{cast.school.pk}/current-term/").status_code == 405
+    def test_setting_the_term_answers_get_with_the_school_page_and_nothing_else(self, cast, client_for):
+        assert client_for(cast.li).get(f"/schools/{cast.school.pk}/current-term/").status_code == 200
+        assert client_for(cast.li).put(f"/schools/{cast.school.pk}/current-term/").status_code == 405
 
 
 class TestClassPage:

@@ -427,7 +427,7 @@ class TestPages:
         assert response.status_code == 302
         batch.refresh_from_db()
         assert batch.status == "approved"
-        assert client_for(cast.zhang).get(reverse("disbursements:batch_approve", args=[batch.pk])).status_code == 405
+        assert client_for(cast.zhang).put(reverse("disbursements:batch_approve", args=[batch.pk])).status_code == 405
 
     def test_a_line_is_taken_out_from_the_page(self, cast, client_for):
         batch = made_batch(cast)

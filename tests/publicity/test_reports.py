@@ -17,6 +17,7 @@ from reviews.models import RosterSignoff
 from reviews.services import application_revoke, roster_sign, roster_submit
 from tests.factories import AidProgramFactory, SchoolFactory
 from tests.publicity.notice_data import STUDENTS, make_notice, move_period
+from tests.refusals import assert_summary_before, summary_lines
 
 
 def closed_report(cast, **kwargs) -> RosterReport:
@@ -283,3 +284,20 @@ def make_notice_for(cast, school, n, county=None):
         contact_phone="0731-12345678",
     )
     return notices.notice_publish(actor=cast.admin, notice=notice)
+
+
+class TestReturnAddress:
+    def test_the_return_address_shows_the_report_and_a_refusal_its_summary(self, cast, client_for):
+        report = closed_report(cast)
+        url = reverse("publicity:report_return", args=[report.pk])
+        client = client_for(cast.zhao)
+        response = client.get(url)
+        assert response.status_code == 200 and response.context["report"] == report
+        refused = client.post(url, {"comment": " "})
+        assert refused.status_code == 400
+        html = refused.content.decode()
+        assert_summary_before(html, f'action="{url}"')
+        assert [target for _line, target in summary_lines(html)] == ["id_comment"]
+        assert client_for(cast.outsider).get(url).status_code == 404
+        report.refresh_from_db()
+        assert report.status == "reported"
