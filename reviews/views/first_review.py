@@ -140,10 +140,12 @@ def return_for_completion(request, pk):
     return _first_review_page(request, application, return_form=form, status=400)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @login_required
 def not_recommend(request, pk):
     """不推荐: the class teacher's opinion with its reason; the aid office decides."""
+    if request.method == "GET":  # the page of this form, when a refusal shown at this address is reloaded
+        return first_review(request, pk)
     application = _application_for_review(request, pk)
     form = NotRecommendForm(request.POST)
     if form.is_valid():

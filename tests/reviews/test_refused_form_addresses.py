@@ -37,9 +37,20 @@ class TestFirstReview:
         assert_summary_before(html, f'action="{url}"')
         assert [target for _line, target in summary_lines(html)] == ["id_comment"]
 
+    def test_the_not_recommend_address_shows_the_page_and_a_refusal_its_summary(self, cast, program, client_for):
+        application = submitted(cast, program)
+        url = f"/reviews/applications/{application.pk}/not-recommend/"
+        client = client_for(cast.wang)
+        assert client.get(url).status_code == 200
+        response = client.post(url, {"reason": ""})
+        assert response.status_code == 400
+        html = response.content.decode()
+        assert_summary_before(html, f'action="{url}"')
+        assert [target for _line, target in summary_lines(html)] == ["id_reason"]
+
     def test_the_addresses_keep_the_pages_scope(self, cast, program, client_for):
         application = submitted(cast, program)
-        for action in ("recommend", "return"):
+        for action in ("recommend", "return", "not-recommend"):
             url = f"/reviews/applications/{application.pk}/{action}/"
             assert client_for(cast.outsider).get(url).status_code == 404
             assert client_for(cast.li).get(url).status_code == 403
