@@ -1,11 +1,15 @@
 """Reads of applications and their attachments. Each starts from the user's scope."""
 
+from dataclasses import dataclass
+
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from aidsys import cn
 from aidsys.models import AuditEvent, SchoolClass, Term, grade_stage
-from applications.models import OPEN_STATUSES, AidProgram, Application, Attachment
+from applications.models import OPEN_STATUSES, AidProgram, Application, ApplyPeriod, Attachment
 from students.models import ON_ROLL, HomeVisit, Student
 
 
@@ -63,6 +67,59 @@ def programs_for(*, student: Student):
     programs = AidProgram.objects.filter(county_id=student.school.county_id, active=True).order_by("code")
     # The stages are a JSON list; filtering in Python keeps this the same on SQLite and PostgreSQL.
     return AidProgram.objects.filter(pk__in=[p.pk for p in programs if p.serves(stage)]).order_by("code")
+
+
+@dataclass
+class ProgramChoice:
+    """The programs a new application may be for, the one to propose, and why there is none."""
+
+    programs: QuerySet
+    proposed: AidProgram | None
+    none_because: str
+
+
+def _taken_in(student: Student, term: Term) -> set[int]:
+    """Programs the student already holds an open application of in `term` (a new one would be refused)."""
+    return set(
+        Application.objects.filter(student=student, status__in=OPEN_STATUSES)
+        .filter(Q(term=term) | Q(program__apply_period=ApplyPeriod.YEAR, term__school_year_id=term.school_year_id))
+        .values_list("program_id", flat=True)
+    )
+
+
+def program_choice(*, student: Student) -> ProgramChoice:
+    """The programs that fit the student (`programs_for`) and the one to propose for the current term.
+
+    The proposal is the only fitting program whose window is open today and that the student has
+    not yet applied for in the term; if none is open, the only fitting program not yet applied for
+    (filed late, with its reason). Where the choice is not that clear, nothing is proposed.
+    """
+    fitting = programs_for(student=student)
+    programs = list(fitting.prefetch_related("windows"))
+    if not programs:
+        if student.school_class is None:
+            return ProgramChoice(fitting, None, "")
+        stage = grade_stage(student.school_class.grade)
+        because = _(
+            "No active aid program of the county serves {stage}, the stage of {school_class}, so there is nothing "
+            "to apply for. The county's student aid centre sets up the programs: ask it if one is missing."
+        ).format(stage=stage.label, school_class=student.school_class.name)
+        return ProgramChoice(fitting, None, because)
+    term = student.school.current_term
+    if term is None:
+        candidates = programs
+    else:
+        taken = _taken_in(student, term)
+        candidates = [program for program in programs if program.pk not in taken]
+        today = timezone.localdate()
+        open_now = [program for program in candidates if _window_holds(program, term, today)]
+        candidates = open_now or candidates
+    return ProgramChoice(fitting, candidates[0] if len(candidates) == 1 else None, "")
+
+
+def _window_holds(program: AidProgram, term: Term, day) -> bool:
+    opens, closes = program.window_for(term)
+    return opens <= day <= closes
 
 
 def terms_for(*, student: Student):
