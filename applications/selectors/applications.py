@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from aidsys import cn
 from aidsys.models import AuditEvent, SchoolClass, Term, grade_stage
 from applications.models import OPEN_STATUSES, AidProgram, Application, ApplyPeriod, Attachment
+from applications.opinions import form_opinions
 from students.models import ON_ROLL, HomeVisit, Student
 
 
@@ -23,6 +24,7 @@ def application_for_page(*, user, pk: int) -> Application:
             "school",
             "school_class__class_teacher",
             "filed_by",
+            "first_reviewed_by",
         )
         .prefetch_related(
             Prefetch("attachments", queryset=Attachment.objects.select_related("uploaded_by").order_by("pk")),
@@ -159,9 +161,10 @@ def attachment_in_scope(*, user, pk: int) -> Attachment:
     return Attachment.objects.select_related("application").get_visible_or_404(user, pk=pk)
 
 
-def print_context(*, application: Application) -> dict:
-    """What the printed pledge and application form show: the 身份证号 masked, no address beyond the
-    township, no phone, no income (DESIGN.md §5)."""
+def print_context(*, application: Application, id_number: str | None = None) -> dict:
+    """What the printed pledge and application form show: the 身份证号 masked unless its full value is
+    given (revealed by the caller, who records it), no address beyond the township, no phone, no
+    income (DESIGN.md §5); and the opinions the school files on the form."""
     student = application.student
     household = student.household
     return {
@@ -171,10 +174,11 @@ def print_context(*, application: Application) -> dict:
         "school_class": application.school_class,
         "program": application.program,
         "term": application.term,
-        "id_number_masked": cn.mask_id_number(student.id_number),
+        "id_number": id_number or cn.mask_id_number(student.id_number),
         "household": household,
         "members": list(household.members.order_by("pk")),
         "special_groups": list(household.special_groups.order_by("group")),
         "visits": list(application.home_visits.select_related("visitor").order_by("visited_on")),
         "attachments": list(application.attachments.order_by("pk")),
+        "opinions": form_opinions(application),
     }
