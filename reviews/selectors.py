@@ -7,14 +7,16 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Count, Exists, Min, OuterRef, Q, Sum, prefetch_related_objects
-from django.utils.translation import get_language
+from django.utils import timezone
+from django.utils.translation import get_language, gettext
 
 from aidsys.cn import amount_in_words
 from aidsys.models.org import class_name
 from applications.models import Application, Status
+from applications.opinions import Opinion
 from applications.selectors import StandardMissing, award_ceiling, standard_amount
 from applications.services.quota_limits import UseGroup, quota_states
-from reviews.models import ReviewMeeting, ReviewPanel, Revocation, RosterSignoff
+from reviews.models import ReviewMeeting, ReviewPanel, Revocation, RosterSignoff, SignoffStatus
 from reviews.scoring import Score, hardship_score, with_score_inputs
 from students.models import HomeVisit, Tier
 
@@ -169,6 +171,21 @@ def signoff_of(*, school, program, term) -> RosterSignoff | None:
         .select_related("submitted_by", "decided_by")
         .first()
     )
+
+
+def school_opinion_of(application: Application) -> Opinion | None:
+    """学校审核意见 on the application form: the principal's signature of the roster the decision is on
+    (校长审定); None while the roster is not signed."""
+    if application.status not in (Status.APPROVED, Status.REJECTED):
+        return None
+    signoff = signoff_of(school=application.school, program=application.program, term=application.term)
+    if signoff is None or signoff.status != SignoffStatus.SIGNED:
+        return None
+    if application.status == Status.APPROVED:
+        text = gettext("Agreed. The principal has signed off the roster of {program}.")
+    else:
+        text = gettext("Not agreed. The application is not on the roster of {program} the principal has signed off.")
+    return Opinion(text=text.format(program=application.program), on=timezone.localdate(signoff.decided_at))
 
 
 STATUS_COLUMNS = (

@@ -383,18 +383,17 @@ def visit_photo_view_record(*, actor, photo: HomeVisitPhoto) -> None:
     audit_record(actor=actor, action=Action.REVEAL_SENSITIVE, target=photo, changes={"field": [None, "photo"]})
 
 
-def sensitive_reveal(*, actor, student: Student, field: str) -> str:
-    """Show one sensitive value of one student in full; the showing is an audit event."""
+def sensitive_reveal(*, actor, student: Student, field: str, printed_in: str = "") -> str:
+    """Show one sensitive value of one student in full; the showing is an audit event. `printed_in`
+    names the document the full value is printed on, where it is printed rather than shown."""
     if not can_reveal(actor):
         raise PermissionDenied
     if field not in privacy.SENSITIVE_FIELDS:
         raise ValidationError(_("There is no such field."))
-    audit_record(
-        actor=actor,
-        action=Action.REVEAL_SENSITIVE,
-        target=student,
-        changes={"field": [None, field]},
-    )
+    changes = {"field": [None, field]}
+    if printed_in:
+        changes["printed_in"] = [None, printed_in]
+    audit_record(actor=actor, action=Action.REVEAL_SENSITIVE, target=student, changes=changes)
     return privacy.full_value(student, field)
 
 

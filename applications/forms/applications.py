@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from aidsys.models import SchoolClass, Term
 from applications.models import AidProgram, AttachmentKind, Status
-from applications.selectors.applications import programs_for, terms_for, visits_of
+from applications.selectors.applications import program_choice, terms_for, visits_of
 from applications.services.attachments import FORMATS
 from students.models import HomeVisit, Student, Tier
 
@@ -54,11 +54,17 @@ class ApplicationForm(forms.Form):
     def __init__(self, *args, student: Student, editing: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["home_visits"].queryset = visits_of(student=student).select_related("visitor")
+        # Why no program can be chosen at all; the page says it instead of showing an empty list.
+        self.no_program_because = ""
         if editing:
             del self.fields["program"]
             del self.fields["term"]
             return
-        self.fields["program"].queryset = programs_for(student=student)
+        choice = program_choice(student=student)
+        self.no_program_because = choice.none_because
+        self.fields["program"].queryset = choice.programs
+        if choice.proposed is not None and not self.is_bound:
+            self.initial.setdefault("program", choice.proposed.pk)
         self.fields["term"].queryset = terms_for(student=student)
         current = student.school.current_term
         if current is not None and not self.is_bound:

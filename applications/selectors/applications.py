@@ -1,11 +1,16 @@
 """Reads of applications and their attachments. Each starts from the user's scope."""
 
+from dataclasses import dataclass
+
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from aidsys import cn
 from aidsys.models import AuditEvent, SchoolClass, Term, grade_stage
-from applications.models import OPEN_STATUSES, AidProgram, Application, Attachment
+from applications.models import OPEN_STATUSES, AidProgram, Application, ApplyPeriod, Attachment
+from applications.opinions import form_opinions
 from students.models import ON_ROLL, HomeVisit, Student
 
 
@@ -19,6 +24,7 @@ def application_for_page(*, user, pk: int) -> Application:
             "school",
             "school_class__class_teacher",
             "filed_by",
+            "first_reviewed_by",
         )
         .prefetch_related(
             Prefetch("attachments", queryset=Attachment.objects.select_related("uploaded_by").order_by("pk")),
@@ -65,6 +71,59 @@ def programs_for(*, student: Student):
     return AidProgram.objects.filter(pk__in=[p.pk for p in programs if p.serves(stage)]).order_by("code")
 
 
+@dataclass
+class ProgramChoice:
+    """The programs a new application may be for, the one to propose, and why there is none."""
+
+    programs: QuerySet
+    proposed: AidProgram | None
+    none_because: str
+
+
+def _taken_in(student: Student, term: Term) -> set[int]:
+    """Programs the student already holds an open application of in `term` (a new one would be refused)."""
+    return set(
+        Application.objects.filter(student=student, status__in=OPEN_STATUSES)
+        .filter(Q(term=term) | Q(program__apply_period=ApplyPeriod.YEAR, term__school_year_id=term.school_year_id))
+        .values_list("program_id", flat=True)
+    )
+
+
+def program_choice(*, student: Student) -> ProgramChoice:
+    """The programs that fit the student (`programs_for`) and the one to propose for the current term.
+
+    The proposal is the only fitting program whose window is open today and that the student has
+    not yet applied for in the term; if none is open, the only fitting program not yet applied for
+    (filed late, with its reason). Where the choice is not that clear, nothing is proposed.
+    """
+    fitting = programs_for(student=student)
+    programs = list(fitting.prefetch_related("windows"))
+    if not programs:
+        if student.school_class is None:
+            return ProgramChoice(fitting, None, "")
+        stage = grade_stage(student.school_class.grade)
+        because = _(
+            "No active aid program of the county serves {stage}, the stage of {school_class}, so there is nothing "
+            "to apply for. The county's student aid centre sets up the programs: ask it if one is missing."
+        ).format(stage=stage.label, school_class=student.school_class.name)
+        return ProgramChoice(fitting, None, because)
+    term = student.school.current_term
+    if term is None:
+        candidates = programs
+    else:
+        taken = _taken_in(student, term)
+        candidates = [program for program in programs if program.pk not in taken]
+        today = timezone.localdate()
+        open_now = [program for program in candidates if _window_holds(program, term, today)]
+        candidates = open_now or candidates
+    return ProgramChoice(fitting, candidates[0] if len(candidates) == 1 else None, "")
+
+
+def _window_holds(program: AidProgram, term: Term, day) -> bool:
+    opens, closes = program.window_for(term)
+    return opens <= day <= closes
+
+
 def terms_for(*, student: Student):
     """The terms of the school year the student's class belongs to."""
     if student.school_class is None:
@@ -102,9 +161,10 @@ def attachment_in_scope(*, user, pk: int) -> Attachment:
     return Attachment.objects.select_related("application").get_visible_or_404(user, pk=pk)
 
 
-def print_context(*, application: Application) -> dict:
-    """What the printed pledge and application form show: the 身份证号 masked, no address beyond the
-    township, no phone, no income (DESIGN.md §5)."""
+def print_context(*, application: Application, id_number: str | None = None) -> dict:
+    """What the printed pledge and application form show: the 身份证号 masked unless its full value is
+    given (revealed by the caller, who records it), no address beyond the township, no phone, no
+    income (DESIGN.md §5); and the opinions the school files on the form."""
     student = application.student
     household = student.household
     return {
@@ -114,10 +174,11 @@ def print_context(*, application: Application) -> dict:
         "school_class": application.school_class,
         "program": application.program,
         "term": application.term,
-        "id_number_masked": cn.mask_id_number(student.id_number),
+        "id_number": id_number or cn.mask_id_number(student.id_number),
         "household": household,
         "members": list(household.members.order_by("pk")),
         "special_groups": list(household.special_groups.order_by("group")),
         "visits": list(application.home_visits.select_related("visitor").order_by("visited_on")),
         "attachments": list(application.attachments.order_by("pk")),
+        "opinions": form_opinions(application),
     }

@@ -17,13 +17,14 @@ from django.utils.translation import gettext_lazy
 
 from aidsys.models import grade_stage
 from aidsys.pdf import render_pdf
-from aidsys.scope import can_keep_records
+from aidsys.scope import can_keep_records, can_reveal
 from aidsys.services.audit import Action, audit_record, audit_record_many, diff, snapshot
 from aidsys.services.writes import created_values
 from aidsys.transitions import InvalidTransition, transition, transition_event
 from applications.models import EDITABLE_STATUSES, OPEN_STATUSES, AidProgram, Application, ApplyPeriod, Status
 from applications.selectors.applications import print_context
 from students.models import EnrolmentStatus, HomeVisit, Student
+from students.services import sensitive_reveal
 
 # What the filer may change while the application is a draft or returned for completion.
 EDITABLE_FIELDS = ("requested_tier", "statement", "pledge_signed", "late_reason")
@@ -422,9 +423,17 @@ DOCUMENTS = {
 }
 
 
+@transaction.atomic
 def application_print(*, actor, application: Application, document: str) -> bytes:
-    """The pledge (承诺书) or the application form (申请表) as a PDF; printing is recorded."""
+    """The pledge (承诺书) or the application form (申请表) as a PDF; printing is recorded.
+
+    The form is filed with the school's records: for a user who may reveal sensitive data it
+    carries the full 身份证号, and that reveal is recorded on the student as printed on the form.
+    """
     template, label = DOCUMENTS[document]
-    content = render_pdf(template, print_context(application=application))
+    id_number = None
+    if document == "form" and can_reveal(actor):
+        id_number = sensitive_reveal(actor=actor, student=application.student, field="id_number", printed_in=label)
+    content = render_pdf(template, print_context(application=application, id_number=id_number))
     audit_record(actor=actor, action=Action.PRINT, target=application, changes={"document": [None, label]})
     return content

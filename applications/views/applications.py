@@ -15,7 +15,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from aidsys import selectors as core_selectors
 from aidsys.models import School, SchoolClass
 from aidsys.pagination import paginate
-from aidsys.scope import can_keep_records, can_read_some_school_rosters, can_teach_class, scope_for
+from aidsys.scope import (
+    can_keep_records,
+    can_read_some_school_rosters,
+    can_reveal,
+    can_teach_class,
+    scope_for,
+)
 from applications.forms.applications import ApplicationFilterForm, ApplicationForm, AttachmentForm, WithdrawForm
 from applications.models import Status
 from applications.selectors import applications as selectors
@@ -200,6 +206,7 @@ def application_detail(request, pk):
             "may_edit": may_edit,
             "may_withdraw": may_edit and application.status in services.WITHDRAWABLE_STATUSES,
             "awaits_first_review": awaits_first_review,
+            "prints_full_id_number": can_reveal(request.user),
             "window": (opens, closes),
             "attachment_form": AttachmentForm(),
             "withdraw_form": WithdrawForm(),
