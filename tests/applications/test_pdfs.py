@@ -17,6 +17,7 @@ from applications.services.applications import application_print
 from applications.services.attachments import attachment_add
 from reviews.services import (
     application_approve,
+    application_not_recommend,
     application_recommend,
     application_reject,
     application_return,
@@ -309,13 +310,11 @@ class TestTheSchoolsSections:
             assert squeezed(value) in text and squeezed(value) in found["panel"], value
         assert found["school"] == squeezed(gettext("Date") + gettext("(Seal)"))
 
-    def test_a_first_review_that_did_not_recommend_prints_its_decision_and_reason(self, cast, application):
-        """Whatever ends the first review without a recommendation prints as 不推荐 with the note it recorded."""
-        application.status = "rejected"
-        application.first_reviewed_by = cast.wang
-        application.first_reviewed_at = application.filed_at
-        application.first_review_note = "家庭经济条件已明显好转"
-        application.save()
+    def test_a_first_review_that_did_not_recommend_prints_its_decision_and_reason(self, cast, under_review):
+        """The class teacher's 不推荐 prints as the first review's opinion, with the reason given."""
+        application = application_not_recommend(
+            actor=cast.wang, application=under_review, reason="家庭经济条件已明显好转"
+        )
         text = text_of(application_print(actor=cast.li, application=application, document="form"))
         found = section_texts(application)
         for value in (gettext("Not recommended."), "家庭经济条件已明显好转", "王老师"):
