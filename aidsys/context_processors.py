@@ -21,6 +21,7 @@ MENU = [
     ("disbursements:allocation_list", _("Funds allocated"), (Role.COUNTY_STAFF,)),
     ("disbursements:leftover_list", _("Funds and leftovers"), (Role.AID_OFFICE, Role.PRINCIPAL, Role.COUNTY_STAFF)),
     ("disbursements:payment_settings_index", _("Payment settings"), (Role.COUNTY_STAFF,)),
+    ("students:roster_import_index", _("Import the student roster"), (Role.AID_OFFICE,)),
     ("students:official_lists", _("Official lists"), (Role.AID_OFFICE, Role.PRINCIPAL, Role.COUNTY_STAFF)),
     ("aidsys:holiday_list", _("Holiday calendar"), (Role.AID_OFFICE, Role.PRINCIPAL, Role.COUNTY_STAFF)),
     ("aidsys:audit_list", _("Audit trail"), (Role.AID_OFFICE, Role.PRINCIPAL, Role.COUNTY_STAFF)),

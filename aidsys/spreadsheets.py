@@ -35,6 +35,7 @@ import openpyxl
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from openpyxl.cell.cell import Cell
 
 XLSX, CSV = "xlsx", "csv"
@@ -46,8 +47,16 @@ ENCODINGS = ("utf-8-sig", "gb18030")
 _ZIP = b"PK\x03\x04"
 # An old .xls (and .doc) file: an OLE2 compound document.
 _OLE2 = b"\xd0\xcf\x11\xe0"
-# Files that are text-like at their start but are no spreadsheet: PDF, RTF, PNG, JPEG, GIF.
-_NOT_SPREADSHEETS = (b"%PDF", b"{\\rtf", b"\x89PNG", b"\xff\xd8\xff", b"GIF8")
+# Files that are text-like at their start but are no spreadsheet, named in the refusal by what they are.
+_NOT_SPREADSHEETS = {
+    b"%PDF": gettext_lazy("a PDF document"),
+    b"{\\rtf": gettext_lazy("a Word (RTF) document"),
+    b"\x89PNG": gettext_lazy("a picture (PNG)"),
+    b"\xff\xd8\xff": gettext_lazy("a picture (JPEG)"),
+    b"GIF8": gettext_lazy("a picture (GIF)"),
+}
+# Control characters no CSV file holds (a tab, line ends and a form feed aside): binary data.
+_BINARY = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 # What a sniffer looks at to tell the delimiter of a CSV file.
 _SNIFF_CHARS = 4096
 # A sheet is at most this large: a county's largest school has a few thousand students.
@@ -98,20 +107,36 @@ def check_file(name: str, content: bytes) -> str:
     error = size_error(len(content))
     if error is not None:
         raise error
-    if content.startswith((_ZIP, _OLE2)):
-        if content.startswith(_ZIP) and _is_workbook(content):
+    if content.startswith(_ZIP):
+        if _is_workbook(content):
             return XLSX
+        raise _not_a_list(name, gettext_lazy("a zip archive or a Word document"))
+    if content.startswith(_OLE2):
         raise ValidationError(
             _("“{name}” is not an Excel workbook; an old .xls file must first be saved as .xlsx.").format(name=name),
             code="not_workbook",
         )
-    if content.startswith(_NOT_SPREADSHEETS) or b"\x00" in content:
+    kind = next((kind for magic, kind in _NOT_SPREADSHEETS.items() if content.startswith(magic)), None)
+    if kind is not None:
+        raise _not_a_list(name, kind)
+    text = decode(content) if b"\x00" not in content else None
+    if b"\x00" in content or (text is not None and _BINARY.search(text)):
         raise ValidationError(
             _("Only .xlsx and .csv files can be imported; “{name}” is neither.").format(name=name), code="kind"
         )
-    if decode(content) is None:
+    if text is None:
         raise ValidationError(_("“{name}” is not a text file in UTF-8 or GB18030.").format(name=name), code="encoding")
     return CSV
+
+
+def _not_a_list(name: str, kind) -> ValidationError:
+    return ValidationError(
+        _(
+            "“{name}” is {kind}, not an Excel workbook (.xlsx) or a CSV file: it cannot be read as a list. "
+            "Nothing has been saved."
+        ).format(name=name, kind=kind),
+        code="kind",
+    )
 
 
 def read_upload(upload) -> tuple[str, bytes]:

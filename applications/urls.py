@@ -1,4 +1,4 @@
-from applications.views import applications, programs, quotas
+from applications.views import applications, evidence, programs, quotas
 
 app_name = "applications"
 
@@ -6,4 +6,5 @@ urlpatterns = [
     *programs.urlpatterns,
     *quotas.urlpatterns,
     *applications.urlpatterns,
+    *evidence.urlpatterns,
 ]

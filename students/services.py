@@ -378,6 +378,21 @@ def home_visit_record(*, actor, student: Student, school_year, photos=(), **fiel
     return visit
 
 
+def may_read_visit_health(user, visit: HomeVisit) -> bool:
+    """The teacher who wrote a visit's health finding reads it back; otherwise it takes the reveal permission."""
+    return user.is_authenticated and (visit.visitor_id == user.pk or can_reveal(user))
+
+
+def home_visit_health_reveal(*, actor, visit: HomeVisit) -> str:
+    """One home visit's health finding shown in full, to its author or a user who may reveal; audited."""
+    if not may_read_visit_health(actor, visit):
+        raise PermissionDenied
+    audit_record(
+        actor=actor, action=Action.REVEAL_SENSITIVE, target=visit, changes={"field": [None, "health_disability"]}
+    )
+    return visit.health_disability
+
+
 def visit_photo_view_record(*, actor, photo: HomeVisitPhoto) -> None:
     """A home-visit photo shown: it shows a family's home (sensitive, DESIGN.md §5), so each showing is recorded."""
     audit_record(actor=actor, action=Action.REVEAL_SENSITIVE, target=photo, changes={"field": [None, "photo"]})

@@ -23,6 +23,7 @@ urlpatterns = [
         name="special_group_remove",
     ),
     path("students/<int:pk>/visits/new/", registry.visit_new, name="visit_new"),
+    path("visits/<int:visit_pk>/health/", registry.visit_health_reveal, name="visit_health_reveal"),
     path("visits/photos/<int:photo_pk>/", registry.visit_photo, name="visit_photo"),
     *imports.urlpatterns,
     *official.urlpatterns,

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 from aidsys.models import School, SchoolClass
 from aidsys.scope import can_manage_school, can_sign_for_school
 from applications.models import Application
+from applications.services.evidence import certificate_offers_by_student
 from applications.services.quota_limits import school_quota_states
 from reviews import selectors, services
 from reviews.forms import ApproveForm, ReconsiderForm, RejectForm, ReplaceForm, SendBackForm
@@ -99,6 +100,9 @@ def class_review(request, school_pk, program_pk, term_pk, class_pk):
             "reject_form": RejectForm(),
             "send_back_form": SendBackForm(),
             "reconsider_form": ReconsiderForm(),
+            "certificate_offers": certificate_offers_by_student(
+                user=request.user, students=[row.application.student for row in review.recommended]
+            ),
         },
     )
 

@@ -28,6 +28,7 @@ from students.imports.job import (
 )
 from students.imports.planning import RosterPlan, async_rows, roster_plan, sheet_plan
 from students.imports.reading import RowError
+from students.imports.template import roster_template
 from students.imports.writing import RosterNotApplied, roster_apply
 
 __all__ = [
@@ -41,6 +42,7 @@ __all__ = [
     "roster_job_create",
     "roster_job_run",
     "roster_plan",
+    "roster_template",
     "sheet_plan",
     "upload_find",
     "upload_purge",

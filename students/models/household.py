@@ -112,6 +112,7 @@ class SpecialGroupFlag(models.Model):
         OFFICIAL_LIST = "official_list", _("Official list")
         HOME_VISIT = "home_visit", _("Home visit")
         SELF_DECLARED = "self_declared", _("Declared by the family")
+        CERTIFICATE = "certificate", _("Certificate attached to an application")
 
     household = models.ForeignKey(
         Household, on_delete=models.CASCADE, related_name="special_groups", verbose_name=_("household")

@@ -7,6 +7,7 @@ confirmation writes only if they still give the plan that was previewed. Large f
 task whose progress the page polls.
 """
 
+import io
 from functools import partial
 
 from django import forms
@@ -14,7 +15,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -29,11 +30,13 @@ from aidsys.scope import can_import_for_school
 from students import imports, tasks
 from students.resources import COLUMNS
 
+XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
 
 class RosterUploadForm(forms.Form):
     file = forms.FileField(
         label=gettext_lazy("Roster file"),
-        help_text=gettext_lazy("The 学籍 system's export, .xlsx or .csv."),
+        help_text=gettext_lazy("The 学籍 system's export, or the template filled in: .xlsx or .csv."),
         widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}),
     )
 
@@ -97,6 +100,31 @@ def roster_import(request, school_pk):
         token = imports.upload_store(school=school, user=request.user, name=upload.name, content=form.content)
         return redirect("students:roster_import_preview", school_pk=school.pk, token=token)
     return render(request, "students/import_upload.html", {"school": school, "form": form, "columns": COLUMNS})
+
+
+@require_GET
+@login_required
+def roster_template(request, school_pk):
+    """The template to fill in: the columns the import reads, with an example row for this school."""
+    school = _school_for_import(request, school_pk)
+    content = imports.roster_template(school)
+    return FileResponse(
+        io.BytesIO(content), as_attachment=True, filename=_("roster-template.xlsx"), content_type=XLSX_MEDIA_TYPE
+    )
+
+
+@require_GET
+@login_required
+def roster_import_index(request):
+    """The menu's entry: straight to the import of the user's one school; a choice when there are several."""
+    schools = [
+        school
+        for school in School.objects.visible_to(request.user).select_related("county").order_by("code")
+        if can_import_for_school(request.user, school)
+    ]
+    if len(schools) == 1:
+        return redirect("students:roster_import", school_pk=schools[0].pk)
+    return render(request, "students/import_index.html", {"schools": schools})
 
 
 @require_http_methods(["GET", "POST"])
@@ -180,7 +208,9 @@ def import_job_status(request, pk):
 
 
 urlpatterns = [
+    path("students/import/", roster_import_index, name="roster_import_index"),
     path("schools/<int:school_pk>/students/import/", roster_import, name="roster_import"),
+    path("schools/<int:school_pk>/students/import/template/", roster_template, name="roster_template"),
     path("schools/<int:school_pk>/students/import/<str:token>/", roster_import_preview, name="roster_import_preview"),
     path("import-jobs/<int:pk>/", import_job, name="import_job"),
     path("import-jobs/<int:pk>/status/", import_job_status, name="import_job_status"),

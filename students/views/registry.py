@@ -25,7 +25,7 @@ from students.forms import (
     StatusForm,
     StudentForm,
 )
-from students.models import HomeVisitPhoto, SpecialGroupFlag
+from students.models import HomeVisit, HomeVisitPhoto, SpecialGroupFlag
 
 
 def _school_year_of(school: School):
@@ -337,6 +337,14 @@ def visit_new(request, pk):
         "students/visit_form.html",
         {"student": student, "form": form, "heading": _("Record a home visit"), "multipart": True},
     )
+
+
+@require_POST
+@login_required
+def visit_health_reveal(request, visit_pk):
+    visit = get_object_or_404(HomeVisit.objects.visible_to(request.user).select_related("visitor"), pk=visit_pk)
+    value = services.home_visit_health_reveal(actor=request.user, visit=visit)
+    return render(request, "students/_visit_health_revealed.html", {"visit": visit, "value": value})
 
 
 @require_GET

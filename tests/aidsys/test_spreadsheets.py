@@ -78,7 +78,8 @@ class TestReadingRows:
     def test_files_that_are_no_spreadsheet_are_refused_in_chinese(self):
         assert "不是 Excel 工作簿" in chinese_error(lambda: check_file("名单.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"))
         assert "不是 Excel 工作簿" in chinese_error(lambda: check_file("名单.xlsx", b"PK\x03\x04 no workbook"))
-        assert "“报告.pdf”两者都不是" in chinese_error(lambda: check_file("报告.pdf", b"%PDF-1.4"))
+        assert "“报告.pdf”是PDF 文档，不是 Excel 工作簿" in chinese_error(lambda: check_file("报告.pdf", b"%PDF-1.4"))
+        assert "只能导入" in chinese_error(lambda: check_file("名单.csv", bytes(range(1, 32)) * 4))
         assert "只能导入" in chinese_error(lambda: check_file("名单.csv", b"\x01\x00\x02\x00"))
         assert "不是 UTF-8 或 GB18030" in chinese_error(lambda: check_file("名单.csv", b"\xff\xfe\x80\x81"))
 

@@ -46,6 +46,19 @@ def _attachment(cast, school_class=None) -> Attachment:
     )
 
 
+def _certificate(cast) -> dict:
+    """A 低保证 attached to a draft of 一年级(1)班 (certificates are attached while the application is a draft)."""
+    from applications.services.attachments import attachment_add
+
+    attachment = attachment_add(
+        actor=cast.admin,
+        application=_application(cast),
+        kind="subsistence",
+        upload=SimpleUploadedFile("低保证.pdf", PDF),
+    )
+    return {"pk": attachment.pk}
+
+
 def _pk(cast):
     return {"pk": _application(cast).pk}
 
@@ -77,6 +90,11 @@ EXPECTATIONS = {
     ),
     "applications:attachment_download": Expect(READ, kwargs=lambda c: {"pk": _attachment(c).pk}),
     "applications:attachment_remove": Expect(EDIT_POST, method="post", kwargs=lambda c: {"pk": _attachment(c).pk}),
+    "applications:certificate_group_record": Expect(
+        EDIT_POST, method="post", kwargs=_certificate, data=lambda c: {"group": "minimum_living"}
+    ),
+    # Everyone in scope loads the offers; they hold a button only for those who keep the records.
+    "applications:student_certificate_offers": Expect(READ, kwargs=_student),
 }
 
 PROBES = [

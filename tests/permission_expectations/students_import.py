@@ -8,7 +8,7 @@ for anyone else its preview is not there (404). A job is seen in its school's sc
 from aidsys.models import Job
 from aidsys.services.jobs import job_create
 from students import imports
-from tests.permission_expectations import Expect, only
+from tests.permission_expectations import Expect, everyone, only
 
 IMPORTERS = ("aid_office", "county_staff", "admin")
 
@@ -24,6 +24,9 @@ def _job(cast) -> Job:
 
 EXPECTATIONS: dict[str, Expect] = {
     "students:roster_import": Expect(only(IMPORTERS, 200, outsider=404), kwargs=lambda c: {"school_pk": c.school.pk}),
+    "students:roster_template": Expect(only(IMPORTERS, 200, outsider=404), kwargs=lambda c: {"school_pk": c.school.pk}),
+    # The menu's entry: the aid office's one school at once; others choose among theirs (none: an empty list).
+    "students:roster_import_index": Expect(everyone(200, aid_office=302)),
     "students:roster_import_preview": Expect(
         only(("aid_office",), 200, county_staff=404, admin=404, outsider=404),
         kwargs=lambda c: {"school_pk": c.school.pk, "token": _li_upload(c)},

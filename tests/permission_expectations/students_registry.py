@@ -51,6 +51,23 @@ def _photo(cast):
     return {"photo_pk": visit.photos.get().pk}
 
 
+def _visit_with_health(cast):
+    from students.services import home_visit_record
+
+    visit = home_visit_record(
+        actor=cast.wang,
+        student=_student(cast),
+        school_year=cast.school_year,
+        visited_on="2026-10-10",
+        method="in_person",
+        people_met="父亲",
+        housing="poor",
+        health_disability="父亲腰伤，不能干重活",
+        suggested_tier="difficult",
+    )
+    return {"visit_pk": visit.pk}
+
+
 def _student_kwargs(cast):
     return {"pk": _student(cast).pk}
 
@@ -83,6 +100,10 @@ EXPECTATIONS = {
     ),
     "students:visit_new": Expect(EDIT_GET, kwargs=_student_kwargs),
     "students:visit_photo": Expect(READ, kwargs=_photo),
+    # The visit's author (the class teacher) reads the finding back; otherwise only the reveal permission.
+    "students:visit_health_reveal": Expect(
+        only(("class_teacher", "admin"), 200, outsider=404), method="post", kwargs=_visit_with_health
+    ),
 }
 
 PROBES = [

@@ -360,10 +360,14 @@ class TestRosterPlan:
             plan = plan_for(cast, b"PK\x03\x04 not really a zip", name="roster.xlsx")
             other = plan_for(cast, b"%PDF-1.4", name="roster.pdf")
         assert [e.reason for e in plan.errors] == [
-            "“roster.xlsx” is not an Excel workbook; an old .xls file must first be saved as .xlsx."
+            "“roster.xlsx” is a zip archive or a Word document, not an Excel workbook (.xlsx) or a CSV file: "
+            "it cannot be read as a list. Nothing has been saved."
         ]
         [error] = other.errors
-        assert error.reason == "Only .xlsx and .csv files can be imported; “roster.pdf” is neither."
+        assert error.reason == (
+            "“roster.pdf” is a PDF document, not an Excel workbook (.xlsx) or a CSV file: it cannot be read as a "
+            "list. Nothing has been saved."
+        )
 
     def test_a_damaged_workbook_is_reported_not_raised(self, cast):
         content = roster_xlsx([student_row()])
