@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from aidsys import cn
+from aidsys.background import task_enqueue
 from aidsys.forms import PlausibleDateField
 from aidsys.models import Job, Role
 from aidsys.pagination import paginate
@@ -98,7 +99,7 @@ def official_list_upload(request):
         else:
             if matching.in_background(checked=checked, unit=unit):
                 job = matching.official_list_job_create(actor=request.user, checked=checked, **details)
-                transaction.on_commit(partial(tasks.official_list_match.delay, job.pk))
+                transaction.on_commit(partial(task_enqueue, tasks.official_list_match, job.pk))
                 return redirect("students:official_list_job", pk=job.pk)
             outcome = matching.official_list_record(actor=request.user, checked=checked, **details)
             messages.success(request, outcome.summary())
