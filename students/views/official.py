@@ -26,6 +26,7 @@ from aidsys.forms import PlausibleDateField
 from aidsys.models import Job, Role
 from aidsys.pagination import paginate
 from aidsys.roles import role_required
+from aidsys.services.jobs import job_progress_seen
 from students import matching, selectors, tasks
 from students.gaps import aid_gaps
 from students.models import OfficialList
@@ -153,7 +154,7 @@ def official_list_detail(request, pk):
 
 def _job(request, pk) -> Job:
     jobs = Job.objects.select_related("school", "owner")
-    return jobs.get_visible_or_404(request.user, pk=pk, kind=matching.OFFICIAL_LIST_JOB)
+    return job_progress_seen(jobs.get_visible_or_404(request.user, pk=pk, kind=matching.OFFICIAL_LIST_JOB))
 
 
 @require_GET

@@ -6,11 +6,13 @@ import threading
 import time
 
 import pytest
-from django.db import OperationalError, connection
+from django.db import OperationalError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from aidsys.models import Job
+from aidsys.services.jobs import JobProgress, job_create, job_start
 from students import imports, tasks
+from students.matching import OFFICIAL_LIST_JOB
 from tests.students.test_import import roster_xlsx, student_row, upload
 
 ROWS = 2000
@@ -168,3 +170,26 @@ class TestInTheEmbeddedSetUp:
         assert check_ran_in[0].startswith("aidsys-job")
         preview = client.get(f"/import-jobs/{job.pk}/status/").headers["HX-Redirect"]
         assert len(client.get(preview).context["plan"].new) == ROWS
+
+
+class TestProgressOfWorkNotYetCommitted:
+    """On SQLite the import and the matching write in one transaction; their pages show its progress all the same."""
+
+    def progress_inside_a_transaction(self, job, done):
+        with transaction.atomic():
+            with JobProgress(job, every=1) as progress:
+                progress(done)
+            transaction.set_rollback(True)  # as the polling request sees it: nothing committed yet
+
+    def test_the_import_s_page_shows_rows_written_before_the_commit(self, cast, client_for):
+        job = job_start(job_id=job_create(kind=imports.ROSTER_JOB, owner=cast.li, school=cast.school, total=900).pk)
+        self.progress_inside_a_transaction(job, 400)
+        html = client_for(cast.li).get(f"/import-jobs/{job.pk}/status/").content.decode()
+        assert 'value="400"' in html and 'max="900"' in html
+
+    def test_the_matching_s_page_shows_entries_written_before_the_commit(self, cast, client_for):
+        job = job_create(kind=OFFICIAL_LIST_JOB, owner=cast.li, school=cast.school, total=900)
+        job = job_start(job_id=job.pk)
+        self.progress_inside_a_transaction(job, 600)
+        html = client_for(cast.li).get(f"/official-lists/jobs/{job.pk}/status/").content.decode()
+        assert 'value="600"' in html and 'max="900"' in html
