@@ -238,6 +238,11 @@ CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = REDIS_URL or None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
+# Without a broker, jobs (imports, exports) run in threads of this process so that their pages show
+# progress (aidsys/background.py); the test suite runs them inline instead.
+AIDSYS_JOBS_INLINE = env_bool("AIDSYS_JOBS_INLINE", False)
+# A roster file larger than this (bytes; about 1,000 rows) is read and checked by a job whose page shows its progress.
+AIDSYS_IMPORT_CHECK_ASYNC_BYTES = env_int("AIDSYS_IMPORT_CHECK_ASYNC_BYTES", 64 * 1024)
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE

@@ -7,7 +7,7 @@ from django.utils.translation import gettext
 
 from aidsys.context import RequestContext, reset_request_context, set_request_context
 from aidsys.services.jobs import job_fail, job_start
-from students.imports import roster_job_run, upload_purge
+from students.imports import roster_check_job_run, roster_job_run, upload_purge
 from students.matching import official_list_job_run
 
 
@@ -26,6 +26,19 @@ def roster_import(job_id: int) -> None:
         raise
     finally:
         reset_request_context(token)
+
+
+@shared_task(name="students.tasks.roster_check")
+def roster_check(job_id: int) -> None:
+    """Read and check a large roster file before its preview. A job already started or over is left alone."""
+    job = job_start(job_id=job_id)
+    if job is None:
+        return
+    try:
+        roster_check_job_run(job=job)
+    except Exception:
+        job_fail(job=job, message=gettext("The check stopped on an unexpected error; please upload the file again."))
+        raise
 
 
 @shared_task(name="students.tasks.official_list_match")

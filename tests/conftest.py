@@ -157,6 +157,12 @@ def audit_key_of_the_test(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def jobs_run_inline(settings):
+    """Without a broker a job runs in the request, as eager Celery does; tests of the job threads switch it off."""
+    settings.AIDSYS_JOBS_INLINE = True
+
+
+@pytest.fixture(autouse=True)
 def media_in_a_temporary_folder(settings, tmp_path):
     """Uploads (photos, import files) go to a folder of the test's own, never into the work tree."""
     settings.MEDIA_ROOT = tmp_path / "media"

@@ -5,11 +5,19 @@ work it does records its own). State changes are conditional updates, so that a 
 twice runs once.
 """
 
+from django.core.cache import cache
 from django.db import connection
 from django.db.models.sql import UpdateQuery
 from django.utils import timezone
 
 from aidsys.models import Job
+
+# Progress written inside a transaction on SQLite is also kept here, where the job's page reads it at once.
+PROGRESS_CACHE_SECONDS = 6 * 3600
+
+
+def _progress_key(job_pk: int) -> str:
+    return f"aidsys:job-progress:{job_pk}"
 
 
 def job_create(*, kind: str, owner, school=None, total: int = 0, params: dict | None = None) -> Job:
@@ -41,8 +49,18 @@ def _end(job: Job, status: str, message: str, result: dict, done: int) -> None:
     values = {"status": status, "message": message[:500], "result": result, "done": done}
     values["finished_at"] = timezone.now()
     Job.objects.filter(pk=job.pk, status=Job.Status.RUNNING).update(**values)
+    cache.delete(_progress_key(job.pk))
     for name, value in values.items():
         setattr(job, name, value)
+
+
+def job_progress_seen(job: Job) -> Job:
+    """The job with the progress its work has reported, also where that work's transaction has not committed yet."""
+    if job.status == Job.Status.RUNNING:
+        reported = cache.get(_progress_key(job.pk))
+        if reported is not None and reported > job.done and (not job.total or reported <= job.total):
+            job.done = reported
+    return job
 
 
 class JobProgress:
@@ -52,7 +70,10 @@ class JobProgress:
     transaction writes is invisible to others until it commits. So progress goes through a
     connection of its own, which commits each report. SQLite has a single writer: a second
     connection would wait for the long transaction, so there the report is written in the
-    transaction and seen when it commits (the embedded set-up runs tasks in the request anyway).
+    transaction and kept in the cache too, where the job's page reads it (`job_progress_seen`):
+    the embedded set-up is one process, whose threads share the cache.
+
+    Before the total is known (a file still being read, total 0), `done` counts what was read so far.
     """
 
     def __init__(self, job: Job, *, every: int = 100):
@@ -72,13 +93,15 @@ class JobProgress:
             self._side = None
 
     def __call__(self, done: int) -> None:
-        if done - self._reported < self.every and done < self.job.total:
+        if done - self._reported < self.every and (not self.job.total or done < self.job.total):
             return
         self._reported = done
         self.job.done = done
         self._write(done)
 
     def _write(self, done: int) -> None:
+        if self._side is None and connection.in_atomic_block:
+            cache.set(_progress_key(self.job.pk), done, PROGRESS_CACHE_SECONDS)
         if self._side is None or not connection.in_atomic_block:
             Job.objects.filter(pk=self.job.pk).update(done=done)
             return

@@ -26,6 +26,7 @@ from django.http import Http404
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from aidsys.background import task_enqueue
 from aidsys.models import County, Job, School, SchoolClass
 from aidsys.scope import can_act_for_county, can_read_school_rosters, can_reveal
 from aidsys.services.audit import Action, audit_record
@@ -147,7 +148,7 @@ def export_start(*, user, report_key: str, request_params: dict) -> ReportExport
     )
     from reports import tasks  # the task module imports this one
 
-    transaction.on_commit(lambda: tasks.report_export.delay(export.pk))
+    transaction.on_commit(lambda: task_enqueue(tasks.report_export, export.pk))
     return export
 
 

@@ -18,8 +18,12 @@ and the background job).
 """
 
 from students.imports.job import (
+    ROSTER_CHECK_JOB,
     ROSTER_JOB,
     Upload,
+    check_in_background,
+    roster_check_job_create,
+    roster_check_job_run,
     roster_job_create,
     roster_job_run,
     upload_find,
@@ -32,13 +36,17 @@ from students.imports.template import roster_template
 from students.imports.writing import RosterNotApplied, roster_apply
 
 __all__ = [
+    "ROSTER_CHECK_JOB",
     "ROSTER_JOB",
     "RosterNotApplied",
     "RosterPlan",
     "RowError",
     "Upload",
     "async_rows",
+    "check_in_background",
     "roster_apply",
+    "roster_check_job_create",
+    "roster_check_job_run",
     "roster_job_create",
     "roster_job_run",
     "roster_plan",

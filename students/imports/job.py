@@ -1,11 +1,13 @@
-"""Uploads kept between the preview and the confirmation, and the background job that writes a large file."""
+"""Uploads kept between the preview and the confirmation, and the background jobs that check and write a large file."""
 
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import timedelta
 from pathlib import PurePosixPath
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.utils import timezone
@@ -16,10 +18,12 @@ from aidsys.context import current_request_context
 from aidsys.models import Job, School
 from aidsys.services.jobs import JobProgress, job_create, job_fail, job_finish, job_set_total
 from students.imports.planning import RosterPlan, sheet_plan
-from students.imports.reading import RosterSheet, read_sheet
+from students.imports.reading import RosterSheet, no_progress, read_sheet
 from students.imports.writing import RosterNotApplied, roster_apply
 
 ROSTER_JOB = "students.roster_import"
+# Reading and checking a large file, before its preview: the page shows how many rows are done.
+ROSTER_CHECK_JOB = "students.roster_check"
 UPLOAD_FOLDER = "imports"
 # A background import reports its progress every so many rows.
 PROGRESS_EVERY = 100
@@ -41,17 +45,18 @@ class Upload:
     def _sheet_folder(self) -> str:
         return f"{PurePosixPath(self.path).parent}/{SHEET_FOLDER}"
 
-    def sheet(self) -> RosterSheet:
+    def sheet(self, progress: Callable[[int], None] = no_progress) -> RosterSheet:
         """The roster's rows: read from the file the first time, then from what that reading kept.
 
         Kept through the storage API, beside the file: whichever process shows the preview again,
-        takes the confirmation or runs the job reads the JSON, not the workbook.
+        takes the confirmation or runs the job reads the JSON, not the workbook. `progress` is told
+        how many rows the first reading has read so far.
         """
         path = f"{self._sheet_folder}/{SHEET_FILE}"
         if default_storage.exists(path):
             with default_storage.open(path, "rb") as stored:
                 return RosterSheet.from_json(stored.read())
-        sheet = read_sheet(content=self.read(), file_name=self.name)
+        sheet = read_sheet(content=self.read(), file_name=self.name, progress=progress)
         # Two requests reading at once both save; the storage gives the second another name, never read.
         default_storage.save(path, ContentFile(sheet.to_json()))
         return sheet
@@ -109,6 +114,35 @@ def upload_purge(*, older_than: timedelta) -> int:
                     default_storage.delete(path)
                     purged += 1
     return purged
+
+
+def check_in_background(content: bytes) -> bool:
+    """A file this large is read and checked by a background job whose page shows the rows done."""
+    return len(content) > settings.AIDSYS_IMPORT_CHECK_ASYNC_BYTES
+
+
+def roster_check_job_create(*, school: School, owner, token: str, file_name: str) -> Job:
+    """A background check of an upload kept under `token`; the job's page leads to its preview."""
+    return job_create(
+        kind=ROSTER_CHECK_JOB, owner=owner, school=school, params={"token": token, "file_name": file_name}
+    )
+
+
+def roster_check_job_run(*, job: Job) -> None:
+    """Read the kept file (rows read so far, then rows checked out of all) and check it against the registry.
+
+    Nothing is written: the sheet read is kept beside the file, and the preview plans from it again.
+    """
+    upload = upload_find(school=job.school, user=job.owner, token=job.params["token"])
+    if upload is None:
+        job_fail(job=job, message=_("The uploaded file is gone; please upload it again."))
+        return
+    with JobProgress(job, every=PROGRESS_EVERY) as reading:
+        sheet = upload.sheet(progress=reading)
+    job_set_total(job=job, total=len(sheet.rows))
+    with JobProgress(job, every=PROGRESS_EVERY) as checking:
+        plan = sheet_plan(school=job.school, sheet=sheet, progress=checking)
+    job_finish(job=job, result={"rows": plan.rows, "errors": len(plan.errors)}, message=_("The file has been checked."))
 
 
 def roster_job_create(*, plan: RosterPlan, upload: Upload, owner) -> Job:

@@ -6,6 +6,7 @@ them), how many are unchanged, and every error.
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -20,6 +21,7 @@ from students.imports.reading import (
     RosterSheet,
     RowError,
     cell_error,
+    no_progress,
     parse_rows,
     read_sheet,
     shown_value,
@@ -54,8 +56,8 @@ NOT_IMPORTABLE = gettext_lazy(
 
 
 def async_rows() -> int:
-    """Files with more data rows than this are written by a background task."""
-    return getattr(settings, "AIDSYS_IMPORT_ASYNC_ROWS", 2000)
+    """Files with more data rows than this are written by a background task (500 take about two seconds)."""
+    return getattr(settings, "AIDSYS_IMPORT_ASYNC_ROWS", 500)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -133,8 +135,11 @@ def roster_plan(*, school: School, content: bytes, file_name: str) -> RosterPlan
     return sheet_plan(school=school, sheet=read_sheet(content=content, file_name=file_name))
 
 
-def sheet_plan(*, school: School, sheet: RosterSheet) -> RosterPlan:
-    """Check a roster file already read (`read_sheet`) for `school`; nothing is written."""
+def sheet_plan(*, school: School, sheet: RosterSheet, progress: Callable[[int], None] = no_progress) -> RosterPlan:
+    """Check a roster file already read (`read_sheet`) for `school`; nothing is written.
+
+    `progress` is told how many of the sheet's rows have been checked so far.
+    """
     plan = RosterPlan(school=school, file_name=sheet.file_name)
     if sheet.refused:
         plan.errors.append(RowError(None, reason=sheet.refused))
@@ -149,7 +154,7 @@ def sheet_plan(*, school: School, sheet: RosterSheet) -> RosterPlan:
     }
     plan.columns = dict(sheet.columns)
     plan.errors.extend(sheet.errors)
-    _classify(plan, parse_rows(plan, sheet))
+    _classify(plan, parse_rows(plan, sheet, progress))
     plan.errors.sort(key=lambda e: (e.row or 0, _column_order(plan, e.column)))
     return plan
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from itertools import chain
@@ -148,8 +149,15 @@ def _cell_from_json(value):
     return value
 
 
-def read_sheet(*, content: bytes, file_name: str) -> RosterSheet:
-    """Read a roster file: check that it is a spreadsheet, find its header, keep its data rows' cells."""
+def no_progress(done: int) -> None:
+    """Work that nobody watches reports its progress nowhere."""
+
+
+def read_sheet(*, content: bytes, file_name: str, progress: Callable[[int], None] = no_progress) -> RosterSheet:
+    """Read a roster file: check that it is a spreadsheet, find its header, keep its data rows' cells.
+
+    `progress` is told how many data rows have been read so far, as they are read.
+    """
     sheet = RosterSheet(file_name=file_name)
     try:
         kind = check_file(file_name, content)
@@ -158,7 +166,7 @@ def read_sheet(*, content: bytes, file_name: str) -> RosterSheet:
         return sheet
     rows = file_rows(kind, content)
     try:
-        _read_rows(sheet, rows, letters=kind == XLSX)
+        _read_rows(sheet, rows, letters=kind == XLSX, progress=progress)
     except FileUnreadable:
         sheet.errors = [RowError(None, reason=_("The file cannot be read: it may be damaged."))]
         sheet.rows = []
@@ -170,7 +178,7 @@ def read_sheet(*, content: bytes, file_name: str) -> RosterSheet:
     return sheet
 
 
-def _read_rows(sheet: RosterSheet, rows, *, letters: bool) -> None:
+def _read_rows(sheet: RosterSheet, rows, *, letters: bool, progress: Callable[[int], None]) -> None:
     """Find the header, then keep the cells of every data row."""
     first = next(rows, None)
     if first is None:
@@ -201,14 +209,19 @@ def _read_rows(sheet: RosterSheet, rows, *, letters: bool) -> None:
         if all(cell_text(value) == "" for value in cells.values()):
             continue
         sheet.rows.append((number, cells))
+        progress(len(sheet.rows))
 
 
-def parse_rows(plan: RowChecks, sheet: RosterSheet) -> list:
-    """Check every data row of the sheet for the plan's school; returns [(row number, values or None)]."""
+def parse_rows(plan: RowChecks, sheet: RosterSheet, progress: Callable[[int], None] = no_progress) -> list:
+    """Check every data row of the sheet for the plan's school; returns [(row number, values or None)].
+
+    `progress` is told how many rows have been checked so far.
+    """
     parsed = []
     for number, cells in sheet.rows:
         plan.rows += 1
         parsed.append((number, _parse_row(plan, number, cells)))
+        progress(plan.rows)
     return parsed
 
 

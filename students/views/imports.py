@@ -25,8 +25,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from aidsys import spreadsheets
+from aidsys.background import task_enqueue
 from aidsys.models import Job, School
 from aidsys.scope import can_import_for_school
+from aidsys.services.jobs import job_progress_seen
 from students import imports, tasks
 from students.resources import COLUMNS
 
@@ -72,7 +74,7 @@ def confirm(request, *, plan, upload, done_url: str):
         return None
     if plan.rows > imports.async_rows():
         job = imports.roster_job_create(plan=plan, upload=upload, owner=request.user)
-        transaction.on_commit(partial(tasks.roster_import.delay, job.pk))
+        transaction.on_commit(partial(task_enqueue, tasks.roster_import, job.pk))
         return redirect("students:import_job", pk=job.pk)
     try:
         result = imports.roster_apply(plan=plan, actor=request.user)
@@ -98,6 +100,10 @@ def roster_import(request, school_pk):
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         token = imports.upload_store(school=school, user=request.user, name=upload.name, content=form.content)
+        if imports.check_in_background(form.content):
+            job = imports.roster_check_job_create(school=school, owner=request.user, token=token, file_name=upload.name)
+            transaction.on_commit(partial(task_enqueue, tasks.roster_check, job.pk))
+            return redirect("students:import_job", pk=job.pk)
         return redirect("students:roster_import_preview", school_pk=school.pk, token=token)
     return render(request, "students/import_upload.html", {"school": school, "form": form, "columns": COLUMNS})
 
@@ -184,27 +190,45 @@ def admin_roster_import(request, *, model_admin):
 
 def _job(request, pk) -> Job:
     jobs = Job.objects.select_related("school", "owner")
-    return jobs.get_visible_or_404(request.user, pk=pk, kind=imports.ROSTER_JOB)
+    job = jobs.get_visible_or_404(request.user, pk=pk, kind__in=(imports.ROSTER_JOB, imports.ROSTER_CHECK_JOB))
+    return job_progress_seen(job)
+
+
+def _checked_preview(job: Job) -> str | None:
+    """Where a roster check that has finished leads: the preview of its file."""
+    if job.kind != imports.ROSTER_CHECK_JOB or job.status != Job.Status.DONE:
+        return None
+    return reverse("students:roster_import_preview", args=[job.school_id, job.params["token"]])
+
+
+def _job_context(job: Job) -> dict:
+    checking = job.kind == imports.ROSTER_CHECK_JOB
+    return {
+        "job": job,
+        "status_url": reverse("students:import_job_status", args=[job.pk]),
+        "result_template": "students/import_check_result.html" if checking else "students/import_job_result.html",
+        "preview_url": _checked_preview(job),
+    }
 
 
 @require_GET
 @login_required
 def import_job(request, pk):
-    return render(request, "students/import_job.html", {"job": _job(request, pk)})
+    job = _job(request, pk)
+    if _checked_preview(job):
+        return redirect(_checked_preview(job))
+    return render(request, "students/import_job.html", _job_context(job))
 
 
 @require_GET
 @login_required
 def import_job_status(request, pk):
-    return render(
-        request,
-        "aidsys/_job_progress.html",
-        {
-            "job": _job(request, pk),
-            "status_url": reverse("students:import_job_status", args=[pk]),
-            "result_template": "students/import_job_result.html",
-        },
-    )
+    job = _job(request, pk)
+    response = render(request, "aidsys/_job_progress.html", _job_context(job))
+    if _checked_preview(job):
+        # The check is over: the page that polls goes on to the preview (the link in the partial does without htmx).
+        response["HX-Redirect"] = _checked_preview(job)
+    return response
 
 
 urlpatterns = [

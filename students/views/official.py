@@ -21,10 +21,12 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from aidsys import cn
+from aidsys.background import task_enqueue
 from aidsys.forms import PlausibleDateField
 from aidsys.models import Job, Role
 from aidsys.pagination import paginate
 from aidsys.roles import role_required
+from aidsys.services.jobs import job_progress_seen
 from students import matching, selectors, tasks
 from students.gaps import aid_gaps
 from students.models import OfficialList
@@ -98,7 +100,7 @@ def official_list_upload(request):
         else:
             if matching.in_background(checked=checked, unit=unit):
                 job = matching.official_list_job_create(actor=request.user, checked=checked, **details)
-                transaction.on_commit(partial(tasks.official_list_match.delay, job.pk))
+                transaction.on_commit(partial(task_enqueue, tasks.official_list_match, job.pk))
                 return redirect("students:official_list_job", pk=job.pk)
             outcome = matching.official_list_record(actor=request.user, checked=checked, **details)
             messages.success(request, outcome.summary())
@@ -152,7 +154,7 @@ def official_list_detail(request, pk):
 
 def _job(request, pk) -> Job:
     jobs = Job.objects.select_related("school", "owner")
-    return jobs.get_visible_or_404(request.user, pk=pk, kind=matching.OFFICIAL_LIST_JOB)
+    return job_progress_seen(jobs.get_visible_or_404(request.user, pk=pk, kind=matching.OFFICIAL_LIST_JOB))
 
 
 @require_GET

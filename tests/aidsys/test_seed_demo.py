@@ -4,6 +4,7 @@ from io import StringIO
 import pytest
 import time_machine
 from django.core.management import call_command
+from django.test import override_settings
 from django.urls import reverse
 
 from aidsys.celery import app as celery_app
@@ -59,7 +60,11 @@ def seeded(django_db_setup, django_db_blocker):
     # Before the per-test Celery set-up too: its tasks (the demo's export) run in-process here as well.
     saved_eager = celery_app.conf.task_always_eager
     celery_app.conf.task_always_eager = True
-    with django_db_blocker.unblock(), time_machine.travel(ten_in_the_morning(TODAY), tick=True):
+    with (
+        django_db_blocker.unblock(),
+        time_machine.travel(ten_in_the_morning(TODAY), tick=True),
+        override_settings(AIDSYS_JOBS_INLINE=True),
+    ):
         first, second = StringIO(), StringIO()
         call_command("seed_demo", stdout=first)
         counts = {model: model.objects.count() for model in SEEDED_MODELS}
