@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from publicity.models import NoticeKind, NoticeStatus
+from publicity.pdf import sheet_groups
 from publicity.selectors import notices as selectors
 
 
@@ -33,7 +34,7 @@ def public_notice(request, token):
     context = {"notice": notice, "supplementary": notice.kind == NoticeKind.SUPPLEMENTARY}
     if today > notice.end_date:
         return _public_response(request, "publicity/public_ended.html", context, status=410)
-    context["entries"] = notice.entries.all()
+    context["groups"] = sheet_groups(notice)
     return _public_response(request, "publicity/public_notice.html", context, status=200)
 
 
