@@ -623,8 +623,8 @@ class TestLinks:
         assert import_url not in client_for(cast.zhang).get(school_page).content.decode()
 
     def test_the_menu_lists_official_lists_for_the_aid_office_not_the_class_teacher(self, cast, client_for):
-        assert "部门名单" in client_for(cast.li).get("/").content.decode()
-        assert "部门名单" not in client_for(cast.wang).get("/").content.decode()
+        assert "部门认定名单" in client_for(cast.li).get("/").content.decode()
+        assert "部门认定名单" not in client_for(cast.wang).get("/").content.decode()
 
 
 def test_a_home_visit_form_proposes_today(cast):
