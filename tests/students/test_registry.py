@@ -183,7 +183,7 @@ class TestStudentPage:
         assert "赵桂兰" in html and "已去世" in html and "登记有误" in html
         assert "别家的人" not in html
         trail = html.split('id="history-heading"')[1]
-        assert "健康状况: ****" in trail and "健康状况: 健康" not in trail  # a member's health is masked there too
+        assert "健康状况：****" in trail and "健康状况：健康" not in trail  # a member's health is masked there too
         pks = [event.pk for event in response.context["history"]]
         assert pks == sorted(pks, reverse=True)
 
