@@ -23,6 +23,7 @@ from django.utils.translation import pgettext_lazy
 
 from aidsys.scope import ScopedQuerySet
 from applications.models import FundingSource, PaymentMethod
+from students.models import AccountKind
 
 
 class AllocationStatus(models.TextChoices):
@@ -116,7 +117,7 @@ class BankFileLayout(models.Model):
     """
 
     FIELDS = {
-        "name": _("Name"),
+        "name": pgettext_lazy("person", "Name"),
         "account": _("Account number"),
         "amount": _("Amount"),
         "id_number": _("ID number"),
@@ -132,6 +133,8 @@ class BankFileLayout(models.Model):
 
     objects = ScopedQuerySet.as_manager()
     scope_paths = {"county": "county", "member_county": "county"}
+    audit_labels = {"field": _("content of the column"), "heading": _("heading")}
+    audit_list_choices = {"field": FIELDS}
 
     class Meta:
         verbose_name = _("bank file layout")
@@ -252,7 +255,7 @@ class PaymentLine(models.Model):
     amount = models.DecimalField(_("amount (yuan)"), max_digits=10, decimal_places=2)
     method = models.CharField(_("payment method"), max_length=25, choices=PaymentMethod.choices)
     # Frozen when the batch was made: a later change of the registry does not alter an approved batch.
-    student_name = models.CharField(_("name"), max_length=50)
+    student_name = models.CharField(_("Student name"), max_length=50)
     class_label = models.CharField(_("class"), max_length=50)
     id_number_masked = models.CharField(_("ID number"), max_length=18)
     account_kind = models.CharField(_("payment account"), max_length=25, blank=True)
@@ -302,6 +305,8 @@ class PaymentLine(models.Model):
     objects = ScopedQuerySet.as_manager()
     scope_paths = {"county": "batch__school__county", "school": "batch__school", "class": "student__school_class"}
     audit_masked_fields = {"account_number": None}
+    # The account as copied from the student's record, whose field has the choices.
+    audit_list_choices = {"account_kind": AccountKind.choices}
 
     class Meta:
         verbose_name = _("payment line")
@@ -344,6 +349,9 @@ class ReturnFileImport(models.Model):
 
     objects = ScopedQuerySet.as_manager()
     scope_paths = {"county": "batch__school__county", "school": "batch__school"}
+    # The trail keeps each settled line as [line id, reference, row of the file, outcome, date or reason].
+    audit_labels = {"lines": _("lines settled")}
+    audit_list_choices = {"lines": LineStatus.choices}
 
     class Meta:
         verbose_name = _("return file")
@@ -357,6 +365,17 @@ class ReturnFileImport(models.Model):
     @property
     def display_name(self) -> str:
         return self.name or posixpath.basename(self.file.name)
+
+
+# Why money received was not paid out, in the order a leftover report lists them.
+UNPAID_REASONS = {
+    "failed": _("Failed at the bank, not yet repaid"),
+    "unclaimed": _("Not collected or not confirmed"),
+    "revoked": _("Award revoked"),
+    "transferred": _("Student transferred out"),
+    "cancelled": _("Line cancelled for another reason"),
+    "not_in_batch": _("Approved award not yet in an approved batch"),
+}
 
 
 class LeftoverStatus(models.TextChoices):
@@ -396,6 +415,19 @@ class LeftoverReport(models.Model):
 
     objects = ScopedQuerySet.as_manager()
     scope_paths = {"county": "school__county", "school": "school"}
+    # The keys of the frozen figures, as the trail names them.
+    audit_labels = {
+        "sources": _("by funding source"),
+        "received": _("received (yuan)"),
+        "paid": _("paid (yuan)"),
+        "unpaid": _("unpaid (yuan)"),
+        "not_needed": _("not needed (yuan)"),
+        "remainder": _("leftover (yuan)"),
+        "cancel_reasons": _("lines cancelled"),
+        "reason": _("reason"),
+        "amount": _("amount (yuan)"),
+        **UNPAID_REASONS,
+    }
 
     class Meta:
         verbose_name = _("leftover report")

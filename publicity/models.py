@@ -142,7 +142,7 @@ class PublicNotice(models.Model):
 class EntryChange(models.TextChoices):
     LISTED = "", _("Listed")
     ADDED = "added", _("Added")
-    CHANGED = "changed", _("Changed")
+    CHANGED = "changed", pgettext_lazy("notice line", "Changed")
     REMOVED = "removed", _("Removed")
 
 
@@ -159,7 +159,7 @@ class NoticeEntry(models.Model):
         related_name="notice_entries",
         verbose_name=_("application"),
     )
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=50)
     class_name = models.CharField(_("grade and class"), max_length=50)
     tier = models.CharField(_("tier"), max_length=25)
     tier_label = models.CharField(_("tier as shown"), max_length=25)
@@ -167,6 +167,13 @@ class NoticeEntry(models.Model):
     amount = models.DecimalField(_("amount (yuan)"), max_digits=10, decimal_places=2, null=True, blank=True)
     change = models.CharField(_("change"), max_length=8, choices=EntryChange.choices, blank=True, default="")
     change_reason = models.CharField(_("reason for the change"), max_length=500, blank=True)
+    # What a posted sheet says of a change: a changed line's tier and amount as noticed before (old → new),
+    # a removed line's reason as the notice may show it (the kind of revocation, never its details).
+    previous_tier_label = models.CharField(_("tier as noticed before"), max_length=25, blank=True)
+    previous_amount = models.DecimalField(
+        _("amount as noticed before (yuan)"), max_digits=10, decimal_places=2, null=True, blank=True
+    )
+    reason_shown = models.CharField(_("reason as shown"), max_length=100, blank=True)
     confirmed = models.BooleanField(_("confirmed"), default=False)
 
     objects = ScopedQuerySet.as_manager()
@@ -212,7 +219,7 @@ class Objection(models.Model):
     )  # fmt: skip
     tracking_number = models.CharField(_("tracking number"), max_length=20, unique=True)
     channel = models.CharField(_("received by"), max_length=6, choices=Channel.choices)
-    name = models.CharField(_("name"), max_length=50, blank=True)
+    name = models.CharField(_("objector's name"), max_length=50, blank=True)
     contact = models.CharField(_("contact"), max_length=100, blank=True)
     text = models.TextField(_("objection"), max_length=2000)
     lodged_at = models.DateTimeField(_("lodged at"))
@@ -324,6 +331,14 @@ class RosterReport(models.Model):
 
     objects = ScopedQuerySet.as_manager()
     scope_paths = SCHOOL_SCOPE
+    # The frozen summary's keys, as the trail names them.
+    audit_labels = {
+        "lines": _("by class and tier"),
+        "class_name": _("class"),
+        "tier": _("tier"),
+        "count": _("number of students"),
+        "total": _("amount (yuan)"),
+    }
 
     class Meta:
         verbose_name = _("roster report")

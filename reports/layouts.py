@@ -59,6 +59,8 @@ class NationalLayout(models.Model):
 
     objects = ScopedQuerySet.as_manager()
     scope_paths = {"county": "county"}
+    audit_labels = {"field": _("content of the column"), "heading": _("heading")}
+    audit_list_choices = {"field": LAYOUT_FIELDS}
 
     class Meta:
         verbose_name = _("upload layout")

@@ -48,6 +48,8 @@ class ReportExport(models.Model):
 
     objects = ScopedQuerySet.as_manager()
     scope_paths = {"county": "county", "school": "school"}
+    # Recorded beside the fields when a report is exported (aidsys.audit_display names the common ones).
+    audit_labels = {"as_of": _("as of")}
 
     class Meta:
         verbose_name = _("report export")

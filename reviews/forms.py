@@ -1,5 +1,6 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from aidsys.forms import PlausibleDateField
 from aidsys.models import Term
@@ -106,7 +107,7 @@ class PanelForm(forms.Form):
 
 
 class PanelMemberForm(forms.Form):
-    name = forms.CharField(label=_("name"), max_length=50)
+    name = forms.CharField(label=pgettext_lazy("person", "name"), max_length=50)
     role = forms.ChoiceField(label=_("role on the panel"), choices=PanelRole.choices)
     title = forms.CharField(label=_("position"), max_length=50, required=False)
 

@@ -43,7 +43,7 @@ class ReviewPanelMember(models.Model):
     panel = models.ForeignKey(
         ReviewPanel, on_delete=models.CASCADE, related_name="members", verbose_name=_("review panel")
     )
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=50)
     role = models.CharField(_("role on the panel"), max_length=15, choices=PanelRole.choices)
     title = models.CharField(_("position"), max_length=50, blank=True)
 

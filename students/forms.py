@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from aidsys import cn
 from aidsys.forms import PlausibleDateField
@@ -132,7 +133,7 @@ class HouseholdForm(forms.Form):
 
 
 class MemberForm(forms.Form):
-    name = forms.CharField(label=_("name"), max_length=50)
+    name = forms.CharField(label=pgettext_lazy("person", "name"), max_length=50)
     relation = forms.ChoiceField(label=_("relation to the student"), choices=Relation.choices)
     id_number = WriteOnlyField(label=_("ID number"), max_length=25)
     age = forms.IntegerField(label=_("age"), min_value=0, max_value=120, required=False)

@@ -28,19 +28,12 @@ from django.utils.translation import gettext_lazy as _
 
 from aidsys.models import Term
 from applications.models import Status as ApplicationStatus
-from disbursements.models import BatchStatus, LeftoverReport, LineStatus, PaymentBatch, PaymentLine
+from disbursements.models import UNPAID_REASONS, BatchStatus, LeftoverReport, LineStatus, PaymentBatch, PaymentLine
 from disbursements.selectors.funds import ZERO, funding_split, funds_position, split_by_shares
 from disbursements.services.schedule import awards_in_reach, scheduled_payments, terms_of_year
 from students.models import EnrolmentStatus
 
-REASONS = {
-    "failed": _("Failed at the bank, not yet repaid"),
-    "unclaimed": _("Not collected or not confirmed"),
-    "revoked": _("Award revoked"),
-    "transferred": _("Student transferred out"),
-    "cancelled": _("Line cancelled for another reason"),
-    "not_in_batch": _("Approved award not yet in an approved batch"),
-}
+REASONS = UNPAID_REASONS
 
 
 def _unpaid_reasons(*, school, program, term) -> tuple[dict[str, Decimal], dict[str, Decimal]]:

@@ -52,6 +52,7 @@ class RosterChange:
     change: str  # EntryChange: added, changed or removed
     reason: str
     noticed: NoticeEntry | None = None  # the line as it was noticed (None for an added line)
+    reason_shown: str = ""  # what the posted sheet may say of a removal: the kind of revocation only
 
 
 def _upheld_decisions(original: PublicNotice) -> dict[int, str]:
@@ -68,11 +69,12 @@ def _upheld_decisions(original: PublicNotice) -> dict[int, str]:
     return dict(rows)
 
 
-def _removed_reason(application: Application) -> str:
+def _removed_reasons(application: Application) -> tuple[str, str]:
+    """The reason a line is removed, in full for the staff and as the posted sheet may show it."""
     revocation = Revocation.objects.filter(application=application).first()
     if revocation is not None:
-        return f"{revocation.get_reason_display()}：{revocation.detail}"
-    return _("No longer approved: {status}").format(status=application.get_status_display())
+        return f"{revocation.get_reason_display()}：{revocation.detail}", revocation.get_reason_display()
+    return _("No longer approved: {status}").format(status=application.get_status_display()), ""
 
 
 def roster_changes(*, original: PublicNotice) -> list[RosterChange]:
@@ -93,8 +95,8 @@ def roster_changes(*, original: PublicNotice) -> list[RosterChange]:
             application = current.get(application_id)
             if application is None:
                 gone = Application.objects.select_related("student", "school_class").get(pk=application_id)
-                reason = _removed_reason(gone)
-                changes.append(RosterChange(gone, EntryChange.REMOVED, reason, entry))
+                reason, reason_shown = _removed_reasons(gone)
+                changes.append(RosterChange(gone, EntryChange.REMOVED, reason, entry, reason_shown))
                 continue
             tier_changed = application.approved_tier != entry.tier
             amount_changed = entry.amount is not None and entry.amount != application.amount
@@ -158,6 +160,7 @@ def _lines(notice: PublicNotice, changes: list[RosterChange]) -> list[NoticeEntr
                     "tier": noticed.tier,
                     "tier_label": noticed.tier_label,
                     "amount": noticed.amount,
+                    "reason_shown": change.reason_shown,
                 }
             else:
                 values = {
@@ -167,6 +170,9 @@ def _lines(notice: PublicNotice, changes: list[RosterChange]) -> list[NoticeEntr
                     "tier_label": str(Tier(application.approved_tier).label),
                     "amount": application.amount if notice.show_amounts else None,
                 }
+                if change.change == EntryChange.CHANGED:
+                    values["previous_tier_label"] = change.noticed.tier_label
+                    values["previous_amount"] = change.noticed.amount if notice.show_amounts else None
             lines.append(
                 NoticeEntry(
                     notice=notice,

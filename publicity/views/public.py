@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from publicity.models import NoticeKind, NoticeStatus
+from publicity.pdf import sheet_groups
 from publicity.selectors import notices as selectors
 
 
@@ -39,7 +40,7 @@ def public_notice(request, token):
         return _public_response(request, "publicity/public_scheduled.html", context, status=200)
     if today > notice.end_date:
         return _public_response(request, "publicity/public_ended.html", context, status=410)
-    context["entries"] = notice.entries.all()
+    context["groups"] = sheet_groups(notice)
     return _public_response(request, "publicity/public_notice.html", context, status=200)
 
 

@@ -140,7 +140,7 @@ def export_start(*, user, report_key: str, request_params: dict) -> ReportExport
         action=Action.EXPORT,
         target=export,
         changes={
-            "report": [None, report_key],
+            "report": [None, export.title],
             "parameters": [None, params],
             "export": [None, "full" if full else "masked"],
         },

@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Gender(models.TextChoices):
@@ -104,7 +105,7 @@ class IncomeSource(models.TextChoices):
 class BigExpense(models.TextChoices):
     MEDICAL = "medical", _("Medical treatment")
     EDUCATION = "education", _("Education of several children")
-    HOUSING = "housing", _("Housing")
+    HOUSING = "housing", pgettext_lazy("big expense", "Housing")
     DISASTER = "disaster", _("Disaster or accident")
     DEBT = "debt", _("Debts")
 

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from aidsys import cn
 from aidsys.scope import ScopedQuerySet
@@ -55,7 +56,7 @@ class HouseholdMember(models.Model):
     household = models.ForeignKey(
         Household, on_delete=models.CASCADE, related_name="members", verbose_name=_("household")
     )
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=50)
     relation = models.CharField(_("relation to the student"), max_length=20, choices=Relation.choices)
     id_number = models.CharField(_("ID number"), max_length=18, blank=True)
     age = models.PositiveSmallIntegerField(_("age"), null=True, blank=True)

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from aidsys.scope import ScopedQuerySet
 from students.models.choices import SpecialGroup
@@ -57,7 +58,7 @@ class OfficialListEntry(models.Model):
     )
     row_number = models.PositiveIntegerField(_("row"))
     id_number = models.CharField(_("ID number"), max_length=18, db_index=True)
-    name = models.CharField(_("name"), max_length=50, blank=True)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=50, blank=True)
     # The special group this entry gives (a monitored household's list names its sub-group per row).
     group = models.CharField(_("special group"), max_length=30, choices=SpecialGroup.choices)
     matched_student = models.ForeignKey(

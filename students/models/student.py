@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from aidsys import cn
 from aidsys.scope import ScopedQuerySet
@@ -14,7 +15,7 @@ ON_ROLL = (EnrolmentStatus.ENROLLED, EnrolmentStatus.TRANSFERRED_IN, EnrolmentSt
 
 
 class Student(models.Model):
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=50)
     name_pinyin = models.CharField(_("name in pinyin"), max_length=200, editable=False, db_index=True)
     name_initials = models.CharField(_("pinyin initials"), max_length=50, editable=False, db_index=True)
     gender = models.CharField(_("gender"), max_length=6, choices=Gender.choices)

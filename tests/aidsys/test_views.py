@@ -201,14 +201,14 @@ class TestHistorySection:
 
         instance_update(actor=cast.li, instance=cast.school, data={"stages": ["primary", "junior"]})
         html = client_for(cast.li).get(f"/schools/{cast.school.pk}/").content.decode()
-        assert "学段: 小学 → 小学、初中" in html
+        assert "学段：小学 → 小学、初中" in html
 
     def test_the_admins_history_page_shows_the_audit_trail(self, cast, client_for):
         from aidsys.services.writes import instance_update
 
         instance_update(actor=cast.li, instance=cast.school, data={"address": "育才路8号"}, reason="搬迁")
         html = client_for(cast.admin).get(f"/admin/aidsys/school/{cast.school.pk}/history/").content.decode()
-        assert "地址: — → 育才路8号" in html and "理由: 搬迁" in html and "李老师" in html
+        assert "地址：— → 育才路8号" in html and "理由: 搬迁" in html and "李老师" in html
 
 
 class TestNoStore:

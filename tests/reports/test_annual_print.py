@@ -44,7 +44,7 @@ def test_the_county_s_summary_states_its_figures_in_sentences(cast):
     assert "义务教育生活补助：资助5人，发放1,875.00元（中央1,500.00元、省级375.00元）。" in html
     assert "共发放资助资金1,875.00元（人民币壹仟捌佰柒拾伍元整）。" in html
     assert "到位资金11,000.00元，已批准资助所需3,000.00元，资金到位率366.7%，发放率17.0%。" in html
-    assert "部门名单中的学生本学年均已获批准资助" in html
+    assert "部门认定名单中的学生本学年均已获批准资助" in html
     assert "公示期间共收到异议2件：成立0件，不成立1件，正在核查1件；未按期答复1件。" in html
 
 

@@ -78,7 +78,7 @@ class TestStartingAnExport:
     def test_starting_is_an_audit_event_with_the_report_and_its_parameters(self, cast, client_for, given):
         county_export(client_for(cast.zhao), cast, given)
         event = AuditEvent.objects.get(action=Action.EXPORT)
-        assert event.changes["report"] == [None, "aided_students"]
+        assert event.changes["report"] == [None, "受助学生名单"]
         assert event.changes["export"] == [None, "masked"]
         assert event.changes["parameters"][1]["program_id"] == given.program.pk
         assert event.county_id == cast.county.pk

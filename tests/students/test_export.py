@@ -178,7 +178,7 @@ class TestMaskedExport:
         started, downloaded = AuditEvent.objects.filter(action=Action.EXPORT).order_by("pk")
         assert (started.actor, started.school, started.object_id) == (cast.wang, cast.school, str(exported.export.pk))
         assert started.changes["export"] == [None, "masked"]
-        assert started.changes["report"] == [None, "student_registry"]
+        assert started.changes["report"] == [None, "学生信息"]
         assert started.changes["parameters"][1]["class_id"] == cast.class_1.pk
         assert downloaded.changes["rows"] == [None, 1] and downloaded.changes["export"] == [None, "masked"]
 

@@ -183,7 +183,7 @@ class TestStudentPage:
         assert "赵桂兰" in html and "已去世" in html and "登记有误" in html
         assert "别家的人" not in html
         trail = html.split('id="history-heading"')[1]
-        assert "健康状况: ****" in trail and "健康状况: 健康" not in trail  # a member's health is masked there too
+        assert "健康状况：****" in trail and "健康状况：健康" not in trail  # a member's health is masked there too
         pks = [event.pk for event in response.context["history"]]
         assert pks == sorted(pks, reverse=True)
 
@@ -623,8 +623,8 @@ class TestLinks:
         assert import_url not in client_for(cast.zhang).get(school_page).content.decode()
 
     def test_the_menu_lists_official_lists_for_the_aid_office_not_the_class_teacher(self, cast, client_for):
-        assert "部门名单" in client_for(cast.li).get("/").content.decode()
-        assert "部门名单" not in client_for(cast.wang).get("/").content.decode()
+        assert "部门认定名单" in client_for(cast.li).get("/").content.decode()
+        assert "部门认定名单" not in client_for(cast.wang).get("/").content.decode()
 
 
 def test_a_home_visit_form_proposes_today(cast):
