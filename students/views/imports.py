@@ -12,7 +12,7 @@ from functools import partial
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -94,8 +94,12 @@ def roster_import(request, school_pk):
     form = RosterUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        token = imports.upload_store(school=school, user=request.user, name=upload.name, content=form.content)
-        return redirect("students:roster_import_preview", school_pk=school.pk, token=token)
+        try:
+            token = imports.upload_store(school=school, user=request.user, name=upload.name, content=form.content)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            return redirect("students:roster_import_preview", school_pk=school.pk, token=token)
     return render(request, "students/import_upload.html", {"school": school, "form": form, "columns": COLUMNS})
 
 
@@ -148,9 +152,13 @@ def admin_roster_import(request, *, model_admin):
     if request.method == "POST" and form.is_valid():
         school = _school_for_import(request, form.cleaned_data["school"].pk)
         name = form.cleaned_data["file"].name
-        token = imports.upload_store(school=school, user=request.user, name=name, content=form.content)
-        query = urlencode({"school": school.pk, "token": token})
-        return redirect(reverse("admin:students_student_import") + "?" + query)
+        try:
+            token = imports.upload_store(school=school, user=request.user, name=name, content=form.content)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            query = urlencode({"school": school.pk, "token": token})
+            return redirect(reverse("admin:students_student_import") + "?" + query)
     return TemplateResponse(request, "students/import_admin.html", {**context, "form": form})
 
 
