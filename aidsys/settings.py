@@ -2,8 +2,8 @@
 
 The defaults run the embedded set-up of `make run`: SQLite, Celery tasks run in-process,
 DEBUG on. Production sets AIDSYS_DEBUG=false, AIDSYS_SECRET_KEY, AIDSYS_ALLOWED_HOSTS,
-DATABASE_URL and REDIS_URL (see README.md). A malformed value stops start-up with a
-message that names the variable.
+DATABASE_URL, REDIS_URL and, on several machines, AIDSYS_STORAGE_URL (see README.md). A
+malformed value stops start-up with a message that names the variable.
 """
 
 import os
@@ -15,6 +15,8 @@ from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+
+from aidsys.storage import storage_from_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -198,8 +200,10 @@ STATICFILES_DIRS = [
     ("vendor/bootstrap", BASE_DIR / "node_modules/bootstrap/dist"),
     ("vendor/chartjs", BASE_DIR / "node_modules/chart.js/dist"),
 ]
+# Uploads, photos, imports and exports: the local folder MEDIA_ROOT unless AIDSYS_STORAGE_URL names an
+# S3-compatible bucket that every app server and worker shares (aidsys/storage.py, README.md).
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": storage_from_url(env_str("AIDSYS_STORAGE_URL")),
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole check: lint, Django's checks, migrations, the zh_Hans catalogue, then pytest.
-#   scripts/test.sh        throwaway PostgreSQL and Redis, Chromium; nothing may be skipped
+#   scripts/test.sh        throwaway PostgreSQL, Redis and S3 server (moto), Chromium; nothing may be skipped
 #   scripts/test.sh fast   SQLite, no Redis, no browser
 # Further arguments go to pytest: scripts/test.sh fast tests/students -x
 set -euo pipefail
@@ -18,6 +18,7 @@ tmp=""
 pg_bin=""
 pg_data=""
 redis_pidfile=""
+s3_pid=""  # the S3-compatible test server (moto), full mode only
 
 as_postgres() {
     # initdb and postgres refuse to run as root.
@@ -44,6 +45,12 @@ finish() {
         done
         kill -9 "$pid" 2>/dev/null || true
     fi
+    # --- S3-compatible test server: stop ---
+    if [[ -n $s3_pid ]]; then
+        kill "$s3_pid" 2>/dev/null || true
+        wait "$s3_pid" 2>/dev/null || true
+    fi
+    # --- end S3 ---
     if [[ -n $tmp ]]; then
         rm -rf "$tmp"
     fi
@@ -69,6 +76,7 @@ python=.venv/bin/python
 
 # The checks and fast mode use the embedded settings, whatever the caller's shell exports.
 unset DATABASE_URL REDIS_URL AIDSYS_REQUIRE_BROWSER AIDSYS_REQUIRE_POSTGRES AIDSYS_REQUIRE_REDIS
+unset AIDSYS_STORAGE_URL AIDSYS_TEST_S3_URL AIDSYS_REQUIRE_S3
 
 step "ruff check"
 .venv/bin/ruff check .
@@ -120,6 +128,22 @@ print(*(s.getsockname()[1] for s in sockets))
         sleep 0.1
     done
 
+    # --- S3-compatible test server: start (moto's stand-alone server; the `s3` tests take a bucket each) ---
+    # Named AIDSYS_TEST_S3_URL, not AIDSYS_STORAGE_URL: the other tests, and the processes they start,
+    # keep the local folder (tests/plugins/services.py).
+    s3_port="$("$python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+    step "S3 (moto) on 127.0.0.1:$s3_port"
+    .venv/bin/moto_server -H 127.0.0.1 -p "$s3_port" >"$tmp/moto.log" 2>&1 &
+    s3_pid=$!
+    for _ in $(seq 600); do
+        (exec 3<>"/dev/tcp/127.0.0.1/$s3_port") 2>/dev/null && break
+        kill -0 "$s3_pid" 2>/dev/null || { cat "$tmp/moto.log" >&2; exit 1; }
+        sleep 0.1
+    done
+    (exec 3<>"/dev/tcp/127.0.0.1/$s3_port") 2>/dev/null || { echo "test.sh: moto did not start" >&2; exit 1; }
+    export AIDSYS_TEST_S3_URL="s3://testing:testing@127.0.0.1:$s3_port/aidsys?secure=0" AIDSYS_REQUIRE_S3=1
+    # --- end S3 ---
+
     export DATABASE_URL="postgres://aidsys@127.0.0.1:$pg_port/aidsys"
     export REDIS_URL="redis://127.0.0.1:$redis_port/0"
     AIDSYS_CHROMIUM="${AIDSYS_CHROMIUM:-$(command -v chromium || echo /usr/bin/chromium)}"
@@ -128,7 +152,7 @@ print(*(s.getsockname()[1] for s in sockets))
     export DJANGO_ALLOW_ASYNC_UNSAFE=true
     pytest_args+=(-n 2 --dist loadgroup)
 else
-    pytest_args+=(-m "not browser and not postgres and not redis")
+    pytest_args+=(-m "not browser and not postgres and not redis and not s3")
 fi
 
 step "pytest ($mode)"
