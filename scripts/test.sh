@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole check: lint, Django's checks, migrations, the zh_Hans catalogue, then pytest.
-#   scripts/test.sh        throwaway PostgreSQL, Redis and S3 server (moto), Chromium; nothing may be skipped
+#   scripts/test.sh        throwaway PostgreSQL (with a streaming replica), Redis and S3 server (moto), Chromium;
+#                          nothing may be skipped
 #   scripts/test.sh fast   SQLite, no Redis, no browser
 # Further arguments go to pytest: scripts/test.sh fast tests/students -x
 set -euo pipefail
@@ -19,6 +20,7 @@ pg_bin=""
 pg_data=""
 redis_pidfile=""
 s3_pid=""  # the S3-compatible test server (moto), full mode only
+replica_data=""
 
 as_postgres() {
     # initdb and postgres refuse to run as root.
@@ -32,6 +34,11 @@ as_postgres() {
 finish() {
     local status=$?
     trap - EXIT INT TERM
+    # --- replica (issue 15: reads on a replica): stop the streaming replica ---
+    if [[ -n $replica_data && -f $replica_data/postmaster.pid ]]; then
+        as_postgres "$pg_bin/pg_ctl" -D "$replica_data" -m immediate -w stop >/dev/null 2>&1 || true
+    fi
+    # --- end replica ---
     if [[ -n $pg_data && -f $pg_data/postmaster.pid ]]; then
         as_postgres "$pg_bin/pg_ctl" -D "$pg_data" -m immediate -w stop >/dev/null 2>&1 || true
     fi
@@ -77,6 +84,7 @@ python=.venv/bin/python
 # The checks and fast mode use the embedded settings, whatever the caller's shell exports.
 unset DATABASE_URL REDIS_URL AIDSYS_REQUIRE_BROWSER AIDSYS_REQUIRE_POSTGRES AIDSYS_REQUIRE_REDIS
 unset AIDSYS_STORAGE_URL AIDSYS_TEST_S3_URL AIDSYS_REQUIRE_S3
+unset AIDSYS_REPLICA_URL AIDSYS_REQUIRE_REPLICA
 
 step "ruff check"
 .venv/bin/ruff check .
@@ -119,6 +127,30 @@ print(*(s.getsockname()[1] for s in sockets))
 -k $pg_data -c fsync=off -c full_page_writes=off -c synchronous_commit=off" start >/dev/null ||
         { cat "$pg_data/log" >&2; exit 1; }
     "$pg_bin/createdb" -h 127.0.0.1 -p "$pg_port" -U aidsys aidsys
+
+    # --- replica (issue 15: reads on a replica): a streaming replica of the primary above ---
+    # pg_basebackup -R copies the primary (its trust entries allow replication from 127.0.0.1) and
+    # writes the standby's settings; the test databases the suite creates reach it by replication.
+    replica_port="$("$python" -c '
+import socket, sys
+taken = set(map(int, sys.argv[1:]))
+while True:
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    if s.getsockname()[1] not in taken:
+        print(s.getsockname()[1])
+        break
+' "$pg_port" "$redis_port")"
+    replica_data="$tmp/replica"
+    step "PostgreSQL replica on 127.0.0.1:$replica_port"
+    as_postgres "$pg_bin/pg_basebackup" -h 127.0.0.1 -p "$pg_port" -U aidsys -D "$replica_data" -R -X stream \
+        -c fast >"$tmp/basebackup.log" 2>&1 || { cat "$tmp/basebackup.log" >&2; exit 1; }
+    as_postgres "$pg_bin/pg_ctl" -w -D "$replica_data" -l "$tmp/replica.log" -o "-c listen_addresses=127.0.0.1 \
+-p $replica_port -k $replica_data -c fsync=off -c hot_standby_feedback=on" start >/dev/null ||
+        { cat "$tmp/replica.log" >&2; exit 1; }
+    export AIDSYS_REPLICA_URL="postgres://aidsys@127.0.0.1:$replica_port/aidsys"
+    export AIDSYS_REQUIRE_REPLICA=1
+    # --- end replica ---
 
     step "Redis on 127.0.0.1:$redis_port"
     redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --daemonize yes \

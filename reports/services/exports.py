@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 
 from aidsys.background import task_enqueue
 from aidsys.models import County, Job, School, SchoolClass
+from aidsys.replica import reading_from_replica
 from aidsys.scope import can_act_for_county, can_read_school_rosters, can_reveal
 from aidsys.services.audit import Action, audit_record
 from aidsys.services.jobs import JobProgress, job_create, job_fail, job_finish, job_set_total
@@ -186,13 +187,22 @@ def export_run(*, job: Job) -> None:
     # The file is data for the county's records: in the project's language whoever asked.
     with translation.override(settings.LANGUAGE_CODE):
         request = export_request(export)
-        data = report.build(request)
+        layout = None
         if request.layout_id is not None:
-            # The county's layout for the national system's upload: its columns, order and headings.
-            data = apply_layout(data, NationalLayout.objects.get(pk=request.layout_id, county=export.county_id))
-        job_set_total(job=job, total=data.count or 0)
-        with tempfile.TemporaryFile(suffix=".xlsx") as stream, JobProgress(job, every=PROGRESS_EVERY) as progress:
-            rows = write_workbook(data, stream, full=export.full, exported_on=on, progress=progress)
+            layout = NationalLayout.objects.get(pk=request.layout_id, county=export.county_id)
+        # The query phase (the rows stream while the workbook is written) may read from a replica;
+        # the job's progress and the stored file's row are writes, on the primary.
+        with (
+            reading_from_replica(),
+            tempfile.TemporaryFile(suffix=".xlsx") as stream,
+        ):
+            data = report.build(request)
+            if layout is not None:
+                # The county's layout for the national system's upload: its columns, order and headings.
+                data = apply_layout(data, layout)
+            job_set_total(job=job, total=data.count or 0)
+            with JobProgress(job, every=PROGRESS_EVERY) as progress:
+                rows = write_workbook(data, stream, full=export.full, exported_on=on, progress=progress)
             stream.seek(0)
             try:
                 with kept_files() as kept:

@@ -1,7 +1,8 @@
-"""The `postgres`, `redis` and `s3` markers.
+"""The `postgres`, `redis`, `replica` and `s3` markers.
 
 A marked test is skipped when its service is not configured (the embedded SQLite set-up of
-`make test-fast`), unless AIDSYS_REQUIRE_POSTGRES=1 / AIDSYS_REQUIRE_REDIS=1 / AIDSYS_REQUIRE_S3=1
+`make test-fast`), unless AIDSYS_REQUIRE_POSTGRES=1 / AIDSYS_REQUIRE_REDIS=1 /
+AIDSYS_REQUIRE_REPLICA=1 / AIDSYS_REQUIRE_S3=1
 (the full `make test`), where running it without the service fails loudly.
 
 An `s3` test takes the `s3_bucket` fixture: a bucket of its own on the S3-compatible server that
@@ -25,6 +26,7 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "postgres: needs PostgreSQL (skipped on SQLite)")
     config.addinivalue_line("markers", "redis: needs a Redis server (REDIS_URL)")
     config.addinivalue_line("markers", "s3: needs the S3-compatible test server (AIDSYS_TEST_S3_URL)")
+    config.addinivalue_line("markers", "replica: needs a PostgreSQL streaming replica (AIDSYS_REPLICA_URL)")
 
 
 def _missing_services(item) -> list[tuple[str, str]]:
@@ -34,6 +36,8 @@ def _missing_services(item) -> list[tuple[str, str]]:
         engine = settings.DATABASES["default"]["ENGINE"]
         if "postgresql" not in engine:
             missing.append(("AIDSYS_REQUIRE_POSTGRES", f"needs PostgreSQL, DATABASE_URL gives {engine}"))
+    if item.get_closest_marker("replica") and "replica" not in settings.DATABASES:
+        missing.append(("AIDSYS_REQUIRE_REPLICA", "needs a replica, AIDSYS_REPLICA_URL is not set"))
     if item.get_closest_marker("redis") and not settings.REDIS_URL:
         missing.append(("AIDSYS_REQUIRE_REDIS", "needs Redis, REDIS_URL is not set"))
     if item.get_closest_marker("s3") and not os.environ.get("AIDSYS_TEST_S3_URL"):
@@ -113,3 +117,12 @@ def s3_bucket(settings) -> S3Bucket:
     for key in bucket.names():
         client.delete_object(Bucket=bucket.name, Key=key)
     client.delete_bucket(Bucket=bucket.name)
+
+
+@pytest.fixture(autouse=True)
+def _replica_reads_only_in_replica_tests(request, settings):
+    """A replica lags behind the primary: only the `replica` tests read from it (aidsys/replica.py).
+
+    The others write and at once read what they wrote, as one user does on the primary."""
+    if request.node.get_closest_marker("replica") is None:
+        settings.AIDSYS_REPLICA_READS = False
