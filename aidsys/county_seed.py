@@ -37,26 +37,8 @@ GRADES = {
 COUNTY_STAFF = 3
 STAFF_SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕"
 TOWNS = [
-    "城关",
-    "青山",
-    "白沙",
-    "石门",
-    "龙潭",
-    "枫林",
-    "桃源",
-    "河口",
-    "新市",
-    "长岭",
-    "金鸡",
-    "荷塘",
-    "梅溪",
-    "花桥",
-    "黄土",
-    "高坪",
-    "大坪",
-    "麻田",
-    "杨柳",
-    "柏树",
+    *("城关", "青山", "白沙", "石门", "龙潭", "枫林", "桃源", "河口", "新市", "长岭"),
+    *("金鸡", "荷塘", "梅溪", "花桥", "黄土", "高坪", "大坪", "麻田", "杨柳", "柏树"),
 ]
 NUMERALS = "一二三四五六七八九十"
 
@@ -73,6 +55,7 @@ class CountyContext:
     schools: list[School] = field(default_factory=list)
     county_staff: list[User] = field(default_factory=list)
     progress: object = print
+    password: str = ""
 
     def rng(self, *parts) -> random.Random:
         """A generator of its own for each part: a rerun draws the same, whatever was skipped."""
@@ -108,12 +91,12 @@ def _person(rng: random.Random, title: str) -> str:
     return rng.choice(STAFF_SURNAMES) + title
 
 
-def _users(rows: list[tuple[str, str]]) -> dict[str, User]:
-    """Users by username, made as `user_create` makes them (its audit event), the missing ones in bulk."""
+def _users(rows: list[tuple[str, str]], password: str) -> dict[str, User]:
+    """Users by username, made as `user_create` makes them (its audit event), the missing ones in bulk,
+    all with the one `password` hash (hashing is slow on purpose: once, not once a teacher)."""
     existing = {user.username: user for user in User.objects.filter(username__in=[name for name, _ in rows])}
     missing = [User(username=name, full_name=full_name) for name, full_name in rows if name not in existing]
     if missing:
-        password = make_password(DEMO_PASSWORD)
         for user in missing:
             user.password = password
         created = User.objects.bulk_create(missing, batch_size=500)
@@ -175,9 +158,12 @@ def seed(*, code: str, name: str, schools: int, students: int, seed: int, progre
     context = CountyContext(
         county=county, school_year=school_year, term=term, seed=seed, students=students, progress=progress
     )
+    context.password = make_password(DEMO_PASSWORD)
     rng = context.rng("staff")
     with transaction.atomic():
-        staff = _users([(f"{code}_county{n}", _person(rng, "科长" if n == 1 else "老师")) for n in range(1, 4)])
+        staff = _users(
+            [(f"{code}_county{n}", _person(rng, "科长" if n == 1 else "老师")) for n in range(1, 4)], context.password
+        )
         context.county_staff = sorted(staff.values(), key=lambda user: user.username)
         _memberships([(user, Role.COUNTY_STAFF, None, county) for user in context.county_staff])
     stages = school_stages(schools)
@@ -211,7 +197,7 @@ def _school_staff(context: CountyContext, school: School, stage: str, size: int)
     sizes = _class_sizes(stage, size)
     rows = [(f"{school.code}_aid", _person(rng, "老师")), (f"{school.code}_principal", _person(rng, "校长"))]
     rows += [(f"{school.code}_t{grade}{number:02d}", _person(rng, "老师")) for grade, number, _n in sizes]
-    users = _users(rows)
+    users = _users(rows, context.password)
     grants = [(users[rows[0][0]], Role.AID_OFFICE, school, None), (users[rows[1][0]], Role.PRINCIPAL, school, None)]
     grants += [(users[name], Role.CLASS_TEACHER, school, None) for name, _full in rows[2:]]
     _memberships(grants)

@@ -90,10 +90,14 @@ def _pay(context, school, program) -> None:
     by_card = batches.batch_create(actor=aid, school=school, program=program, term=term, method="bank_card")
     for line in by_card.lines.filter(account_number="").order_by("pk"):
         batches.line_cancel(actor=aid, line=line, reason="学生尚未办理银行卡，改为现金签领")
+    if not by_card.lines.filter(status=LineStatus.CANCELLED).exists():
+        # A family whose card is being replaced is paid in cash (so every paying school has both).
+        line = by_card.lines.order_by("pk").first()
+        batches.line_cancel(actor=aid, line=line, reason="学生银行卡挂失补办中，改为现金签领")
     if by_card.lines.filter(status=LineStatus.PENDING).exists():
         by_card = batches.batch_approve(actor=principal, batch=batches.batch_submit(actor=aid, batch=by_card))
         bank.return_file_import(actor=aid, batch=by_card, upload=_return_file(by_card, None))
-    if not awards.exclude(student__account_number="").count() == awards.count():
+    if by_card.lines.filter(status=LineStatus.CANCELLED).exists():
         in_cash = batches.batch_create(actor=aid, school=school, program=program, term=term, method="cash")
         in_cash = batches.batch_approve(actor=principal, batch=batches.batch_submit(actor=aid, batch=in_cash))
         today = timezone.localdate()

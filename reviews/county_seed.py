@@ -68,7 +68,7 @@ def _applicants(school, context, share: float) -> list[Student]:
         income = student.household.per_capita_income()
         return (-len(student.household.special_groups.all()), income is None, income or 0, student.pk)
 
-    return sorted(students, key=hardship)[: max(4, round(len(students) * share))]
+    return sorted(students, key=hardship)[: max(len(REVIEWING_STAGES), round(len(students) * share))]
 
 
 def _stage(draw: float, stages) -> str:
@@ -110,9 +110,11 @@ def _school(context, school, program) -> int:
     state = school_state(school, context)
     rng = context.rng("applications", school.code)
     stages = REVIEWING_STAGES if state == REVIEWING else DECIDED_STAGES
+    # Every stage at least once (the poorest families first), then as drawn.
+    first = [stage for _limit, stage in stages]
     planned = [
-        (student, _stage(rng.random(), stages), rng.choice(TIERS))
-        for student in _applicants(school, context, APPLYING_SHARE)
+        (student, first[index] if index < len(first) else _stage(rng.random(), stages), rng.choice(TIERS))
+        for index, student in enumerate(_applicants(school, context, APPLYING_SHARE))
     ]
     aid = context.staff(school, "aid")
     approving = [entry for entry in planned if entry[1] == "approved"]

@@ -62,6 +62,7 @@ class Command(BaseCommand):
 
     def _counts(self, context, elapsed: float) -> None:
         county = context.county
+        in_county = {"household__students__school__county": county}
         rows = [
             ("schools", School.objects.filter(county=county)),
             ("classes", SchoolClass.objects.filter(school__county=county)),
@@ -70,11 +71,11 @@ class Command(BaseCommand):
             ("households", Household.objects.filter(students__school__county=county).distinct()),
             (
                 "household members",
-                HouseholdMember.objects.filter(household__students__school__county=county).distinct(),
+                HouseholdMember.objects.filter(**in_county).distinct(),
             ),
             (
                 "special-group flags",
-                SpecialGroupFlag.objects.filter(household__students__school__county=county).distinct(),
+                SpecialGroupFlag.objects.filter(**in_county).distinct(),
             ),
             ("home visits", HomeVisit.objects.filter(student__school__county=county)),
             ("applications", Application.objects.filter(school__county=county)),
