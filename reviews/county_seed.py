@@ -68,7 +68,12 @@ def _applicants(school, context, share: float) -> list[Student]:
         income = student.household.per_capita_income()
         return (-len(student.household.special_groups.all()), income is None, income or 0, student.pk)
 
-    return sorted(students, key=hardship)[: max(len(REVIEWING_STAGES), round(len(students) * share))]
+    chosen = sorted(students, key=hardship)[: max(len(REVIEWING_STAGES), round(len(students) * share))]
+    # One object for each class and teacher: a user's scope is computed once for all their writes.
+    classes = {}
+    for student in chosen:
+        student.school_class = classes.setdefault(student.school_class_id, student.school_class)
+    return chosen
 
 
 def _stage(draw: float, stages) -> str:
@@ -103,7 +108,7 @@ def _visit_missing(context, school, planned) -> None:
             )
         )
     for teacher, visits in by_teacher.items():
-        instances_create(actor=teacher, instances=visits, school=school)
+        instances_create(actor=teacher, instances=visits, school=school, clean=False)
 
 
 def _school(context, school, program) -> int:
@@ -190,9 +195,8 @@ def seed(context) -> None:
     filed = 0
     for index, school in enumerate(context.schools, start=1):
         program = _program_for(school, context.county)
-        if program is None or Application.objects.filter(school=school, term=context.term).exists():
-            continue
-        with transaction.atomic():
-            filed += _school(context, school, program)
+        if program is not None and not Application.objects.filter(school=school, term=context.term).exists():
+            with transaction.atomic():
+                filed += _school(context, school, program)
         if index % 10 == 0 or index == len(context.schools):
             context.progress(f"  applications: {index}/{len(context.schools)} schools ({filed} new)")

@@ -25,7 +25,14 @@ from aidsys.models import SchoolClass
 from aidsys.services.writes import instances_create
 from aidsys.spreadsheets import append_row
 from students.demo import HAND_GROUPS, SURNAMES, TOWNSHIPS, _birth_date
-from students.matching import official_list_upload
+from students.matching import (
+    ENTRY_BATCH,
+    UploadOutcome,
+    _entries_and_flags,
+    _find_matches,
+    _official_list_create,
+    official_list_check,
+)
 from students.models import (
     AccountKind,
     BigExpense,
@@ -33,18 +40,20 @@ from students.models import (
     Gender,
     Health,
     HomeVisit,
+    Household,
     HouseholdMember,
     Housing,
     Hukou,
     IncomeSource,
     OfficialList,
+    OfficialListEntry,
     Relation,
     SpecialGroupFlag,
     Student,
     Tier,
     VisitMethod,
 )
-from students.services import households_create, students_create
+from students.services import special_group_set_from_list
 
 # Characters of given names, boys' and girls' (many shared), so that names read as names.
 BOYS = "浩宇轩睿子涵博文俊杰志强建国天佑明轩嘉豪思远宇航晨阳一鸣子豪家乐俊熙梓豪文博昊然致远泽宇"
@@ -65,7 +74,7 @@ def _name(rng, gender: str, surname: str) -> str:
     return surname + "".join(rng.sample(pool, rng.choice([1, 2, 2])))
 
 
-def _card(rng) -> str:
+def card_number(rng) -> str:
     first = f"622848{rng.randrange(10**12):012d}"
     return first + next(str(digit) for digit in range(10) if cn.luhn_valid(first + str(digit)))
 
@@ -88,7 +97,9 @@ class _Numbers:
 
 def _child(rng, context, school_class, numbers: _Numbers) -> dict:
     gender = rng.choice([Gender.MALE, Gender.FEMALE])
-    birth = _birth_date(rng, context.school_year.start_year, school_class.grade)
+    # A vocational school's 中职 years are a senior school's years (grade 51 is of the age of grade 41).
+    grade = school_class.grade - 10 if school_class.grade // 10 == 5 else school_class.grade
+    birth = _birth_date(rng, context.school_year.start_year, grade)
     surname = rng.choice(SURNAMES)
     township = rng.choice(sorted(TOWNSHIPS))
     village = rng.choice(TOWNSHIPS[township])
@@ -105,7 +116,7 @@ def _child(rng, context, school_class, numbers: _Numbers) -> dict:
         "urban": village.endswith("社区"),
         "boarder": school_class.grade >= 31 and rng.random() < 0.6,
         "sibling": rng.random() < 0.06,
-        "card": _card(rng) if rng.random() < CARD_SHARE else "",
+        "card": card_number(rng) if rng.random() < CARD_SHARE else "",
         "father": surname + "".join(rng.sample(BOYS, 2)),
         "mother": rng.choice(SURNAMES) + "".join(rng.sample(GIRLS, 2)),
         "father_income": father_income,
@@ -142,25 +153,29 @@ def _school(context, school, sizes, numbers: _Numbers) -> int:
                 )
                 child["parents"] = True
             children.append((school_class, child, len(households) - 1))
-    made = households_create(actor=None, school=school, households=households)
-    students = students_create(
+    made = instances_create(
+        actor=None, instances=[Household(**fields) for fields in households], school=school, clean=False
+    )
+    students = instances_create(
         actor=None,
         school=school,
-        students=[
-            {
-                "household": made[household],
-                "school_class": school_class,
-                "name": child["name"],
-                "gender": child["gender"],
-                "id_number": child["number"],
-                "student_number": f"G{child['number']}",
-                "birth_date": child["birth"],
-                "hukou": Hukou.URBAN if child["urban"] else Hukou.RURAL,
-                "boarder": child["boarder"],
-                "status": EnrolmentStatus.ENROLLED,
-                "guardian_name": child["father"],
-                "guardian_relation": Relation.FATHER,
-                "guardian_phone": child["phone"],
+        clean=False,
+        instances=[
+            Student(
+                school=school,
+                household=made[household],
+                school_class=school_class,
+                name=child["name"],
+                gender=child["gender"],
+                id_number=child["number"],
+                student_number=f"G{child['number']}",
+                birth_date=child["birth"],
+                hukou=Hukou.URBAN if child["urban"] else Hukou.RURAL,
+                boarder=child["boarder"],
+                status=EnrolmentStatus.ENROLLED,
+                guardian_name=child["father"],
+                guardian_relation=Relation.FATHER,
+                guardian_phone=child["phone"],
                 **(
                     {
                         "account_kind": AccountKind.BANK_CARD,
@@ -171,7 +186,7 @@ def _school(context, school, sizes, numbers: _Numbers) -> int:
                     if child["card"]
                     else {}
                 ),
-            }
+            )
             for school_class, child, household in children
         ],
     )
@@ -218,8 +233,8 @@ def _school(context, school, sizes, numbers: _Numbers) -> int:
                 student=student,
             )
         )
-    instances_create(actor=None, instances=members, school=school)
-    instances_create(actor=None, instances=flags, school=school)
+    instances_create(actor=None, instances=members, school=school, clean=False)
+    instances_create(actor=None, instances=flags, school=school, clean=False)
     _visits(context, school, students, children)
     return len(students)
 
@@ -249,7 +264,7 @@ def _visits(context, school, students, children) -> None:
         )
         by_teacher.setdefault(school_class.class_teacher, []).append(visit)
     for teacher, visits in by_teacher.items():
-        instances_create(actor=teacher, instances=visits, school=school)
+        instances_create(actor=teacher, instances=visits, school=school, clean=False)
 
 
 def _official_lists(context) -> None:
@@ -277,15 +292,76 @@ def _official_lists(context) -> None:
             append_row(sheet, [number, student_name, id_number, category])
         buffer = io.BytesIO()
         workbook.save(buffer)
-        outcome = official_list_upload(
-            actor=uploader,
-            upload=SimpleUploadedFile(f"{title}.xlsx", buffer.getvalue()),
-            kind=kind,
-            name=name,
-            list_date=context.term.start + timedelta(days=20),
-            unit=context.county,
-        )
+        upload = SimpleUploadedFile(f"{title}.xlsx", buffer.getvalue())
+        checked = official_list_check(actor=uploader, upload=upload, kind=kind, unit=context.county)
+        outcome = _record(context, uploader, checked, kind=kind, name=name)
         context.progress(f"  {name}: {outcome.matched_rows} of {outcome.rows} rows matched")
+
+
+def _record(context, uploader, checked, *, kind: str, name: str) -> UploadOutcome:
+    """`official_list_record` with the new flags written in bulk, each with the event its service writes.
+
+    A household that has the group already (declared by the family) goes through the service,
+    which turns the flag into the list's.
+    """
+    parsed = checked.parsed
+    matches = _find_matches(actor=uploader, unit=context.county, id_numbers=sorted({r.id_number for r in parsed.rows}))
+    entries, flags = _entries_and_flags(parsed, kind, matches)
+    official_list = OfficialList(
+        kind=kind,
+        name=name,
+        list_date=context.term.start + timedelta(days=20),
+        county=context.county,
+        file_name=checked.file_name[-200:],
+        uploaded_by=uploader,
+    )
+    outcome = UploadOutcome(
+        official_list=official_list,
+        rows=len({row.row for row in parsed.rows}),
+        matched_rows=len({row.row for row in parsed.rows if row.id_number in matches}),
+        rejected=parsed.rejected,
+    )
+    with transaction.atomic():
+        _official_list_create(actor=uploader, outcome=outcome)
+        for entry in entries:
+            entry.official_list = official_list
+        OfficialListEntry.objects.bulk_create(entries, batch_size=ENTRY_BATCH)
+        held = set(
+            SpecialGroupFlag.objects.filter(household_id__in={key[0] for key in flags}).values_list(
+                "household_id", "group"
+            )
+        )
+        # A household's events belong to the school of its first student (Household.audit_units).
+        schools = {}
+        for household_id, school_id in (
+            Student.objects.filter(household_id__in={key[0] for key in flags})
+            .order_by("-pk")
+            .values_list("household_id", "school_id")
+        ):
+            schools[household_id] = school_id
+        by_school: dict[int, list] = {}
+        for (household_id, group), household in sorted(flags.items()):
+            if (household_id, group) in held:
+                special_group_set_from_list(
+                    actor=uploader, household=household, group=group, official_list=official_list
+                )
+                continue
+            by_school.setdefault(schools[household_id], []).append(
+                SpecialGroupFlag(
+                    household=household,
+                    group=group,
+                    recorded_by=uploader,
+                    source=SpecialGroupFlag.Source.OFFICIAL_LIST,
+                    official_list=official_list,
+                    list_name=official_list.name,
+                    list_date=official_list.list_date,
+                    note="",
+                )
+            )
+        in_county = {school.pk: school for school in context.schools}
+        for school_id, new in by_school.items():
+            instances_create(actor=uploader, instances=new, school=in_county[school_id], clean=False)
+    return outcome
 
 
 def seed(context) -> None:
@@ -294,10 +370,9 @@ def seed(context) -> None:
     numbers.taken.update(Student.objects.filter(school__county=context.county).values_list("id_number", flat=True))
     done = 0
     for index, school in enumerate(context.schools, start=1):
-        if Student.objects.filter(school=school).exists():
-            continue
-        with transaction.atomic():
-            done += _school(context, school, sizes, numbers)
+        if not Student.objects.filter(school=school).exists():
+            with transaction.atomic():
+                done += _school(context, school, sizes, numbers)
         if index % 10 == 0 or index == len(context.schools):
             context.progress(f"  students: {index}/{len(context.schools)} schools ({done} new)")
     _official_lists(context)
