@@ -21,6 +21,7 @@ from aidsys.demo import DEMO_PASSWORD, SCHOOL_YEARS
 from aidsys.models import County, Membership, Role, School, SchoolClass, SchoolYear, Stage, Term, User
 from aidsys.services.audit import Action, PendingEvent, audit_record_many
 from aidsys.services.org import county_create, school_create, school_set_current_term, school_year_create
+from aidsys.services.people import user_grant_permission
 from aidsys.services.writes import instances_create
 
 # Of a county's schools: most are primary schools, a quarter junior, a few senior and vocational.
@@ -126,7 +127,7 @@ def _memberships(grants: list[tuple[User, str, School | None, County | None]]) -
         for user, role, school, county in grants
         if (user.pk, role) not in held
     ]
-    instances_create(actor=None, instances=missing)
+    instances_create(actor=None, instances=missing, clean=False)
 
 
 def _class_sizes(stage: str, students: int) -> list[tuple[int, int, int]]:
@@ -189,6 +190,14 @@ def seed(*, code: str, name: str, schools: int, students: int, seed: int, progre
             _school_staff(context, school, stage, size)
         if (index + 1) % 10 == 0 or index + 1 == schools:
             progress(f"  schools {index + 1}/{schools}")
+    for school in context.schools:
+        # As in the demo: the aid office may reveal a family's sensitive details (each reveal audited).
+        user_grant_permission(
+            actor=None,
+            user=context.staff(school, "aid"),
+            permission="students.reveal_sensitive",
+            reason="生成的县：资助专干可查看敏感信息",
+        )
     return context
 
 
@@ -203,6 +212,7 @@ def _school_staff(context: CountyContext, school: School, stage: str, size: int)
     _memberships(grants)
     instances_create(
         actor=None,
+        clean=False,
         instances=[
             SchoolClass(
                 school=school,
