@@ -219,10 +219,12 @@ def _xlsx_rows(content: bytes):
 def _csv_rows(content: bytes):
     text = decode(content) or ""
     try:
-        dialect = csv.Sniffer().sniff(text[:_SNIFF_CHARS], delimiters=",\t;")
+        delimiter = csv.Sniffer().sniff(text[:_SNIFF_CHARS], delimiters=",\t;").delimiter
     except csv.Error:
-        dialect = csv.excel
-    yield from enumerate(csv.reader(io.StringIO(text, newline=""), dialect), start=1)
+        delimiter = ","
+    # Only the delimiter is guessed: the sniffer also guesses the quoting, wrongly for a cell holding a
+    # quote (a,"b""c" read as b"c"), and every spreadsheet program quotes as Excel does.
+    yield from enumerate(csv.reader(io.StringIO(text, newline=""), csv.excel, delimiter=delimiter), start=1)
 
 
 # Full-width digits and the spaces other than " " that Chinese text and Excel use.
