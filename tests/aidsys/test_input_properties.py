@@ -99,7 +99,7 @@ def test_any_bytes_are_read_as_rows_or_refused_with_a_chinese_reason(content):
     rows=st.lists(st.lists(hostile_text, max_size=6), min_size=1, max_size=6),
     encoding=st.sampled_from(ENCODINGS),
 )
-def test_a_csv_in_any_encoding_is_read_as_written_or_refused(rows, encoding):
+def test_a_csv_in_any_encoding_is_read_or_refused_in_chinese(rows, encoding):
     text = _csv(rows)
     try:
         read = _read_all("名单.csv", encoded(text, encoding))
