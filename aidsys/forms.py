@@ -28,9 +28,15 @@ LAST_PLAUSIBLE_DAY = date(2100, 12, 31)
 
 
 class PlausibleDateField(forms.DateField):
-    """Every date the project's forms and query parameters take: a date picker, and a date in a plausible range."""
+    """Every date the project's forms and query parameters take: a date picker, and a date in a plausible range.
+
+    Typed (a phone without a date picker, a pasted value) it may be written 2026-11-23, 2026/11/23 or
+    2026年11月23日: Django's Chinese formats name the last with %n and %j, which strptime does not
+    know, so that it was never accepted.
+    """
 
     widget = DateInput
+    input_formats = ["%Y-%m-%d", "%Y/%m/%d", "%Y年%m月%d日"]
 
     def __init__(self, *, first: date = FIRST_PLAUSIBLE_DAY, last: date = LAST_PLAUSIBLE_DAY, **kwargs):
         super().__init__(**kwargs)

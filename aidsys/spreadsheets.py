@@ -3,10 +3,11 @@ writing workbook rows without live formulas.
 
 Every app that takes a file (the roster import, official lists, later imports) reads it here,
 with the same rules: at most AIDSYS_IMPORT_MAX_MB; a workbook is a zip with xl/workbook.xml
-whatever the file is called, anything else must be text in UTF-8 (with or without a BOM) or
-GB 18030 (what Excel in China saves, a superset of GBK); a workbook is read with openpyxl in
-read-only mode, one row at a time, and refused when its stated size is absurd (a 10 MB workbook can
-state two million empty rows): more than MAX_ROWS rows or MAX_COLUMNS columns. Reading stops after
+whatever the file is called, anything else must be text in UTF-8 (with or without a BOM), UTF-16
+with a BOM (Excel's "Unicode text") or GB 18030 (what Excel in China saves, a superset of GBK); a
+workbook is read with openpyxl in read-only mode, one row at a time, and refused when its stated
+size is absurd (a 10 MB workbook can state two million empty rows): more than MAX_ROWS rows or
+MAX_COLUMNS columns. Reading stops after
 TRAILING_EMPTY_ROWS empty rows in a row, the formatting an exporter left below the data. Cells come
 back as text through `cell_text`, and the header row is found among the first rows by
 `find_header`, however the other system spells it (full-width brackets, spaces, a star or a note in
@@ -21,6 +22,7 @@ runs it. The text itself is kept as it was; numbers stay numbers. A CSV file the
 through `write_csv`, which asks the same question and prefixes such a text with an apostrophe.
 """
 
+import codecs
 import csv
 import io
 import re
@@ -43,6 +45,8 @@ MB = 1024 * 1024
 # A title or a note may stand above the header row.
 HEADER_SEARCH_ROWS = 10
 ENCODINGS = ("utf-8-sig", "gb18030")
+# Excel's "Unicode text" (and some exporters' CSV) is UTF-16 with a byte-order mark.
+_UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
 _ZIP = b"PK\x03\x04"
 # An old .xls (and .doc) file: an OLE2 compound document.
@@ -119,8 +123,9 @@ def check_file(name: str, content: bytes) -> str:
     kind = next((kind for magic, kind in _NOT_SPREADSHEETS.items() if content.startswith(magic)), None)
     if kind is not None:
         raise _not_a_list(name, kind)
-    text = decode(content) if b"\x00" not in content else None
-    if b"\x00" in content or (text is not None and _BINARY.search(text)):
+    # UTF-16 holds a zero byte in every ASCII character: without its byte-order mark, that is binary data.
+    text = decode(content) if b"\x00" not in content or content.startswith(_UTF16_BOMS) else None
+    if (text is None and b"\x00" in content) or (text is not None and _BINARY.search(text)):
         raise ValidationError(
             _("Only .xlsx and .csv files can be imported; “{name}” is neither.").format(name=name), code="kind"
         )
@@ -158,7 +163,12 @@ def _is_workbook(content: bytes) -> bool:
 
 
 def decode(content: bytes) -> str | None:
-    """The text of a CSV file, or None when it is neither UTF-8 nor GB 18030."""
+    """The text of a CSV file, or None when it is neither UTF-8, UTF-16 with a byte-order mark nor GB 18030."""
+    if content.startswith(_UTF16_BOMS):
+        try:
+            return content.decode("utf-16")
+        except UnicodeDecodeError:
+            return None
     for encoding in ENCODINGS:
         try:
             return content.decode(encoding)
@@ -219,10 +229,12 @@ def _xlsx_rows(content: bytes):
 def _csv_rows(content: bytes):
     text = decode(content) or ""
     try:
-        dialect = csv.Sniffer().sniff(text[:_SNIFF_CHARS], delimiters=",\t;")
+        delimiter = csv.Sniffer().sniff(text[:_SNIFF_CHARS], delimiters=",\t;").delimiter
     except csv.Error:
-        dialect = csv.excel
-    yield from enumerate(csv.reader(io.StringIO(text, newline=""), dialect), start=1)
+        delimiter = ","
+    # Only the delimiter is guessed: the sniffer also guesses the quoting, wrongly for a cell holding a
+    # quote (a,"b""c" read as b"c"), and every spreadsheet program quotes as Excel does.
+    yield from enumerate(csv.reader(io.StringIO(text, newline=""), csv.excel, delimiter=delimiter), start=1)
 
 
 # Full-width digits and the spaces other than " " that Chinese text and Excel use.

@@ -81,7 +81,10 @@ class TestReadingRows:
         assert "“报告.pdf”是PDF 文档，不是 Excel 工作簿" in chinese_error(lambda: check_file("报告.pdf", b"%PDF-1.4"))
         assert "只能导入" in chinese_error(lambda: check_file("名单.csv", bytes(range(1, 32)) * 4))
         assert "只能导入" in chinese_error(lambda: check_file("名单.csv", b"\x01\x00\x02\x00"))
-        assert "不是 UTF-8 或 GB18030" in chinese_error(lambda: check_file("名单.csv", b"\xff\xfe\x80\x81"))
+        # (\xff\xfe\x80\x81 is the UTF-16 of 膀 behind its byte-order mark: text.)
+        assert "不是 UTF-8 或 GB18030" in chinese_error(lambda: check_file("名单.csv", b"\x80\x81\xff\xfe"))
+        # A byte-order mark before what is no UTF-16 (a lone surrogate): binary data.
+        assert "只能导入" in chinese_error(lambda: check_file("名单.csv", b"\xff\xfe\x00\xd8"))
 
     def test_an_oversize_file_is_refused_before_it_is_read(self, settings):
         settings.AIDSYS_IMPORT_MAX_MB = 0.001

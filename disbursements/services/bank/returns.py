@@ -96,7 +96,7 @@ def _bank_date(text: str) -> date | None:
         digits = [digits[0][:4], digits[0][4:6], digits[0][6:]]
     try:
         return date(*(int(part) for part in digits[:3])) if len(digits) in (3, 6) else None
-    except ValueError:
+    except (ValueError, OverflowError):  # 2026-2-30; a year of eleven digits overflows a C long
         return None
 
 
