@@ -39,6 +39,13 @@ def test_postgresql_restarting_under_requests_loses_no_commit_and_needs_no_app_r
             assert changed.status_code == 200 and "/accounts/password/done/" in changed.url, changed.text[:300]
             events_before = database.query("SELECT count(*) FROM aidsys_auditevent")[0][0]
 
+            pid = app.process.pid
+            # A restart between requests: the app's kept connection is dead, and the next request
+            # must not be the one to find out.
+            database.restart()
+            after = [wang.get(app.url("/"), timeout=30).status_code for _ in range(10)]
+            assert after == [200] * 10, after
+
             during = []
             serving = threading.Event()
             serving.set()
@@ -59,7 +66,6 @@ def test_postgresql_restarting_under_requests_loses_no_commit_and_needs_no_app_r
                 asker.join(timeout=60)
             assert during, "requests were being served while PostgreSQL restarted"
 
-            pid = app.process.pid
             after = [wang.get(app.url("/"), timeout=30).status_code for _ in range(10)]
             assert after == [200] * 10, after
             assert app.process.poll() is None and app.process.pid == pid
