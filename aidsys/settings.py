@@ -153,6 +153,9 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # One writer at a time: wait for the lock instead of failing at once.
     DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
+# A kept connection (AIDSYS_DB_CONN_MAX_AGE) is checked before each request reuses it: after
+# PostgreSQL restarts, the next request connects again instead of failing on the dead one.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 # Reports, exports and dashboards may read from a PostgreSQL streaming replica (aidsys/replica.py);
 # every write, and every read inside one, stays on the primary. In tests the replica's alias reads
@@ -262,6 +265,9 @@ CELERY_TASK_EAGER_PROPAGATES = True
 AIDSYS_JOBS_INLINE = env_bool("AIDSYS_JOBS_INLINE", False)
 # A roster file larger than this (bytes; about 1,000 rows) is read and checked by a job whose page shows its progress.
 AIDSYS_IMPORT_CHECK_ASYNC_BYTES = env_int("AIDSYS_IMPORT_CHECK_ASYNC_BYTES", 64 * 1024)
+# A running job that reports no progress for this long lost its worker (killed, machine gone): it is
+# marked failed when its page reads it or by the sweep below, and can be started again.
+AIDSYS_JOB_STALE_SECONDS = env_int("AIDSYS_JOB_STALE_SECONDS", 10 * 60)
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
@@ -279,6 +285,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "students.tasks.roster_uploads_purge",
         "schedule": timedelta(hours=1),
     },
+    "fail-stale-jobs-every-minute": {
+        "task": "aidsys.tasks.jobs_fail_stale",
+        "schedule": timedelta(minutes=1),
+    },
     # Exported reports are kept a week (reports/models.py); then their files go.
     "purge-report-exports-hourly": {
         "task": "reports.tasks.exports_purge",
@@ -289,10 +299,13 @@ CELERY_BEAT_SCHEDULE = {
 if REDIS_URL:
     # Every signed-in request reads its session: from Redis, shared by all app servers, with the
     # database behind it (a session outlives a Redis restart; signing out deletes both).
+    # A Redis outage reads as a miss (aidsys/cache.py): signed-in pages go on from the database,
+    # each waiting at most a second for a Redis that does not answer.
     CACHES["sessions"] = {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "aidsys.cache.ForgivingRedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": "aidsys-session",
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
     }
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
     SESSION_CACHE_ALIAS = "sessions"

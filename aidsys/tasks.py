@@ -3,6 +3,7 @@ import logging
 from celery import shared_task
 
 from aidsys.services.audit_chain import audit_chain_verify, audit_seal
+from aidsys.services.jobs import jobs_fail_stale
 
 logger = logging.getLogger("aidsys.audit")
 
@@ -35,3 +36,9 @@ def audit_chain_verify_task() -> dict:
 def audit_seal_task() -> int:
     """Hourly (Celery beat): seal each audit chain's head into a signed anchor; returns how many."""
     return len(audit_seal())
+
+
+@shared_task(name="aidsys.tasks.jobs_fail_stale")
+def jobs_fail_stale_task() -> int:
+    """Every minute (Celery beat): fail the running jobs whose worker died; returns how many."""
+    return jobs_fail_stale()

@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 from openpyxl.utils import get_column_letter
 
 from aidsys import cn, spreadsheets
+from aidsys.background import background_check
 from aidsys.context import current_request_context
 from aidsys.models import County, Job, School
 from aidsys.scope import can_act_for_county, can_manage_school, scope_for
@@ -486,6 +487,8 @@ def official_list_job_create(
     """A background match of a checked list. The file is kept until the task has read it; the job holds ids only."""
     if not _may_upload_for(actor, unit):
         raise PermissionDenied
+    # Before the file is kept: a match that cannot start keeps none of it.
+    background_check()
     token = secrets.token_hex(16)
     safe_name = get_valid_filename(PurePosixPath(checked.file_name).name) or "list"
     context = current_request_context()

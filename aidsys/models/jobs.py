@@ -53,6 +53,9 @@ class Job(models.Model):
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    # Written with the progress while the work runs: a running job silent for longer than
+    # AIDSYS_JOB_STALE_SECONDS lost its worker and is failed (aidsys.services.jobs.job_fail_if_stale).
+    heartbeat_at = models.DateTimeField(_("last sign of life"), null=True, blank=True)
 
     objects = JobQuerySet.as_manager()
     scope_paths = {"school": "school", "county": "school__county"}
@@ -74,6 +77,11 @@ class Job(models.Model):
     @property
     def finished(self) -> bool:
         return self.status in (self.Status.DONE, self.Status.FAILED)
+
+    @property
+    def stale_after_minutes(self) -> int:
+        """How long a running job may give no sign of life before it is failed, as the page states it."""
+        return max(1, round(settings.AIDSYS_JOB_STALE_SECONDS / 60))
 
     @property
     def percent(self) -> int:

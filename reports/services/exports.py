@@ -31,7 +31,7 @@ from aidsys.models import County, Job, School, SchoolClass
 from aidsys.replica import reading_from_replica
 from aidsys.scope import can_act_for_county, can_read_school_rosters, can_reveal
 from aidsys.services.audit import Action, audit_record
-from aidsys.services.jobs import JobProgress, job_create, job_fail, job_finish, job_set_total
+from aidsys.services.jobs import JobProgress, JobStopped, job_create, job_fail, job_finish, job_set_total
 from aidsys.storage import kept_files, open_stream
 from reports.definitions import REPORTS, Report, ReportRequest
 from reports.layouts import NationalLayout, apply_layout
@@ -150,7 +150,7 @@ def export_start(*, user, report_key: str, request_params: dict) -> ReportExport
     )
     from reports import tasks  # the task module imports this one
 
-    transaction.on_commit(lambda: task_enqueue(tasks.report_export, export.pk))
+    transaction.on_commit(lambda: task_enqueue(tasks.report_export, export.pk, job_id=job.pk))
     return export
 
 
@@ -213,10 +213,16 @@ def export_run(*, job: Job) -> None:
                 job_fail(job=job, message=refused.messages[0])
                 return
     file_name = export_file_name(title=data.title, unit=data.unit, period=data.period, on=on)
-    ReportExport.objects.filter(pk=export.pk).update(file_path=path, file_name=file_name, rows=rows)
     if job.total != rows:
         job_set_total(job=job, total=rows)
-    job_finish(job=job, result={"rows": rows, "file_name": file_name})
+    try:
+        # The file is the export's only while its job is still running: one failed as stale keeps none.
+        with transaction.atomic():
+            ReportExport.objects.filter(pk=export.pk).update(file_path=path, file_name=file_name, rows=rows)
+            job_finish(job=job, result={"rows": rows, "file_name": file_name})
+    except JobStopped:
+        default_storage.delete(path)
+        raise
 
 
 def export_failed(*, job: Job) -> None:

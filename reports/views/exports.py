@@ -9,7 +9,9 @@ from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from aidsys.background import BackgroundUnavailable
 from aidsys.scope import can_act_for_some_county, can_read_some_school_rosters
+from aidsys.services.jobs import job_progress_seen
 from reports.definitions import REPORTS
 from reports.forms import ExportStartForm, initial_from
 from reports.models import ReportExport
@@ -47,6 +49,8 @@ def export_start(request, key):
                 exports.export_start(user=request.user, report_key=key, request_params=form.request_params())
             except ValidationError as error:
                 form.add_error(None, error)
+            except BackgroundUnavailable as unavailable:
+                form.add_error(None, unavailable.message)
             else:
                 started = _("The export has started. It is listed below; download it when it is ready.")
                 messages.success(request, started)
@@ -57,8 +61,10 @@ def export_start(request, key):
 @require_GET
 @login_required
 def export_list(request):
-    mine = ReportExport.objects.filter(owner=request.user).select_related("job", "school", "county")
-    context = {"exports": mine[:LIST_LENGTH], "may_report": can_read_some_school_rosters(request.user)}
+    mine = ReportExport.objects.filter(owner=request.user).select_related("job", "school", "county")[:LIST_LENGTH]
+    for export in mine:
+        job_progress_seen(export.job)
+    context = {"exports": mine, "may_report": can_read_some_school_rosters(request.user)}
     return render(request, "reports/export_list.html", context)
 
 
@@ -66,6 +72,7 @@ def export_list(request):
 @login_required
 def export_status(request, pk):
     export = exports.owned_export_or_404(user=request.user, pk=pk)
+    job_progress_seen(export.job)
     return render(request, "reports/_export_row.html", {"export": export})
 
 

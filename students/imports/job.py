@@ -10,6 +10,7 @@ from pathlib import PurePosixPath
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.db import transaction
 from django.utils import timezone
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
@@ -190,13 +191,14 @@ def _run(job: Job, sheet: RosterSheet) -> None:
     else:
         job_set_total(job=job, total=len(plan.new) + len(plan.changed))
         try:
-            with JobProgress(job, every=PROGRESS_EVERY) as progress:
+            # The students and the job's end commit together: a job failed meanwhile (its worker
+            # taken for dead) raises JobStopped in job_finish, and nothing of the import stays.
+            with JobProgress(job, every=PROGRESS_EVERY) as progress, transaction.atomic():
                 roster_apply(plan=plan, actor=job.owner, progress=progress)
+                job_finish(job=job, result=_result(plan), message=_("The roster has been imported."))
         except RosterNotApplied as failure:
             plan.errors = failure.errors
             job_fail(job=job, message=_("Nothing was imported."), result=_result(plan))
-            return
-        job_finish(job=job, result=_result(plan), message=_("The roster has been imported."))
 
 
 def _result(plan: RosterPlan) -> dict:

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
+from aidsys.background import BackgroundUnavailable
 from aidsys.models import School, SchoolClass
 from aidsys.scope import can_read_school_rosters, can_reveal
 from students import exports
@@ -71,6 +72,8 @@ def _export_page(request, *, school, school_class=None):
                 )
             except ValidationError as error:
                 form.add_error(None, error)
+            except BackgroundUnavailable as unavailable:
+                form.add_error(None, unavailable.message)
             else:
                 started = _("The export has started. It is listed below; download it when it is ready.")
                 messages.success(request, started)

@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from aidsys import spreadsheets
-from aidsys.background import task_enqueue
+from aidsys.background import BackgroundUnavailable, task_enqueue
 from aidsys.models import Job, School
 from aidsys.scope import can_import_for_school
 from aidsys.services.jobs import job_progress_seen
@@ -73,8 +73,12 @@ def confirm(request, *, plan, upload, done_url: str):
         )
         return None
     if plan.rows > imports.async_rows():
-        job = imports.roster_job_create(plan=plan, upload=upload, owner=request.user)
-        transaction.on_commit(partial(task_enqueue, tasks.roster_import, job.pk))
+        try:
+            job = imports.roster_job_create(plan=plan, upload=upload, owner=request.user)
+        except BackgroundUnavailable as unavailable:
+            messages.error(request, unavailable.message)
+            return None
+        transaction.on_commit(partial(task_enqueue, tasks.roster_import, job.pk, job_id=job.pk))
         return redirect("students:import_job", pk=job.pk)
     try:
         result = imports.roster_apply(plan=plan, actor=request.user)
@@ -104,13 +108,19 @@ def roster_import(request, school_pk):
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            if imports.check_in_background(form.content):
+            if not imports.check_in_background(form.content):
+                return redirect("students:roster_import_preview", school_pk=school.pk, token=token)
+            try:
                 job = imports.roster_check_job_create(
                     school=school, owner=request.user, token=token, file_name=upload.name
                 )
-                transaction.on_commit(partial(task_enqueue, tasks.roster_check, job.pk))
+            except BackgroundUnavailable as unavailable:
+                # The file holds students' data: not kept for a check that did not start.
+                imports.upload_find(school=school, user=request.user, token=token).delete()
+                messages.error(request, unavailable.message)
+            else:
+                transaction.on_commit(partial(task_enqueue, tasks.roster_check, job.pk, job_id=job.pk))
                 return redirect("students:import_job", pk=job.pk)
-            return redirect("students:roster_import_preview", school_pk=school.pk, token=token)
     return render(request, "students/import_upload.html", {"school": school, "form": form, "columns": COLUMNS})
 
 

@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from aidsys import cn
-from aidsys.background import task_enqueue
+from aidsys.background import BackgroundUnavailable, task_enqueue
 from aidsys.forms import PlausibleDateField
 from aidsys.models import Job, Role
 from aidsys.pagination import paginate
@@ -100,9 +100,11 @@ def official_list_upload(request):
                 job = matching.official_list_job_create(actor=request.user, checked=checked, **details)
         except ValidationError as error:
             form.add_error(None if hasattr(error, "error_dict") else "file", error)
+        except BackgroundUnavailable as unavailable:
+            messages.error(request, unavailable.message)
         else:
             if job is not None:
-                transaction.on_commit(partial(task_enqueue, tasks.official_list_match, job.pk))
+                transaction.on_commit(partial(task_enqueue, tasks.official_list_match, job.pk, job_id=job.pk))
                 return redirect("students:official_list_job", pk=job.pk)
             outcome = matching.official_list_record(actor=request.user, checked=checked, **details)
             messages.success(request, outcome.summary())

@@ -58,9 +58,9 @@ def test_with_a_broker_the_task_goes_to_a_worker(cast, settings, monkeypatch):
     settings.CELERY_TASK_ALWAYS_EAGER = False
     settings.AIDSYS_JOBS_INLINE = False
     sent = []
-    monkeypatch.setattr(finish_a_job, "delay", lambda *args: sent.append(args))
+    monkeypatch.setattr(finish_a_job, "apply_async", lambda args, **options: sent.append((args, options)))
     assert background.task_enqueue(finish_a_job, 7) is None
-    assert sent == [(7,)]
+    assert sent == [((7,), {"ignore_result": True})]
 
 
 class TestProgressOfAnUncommittedTransaction:
