@@ -161,8 +161,12 @@ class Journey(HttpUser):
     def _judge(self, response):
         if response.status_code >= 400 or response.status_code == 0:
             response.failure(f"HTTP {response.status_code} at {urlsplit(response.url or '').path}")
-        elif "/accounts/login/" in (response.url or "") and self.role and response.history:
-            response.failure("sent to the sign-in page")  # redirected there: not signed in
+        elif (
+            "/accounts/login/" in (response.url or "")
+            and self.role
+            and (response.history or response.request.method == "POST")
+        ):
+            response.failure("sent to the sign-in page")  # redirected there, or the password refused
         else:
             response.success()
 
