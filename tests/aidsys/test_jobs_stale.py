@@ -37,6 +37,7 @@ def test_a_job_silent_longer_than_the_stated_time_is_failed_by_the_sweep(running
     assert job.status == "failed" and "10分钟" in job.message and job.finished_at is not None
 
 
+@pytest.mark.django_db(transaction=True)  # the job committed, as a worker finds it (PostgreSQL's side connection)
 def test_progress_keeps_a_job_alive_and_its_page_fails_it_once_silent(running, settings, time_machine):
     settings.AIDSYS_JOB_STALE_SECONDS = 600
     time_machine.shift(timedelta(seconds=500))

@@ -42,9 +42,12 @@ def tables(captured, pattern=_TABLE) -> set[str]:
 
 
 def replica_caught_up(timeout_s: float = 15.0) -> None:
-    """Wait until the replica has replayed everything the primary has written so far."""
+    """Wait until the replica has replayed everything the primary has written so far.
+
+    The insert position, not the write position: the suite's primary commits asynchronously
+    (synchronous_commit=off), so a commit may be in the WAL buffers and not yet written."""
     with connections["default"].cursor() as cursor:
-        cursor.execute("SELECT pg_current_wal_lsn()")
+        cursor.execute("SELECT pg_current_wal_insert_lsn()")
         (position,) = cursor.fetchone()
     for _ in range(int(timeout_s / 0.05)):
         with connections["replica"].cursor() as cursor:

@@ -55,6 +55,7 @@ def done_values_written(queries) -> list[tuple[int, int | None]]:
 
 
 class TestTheCheckJob:
+    @pytest.mark.django_db(transaction=True)  # outside a transaction, as a worker runs it: progress on this connection
     def test_a_2000_row_check_records_its_progress_as_the_rows_are_read_and_checked(self, cast):
         token = imports.upload_store(school=cast.school, user=cast.li, name="花名册.xlsx", content=large_roster())
         job = imports.roster_check_job_create(school=cast.school, owner=cast.li, token=token, file_name="花名册.xlsx")
@@ -172,6 +173,7 @@ class TestInTheEmbeddedSetUp:
         assert len(client.get(preview).context["plan"].new) == ROWS
 
 
+@pytest.mark.django_db(transaction=True)  # the job committed, as a worker finds it (PostgreSQL's side connection)
 class TestProgressOfWorkNotYetCommitted:
     """On SQLite the import and the matching write in one transaction; their pages show its progress all the same."""
 
