@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal, InvalidOperation
+from functools import cache
 
+from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils import timezone
@@ -54,6 +56,7 @@ COMMON_LABELS = {
     "parameters": _("parameters"),
     "report": _("report"),
     "export": _("data exported"),
+    "field": _("information viewed"),
 }
 DOCUMENTS = {
     "receipt_roster": _("Receipt roster"),
@@ -71,6 +74,17 @@ COMMON_CHOICES = {
     "class": {"*": _("all classes")},
     "export": {"full": _("full information"), "masked": _("masked")},
 }
+
+
+@cache
+def _permission_names() -> dict:
+    """Each permission the project declares, by the code a service records ('students.reveal_sensitive'),
+    with the name a person reads (查看敏感信息)."""
+    return {
+        f"{model._meta.app_label}.{codename}": name
+        for model in apps.get_models()
+        for codename, name in model._meta.permissions
+    }
 
 
 class _Names:
@@ -102,6 +116,11 @@ class _Names:
     def choices_of(self, name, field=None):
         if name in self.choices:
             return self.choices[name]
+        if name == "permissions":
+            return _permission_names()
+        if name == "field" and field is None and self.model is not None:
+            # A reveal records which field was shown ("health"): named as the page names it (健康状况).
+            return {each.name: each.verbose_name for each in self.model._meta.concrete_fields}
         if field is not None and field.choices:
             return dict(field.flatchoices)
         return COMMON_CHOICES.get(name, {}) if field is None else {}
@@ -122,6 +141,11 @@ def _scalar(value, field=None, choices=None) -> str:
         day = parse_date(value)
         if day is not None:
             return format_date(day, "Y-m-d")
+    if isinstance(field, models.DecimalField) and field.name in getattr(field.model, "audit_percent_fields", ()):
+        try:
+            return "{percent}%".format(percent=format(Decimal(str(value)).normalize(), "f"))
+        except InvalidOperation:
+            return str(value)
     if isinstance(field, models.DecimalField) and field.decimal_places == 2:
         try:
             amount = Decimal(str(value))
@@ -186,11 +210,12 @@ def change_rows(event) -> list[dict]:
     for name, pair in (event.changes or {}).items():
         before, after = pair if isinstance(pair, list | tuple) and len(pair) == 2 else (None, pair)
         field = names.field(name)
-        rows.append(
-            {
-                "label": names.label(name),
-                "before": _value(before, names, name, field),
-                "after": _value(after, names, name, field),
-            }
-        )
+        row = {
+            "label": names.label(name),
+            "before": _value(before, names, name, field),
+            "after": _value(after, names, name, field),
+        }
+        # A fact with nothing to read on either side (a report's parameters that were only ids) says nothing.
+        if row["before"] or row["after"]:
+            rows.append(row)
     return rows
