@@ -26,7 +26,7 @@ INVISIBLE = re.compile(r"<(script|style|template)\b.*?</\1>|<!--.*?-->", re.S | 
 LINK = re.compile(r'href="(/[^"#]*)"')
 # Links that download, print, leave, or are another site's pages.
 NOT_A_PAGE = re.compile(r"/accounts/logout|/admin/|/static/|/media/|export|download|print|\.pdf|\.xlsx|template|/file")
-MENU = re.compile(r'<nav\b.*?</nav>', re.S)
+MENU = re.compile(r"<nav\b.*?</nav>", re.S)
 
 
 def visible_text(content: bytes) -> str:
@@ -49,10 +49,10 @@ def pages_of(client, start: str = "/", limit: int = 60) -> dict[str, str]:
     seen, kinds, texts = set(), set(), {}
     queue = [start]
     first = client.get(start)
-    queue += [link for nav in MENU.findall(first.content.decode()) for link in LINK.findall(nav)]
-    depth = {url: 0 for url in queue}
+    queue += [html.unescape(link) for nav in MENU.findall(first.content.decode()) for link in LINK.findall(nav)]
+    depth = dict.fromkeys(queue, 0)
     while queue and len(texts) < limit:
-        url = html.unescape(queue.pop(0))
+        url = queue.pop(0)
         kind = re.sub(r"\d+", "N", urlsplit(url).path)
         if url in seen or kind in kinds or NOT_A_PAGE.search(url):
             continue
@@ -63,8 +63,8 @@ def pages_of(client, start: str = "/", limit: int = 60) -> dict[str, str]:
             continue
         texts[url] = visible_text(response.content)
         if depth[url] < 2:
-            for link in LINK.findall(response.content.decode()):
-                depth.setdefault(html.unescape(link), depth[url] + 1)
+            for link in map(html.unescape, LINK.findall(response.content.decode())):
+                depth.setdefault(link, depth[url] + 1)
                 queue.append(link)
     return texts
 
