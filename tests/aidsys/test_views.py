@@ -208,7 +208,7 @@ class TestHistorySection:
 
         instance_update(actor=cast.li, instance=cast.school, data={"address": "育才路8号"}, reason="搬迁")
         html = client_for(cast.admin).get(f"/admin/aidsys/school/{cast.school.pk}/history/").content.decode()
-        assert "地址：— → 育才路8号" in html and "理由: 搬迁" in html and "李老师" in html
+        assert "地址：— → 育才路8号" in html and "理由： 搬迁" in html and "李老师" in html
 
 
 class TestNoStore:
