@@ -2,8 +2,9 @@
 
 The defaults run the embedded set-up of `make run`: SQLite, Celery tasks run in-process,
 DEBUG on. Production sets AIDSYS_DEBUG=false, AIDSYS_SECRET_KEY, AIDSYS_ALLOWED_HOSTS,
-DATABASE_URL and REDIS_URL (see README.md). A malformed value stops start-up with a
-message that names the variable.
+DATABASE_URL and REDIS_URL, on several machines AIDSYS_STORAGE_URL, and AIDSYS_REPLICA_URL for
+reads on a replica (see README.md). A malformed value stops start-up with a message that names
+the variable.
 """
 
 import os
@@ -15,6 +16,8 @@ from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+
+from aidsys.storage import storage_from_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -151,6 +154,20 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # One writer at a time: wait for the lock instead of failing at once.
     DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
 
+# Reports, exports and dashboards may read from a PostgreSQL streaming replica (aidsys/replica.py);
+# every write, and every read inside one, stays on the primary. In tests the replica's alias reads
+# the test database's copy on the replica server (its NAME follows the primary's test database).
+REPLICA_URL = env_str("AIDSYS_REPLICA_URL")
+if REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(REPLICA_URL, conn_max_age=env_int("AIDSYS_DB_CONN_MAX_AGE", 0))
+    if "postgresql" not in DATABASES["replica"]["ENGINE"] or "postgresql" not in DATABASES["default"]["ENGINE"]:
+        raise ImproperlyConfigured("AIDSYS_REPLICA_URL must name a PostgreSQL replica of DATABASE_URL's PostgreSQL")
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["aidsys.replica.ReplicaRouter"]
+# Whether reports, exports and dashboards read from the replica at all (tests not about the replica
+# turn it off: a replica lags, and they read what they have just written).
+AIDSYS_REPLICA_READS = bool(REPLICA_URL)
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "aidsys.User"
 
@@ -198,8 +215,10 @@ STATICFILES_DIRS = [
     ("vendor/bootstrap", BASE_DIR / "node_modules/bootstrap/dist"),
     ("vendor/chartjs", BASE_DIR / "node_modules/chart.js/dist"),
 ]
+# Uploads, photos, imports and exports: the local folder MEDIA_ROOT unless AIDSYS_STORAGE_URL names an
+# S3-compatible bucket that every app server and worker shares (aidsys/storage.py, README.md).
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": storage_from_url(env_str("AIDSYS_STORAGE_URL")),
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"

@@ -54,6 +54,8 @@ class PaymentBatchAdmin(ReadOnlyAdmin):
     list_filter = ["status", "method", "kind", "term", "school__county"]
     search_fields = ["number", "school__code", "school__name"]
     list_select_related = ["school", "program", "term__school_year", "prepared_by"]
+    # The signed roster's scan is opened only through its scoped, recorded view, never by a storage URL.
+    exclude = ["signed_roster"]
 
 
 @admin.register(PaymentLine)

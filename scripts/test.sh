@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole check: lint, Django's checks, migrations, the zh_Hans catalogue, then pytest.
-#   scripts/test.sh        throwaway PostgreSQL and Redis, Chromium; nothing may be skipped
+#   scripts/test.sh        throwaway PostgreSQL (with a streaming replica), Redis and S3 server (moto), Chromium;
+#                          nothing may be skipped
 #   scripts/test.sh fast   SQLite, no Redis, no browser
 # Further arguments go to pytest: scripts/test.sh fast tests/students -x
 set -euo pipefail
@@ -18,6 +19,8 @@ tmp=""
 pg_bin=""
 pg_data=""
 redis_pidfile=""
+s3_pid=""  # the S3-compatible test server (moto), full mode only
+replica_data=""
 
 as_postgres() {
     # initdb and postgres refuse to run as root.
@@ -31,6 +34,11 @@ as_postgres() {
 finish() {
     local status=$?
     trap - EXIT INT TERM
+    # --- replica (issue 15: reads on a replica): stop the streaming replica ---
+    if [[ -n $replica_data && -f $replica_data/postmaster.pid ]]; then
+        as_postgres "$pg_bin/pg_ctl" -D "$replica_data" -m immediate -w stop >/dev/null 2>&1 || true
+    fi
+    # --- end replica ---
     if [[ -n $pg_data && -f $pg_data/postmaster.pid ]]; then
         as_postgres "$pg_bin/pg_ctl" -D "$pg_data" -m immediate -w stop >/dev/null 2>&1 || true
     fi
@@ -44,6 +52,12 @@ finish() {
         done
         kill -9 "$pid" 2>/dev/null || true
     fi
+    # --- S3-compatible test server: stop ---
+    if [[ -n $s3_pid ]]; then
+        kill "$s3_pid" 2>/dev/null || true
+        wait "$s3_pid" 2>/dev/null || true
+    fi
+    # --- end S3 ---
     if [[ -n $tmp ]]; then
         rm -rf "$tmp"
     fi
@@ -69,6 +83,8 @@ python=.venv/bin/python
 
 # The checks and fast mode use the embedded settings, whatever the caller's shell exports.
 unset DATABASE_URL REDIS_URL AIDSYS_REQUIRE_BROWSER AIDSYS_REQUIRE_POSTGRES AIDSYS_REQUIRE_REDIS
+unset AIDSYS_STORAGE_URL AIDSYS_TEST_S3_URL AIDSYS_REQUIRE_S3
+unset AIDSYS_REPLICA_URL AIDSYS_REQUIRE_REPLICA
 
 step "ruff check"
 .venv/bin/ruff check .
@@ -112,6 +128,30 @@ print(*(s.getsockname()[1] for s in sockets))
         { cat "$pg_data/log" >&2; exit 1; }
     "$pg_bin/createdb" -h 127.0.0.1 -p "$pg_port" -U aidsys aidsys
 
+    # --- replica (issue 15: reads on a replica): a streaming replica of the primary above ---
+    # pg_basebackup -R copies the primary (its trust entries allow replication from 127.0.0.1) and
+    # writes the standby's settings; the test databases the suite creates reach it by replication.
+    replica_port="$("$python" -c '
+import socket, sys
+taken = set(map(int, sys.argv[1:]))
+while True:
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    if s.getsockname()[1] not in taken:
+        print(s.getsockname()[1])
+        break
+' "$pg_port" "$redis_port")"
+    replica_data="$tmp/replica"
+    step "PostgreSQL replica on 127.0.0.1:$replica_port"
+    as_postgres "$pg_bin/pg_basebackup" -h 127.0.0.1 -p "$pg_port" -U aidsys -D "$replica_data" -R -X stream \
+        -c fast >"$tmp/basebackup.log" 2>&1 || { cat "$tmp/basebackup.log" >&2; exit 1; }
+    as_postgres "$pg_bin/pg_ctl" -w -D "$replica_data" -l "$tmp/replica.log" -o "-c listen_addresses=127.0.0.1 \
+-p $replica_port -k $replica_data -c fsync=off -c hot_standby_feedback=on" start >/dev/null ||
+        { cat "$tmp/replica.log" >&2; exit 1; }
+    export AIDSYS_REPLICA_URL="postgres://aidsys@127.0.0.1:$replica_port/aidsys"
+    export AIDSYS_REQUIRE_REPLICA=1
+    # --- end replica ---
+
     step "Redis on 127.0.0.1:$redis_port"
     redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --daemonize yes \
         --pidfile "$redis_pidfile" --dir "$tmp" --logfile "$tmp/redis.log"
@@ -119,6 +159,22 @@ print(*(s.getsockname()[1] for s in sockets))
         [[ -s $redis_pidfile ]] && break
         sleep 0.1
     done
+
+    # --- S3-compatible test server: start (moto's stand-alone server; the `s3` tests take a bucket each) ---
+    # Named AIDSYS_TEST_S3_URL, not AIDSYS_STORAGE_URL: the other tests, and the processes they start,
+    # keep the local folder (tests/plugins/services.py).
+    s3_port="$("$python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+    step "S3 (moto) on 127.0.0.1:$s3_port"
+    .venv/bin/moto_server -H 127.0.0.1 -p "$s3_port" >"$tmp/moto.log" 2>&1 &
+    s3_pid=$!
+    for _ in $(seq 600); do
+        (exec 3<>"/dev/tcp/127.0.0.1/$s3_port") 2>/dev/null && break
+        kill -0 "$s3_pid" 2>/dev/null || { cat "$tmp/moto.log" >&2; exit 1; }
+        sleep 0.1
+    done
+    (exec 3<>"/dev/tcp/127.0.0.1/$s3_port") 2>/dev/null || { echo "test.sh: moto did not start" >&2; exit 1; }
+    export AIDSYS_TEST_S3_URL="s3://testing:testing@127.0.0.1:$s3_port/aidsys?secure=0" AIDSYS_REQUIRE_S3=1
+    # --- end S3 ---
 
     export DATABASE_URL="postgres://aidsys@127.0.0.1:$pg_port/aidsys"
     export REDIS_URL="redis://127.0.0.1:$redis_port/0"
@@ -128,7 +184,7 @@ print(*(s.getsockname()[1] for s in sockets))
     export DJANGO_ALLOW_ASYNC_UNSAFE=true
     pytest_args+=(-n 2 --dist loadgroup)
 else
-    pytest_args+=(-m "not browser and not postgres and not redis")
+    pytest_args+=(-m "not browser and not postgres and not redis and not s3")
 fi
 
 step "pytest ($mode)"

@@ -37,6 +37,7 @@ from aidsys.scope import can_act_for_county, can_manage_school, scope_for
 from aidsys.services.audit import Action, audit_record, diff, snapshot
 from aidsys.services.jobs import JobProgress, job_create, job_fail, job_finish, job_set_total
 from aidsys.spreadsheets import cell_text
+from aidsys.storage import kept_files
 from students import services
 from students.imports.job import UPLOAD_FOLDER, Upload
 from students.imports.planning import async_rows
@@ -487,26 +488,27 @@ def official_list_job_create(
         raise PermissionDenied
     token = secrets.token_hex(16)
     safe_name = get_valid_filename(PurePosixPath(checked.file_name).name) or "list"
-    # Under the roster uploads' folder, so that a file a task never took is purged with theirs.
-    path = default_storage.save(
-        f"{UPLOAD_FOLDER}/official-{actor.pk}-{token}/{safe_name}", ContentFile(checked.content)
-    )
     context = current_request_context()
-    return job_create(
-        kind=OFFICIAL_LIST_JOB,
-        owner=actor,
-        school=unit if isinstance(unit, School) else None,
-        params={
-            "upload": path,
-            "file_name": checked.file_name,
-            "unit": f"{'school' if isinstance(unit, School) else 'county'}:{unit.pk}",
-            "kind": kind,
-            "name": name,
-            "list_date": list_date.isoformat(),
-            "request_id": context.request_id,
-            "ip": context.ip,
-        },
-    )
+    with kept_files() as kept:
+        # Under the roster uploads' folder, so that a file a task never took is purged with theirs.
+        path = kept.store(
+            default_storage, f"{UPLOAD_FOLDER}/official-{actor.pk}-{token}/{safe_name}", ContentFile(checked.content)
+        )
+        return job_create(
+            kind=OFFICIAL_LIST_JOB,
+            owner=actor,
+            school=unit if isinstance(unit, School) else None,
+            params={
+                "upload": path,
+                "file_name": checked.file_name,
+                "unit": f"{'school' if isinstance(unit, School) else 'county'}:{unit.pk}",
+                "kind": kind,
+                "name": name,
+                "list_date": list_date.isoformat(),
+                "request_id": context.request_id,
+                "ip": context.ip,
+            },
+        )
 
 
 def official_list_job_run(*, job: Job) -> None:

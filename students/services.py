@@ -15,6 +15,7 @@ from aidsys.images import open_image
 from aidsys.scope import can_keep_records, can_reveal
 from aidsys.services.audit import Action, audit_record
 from aidsys.services.writes import instance_create, instance_delete, instance_update, instances_create
+from aidsys.storage import kept_files
 from students import privacy
 from students.models import (
     AccountKind,
@@ -371,10 +372,11 @@ def home_visit_record(*, actor, student: Student, school_year, photos=(), **fiel
     visit = instance_create(
         actor=actor, instance=HomeVisit(student=student, visitor=actor, school_year=school_year, **fields)
     )
-    for content, width, height in prepared:
-        photo = HomeVisitPhoto(visit=visit, width=width, height=height)
-        photo.image.save(content.name, content, save=False)
-        instance_create(actor=actor, instance=photo)
+    with kept_files() as kept:
+        for content, width, height in prepared:
+            photo = HomeVisitPhoto(visit=visit, width=width, height=height)
+            kept.save(photo.image, content.name, content, form_field="photos")
+            instance_create(actor=actor, instance=photo)
     return visit
 
 

@@ -164,5 +164,7 @@ def jobs_run_inline(settings):
 
 @pytest.fixture(autouse=True)
 def media_in_a_temporary_folder(settings, tmp_path):
-    """Uploads (photos, import files) go to a folder of the test's own, never into the work tree."""
+    """Uploads (photos, import files) go to a folder of the test's own, never into the work tree, nor into
+    a bucket that the shell's AIDSYS_STORAGE_URL names (`s3` tests take a bucket of their own: s3_bucket)."""
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"}}

@@ -1,6 +1,6 @@
 """Attachments (证明材料): PDF, JPEG or PNG, recognised by their content, never by their name.
 
-A file is kept under MEDIA_ROOT/private/ with a name made of its hash (applications.models.
+A file is kept in the default storage under private/ with a name made of its hash (applications.models.
 attachment_path) and served only through a scoped view. An image is opened to prove it is one
 and saved again without its EXIF data (a phone photo of a 户口簿 carries the GPS position of
 the family's home), turned upright first. Students' home-visit photos are also made small and
@@ -22,6 +22,7 @@ from aidsys.images import open_image
 from aidsys.scope import can_keep_records
 from aidsys.services.audit import Action, audit_record
 from aidsys.services.writes import instance_create, instance_delete
+from aidsys.storage import kept_files
 from applications.models import EDITABLE_STATUSES, Application, Attachment, AttachmentKind
 
 JPEG_QUALITY = 90
@@ -145,13 +146,9 @@ def attachment_add(*, actor, application: Application, kind: str, upload) -> Att
         original_name=(upload.name or "")[:200],
         uploaded_by=actor,
     )
-    attachment.file.save(f"upload.{found.extension}", ContentFile(content), save=False)
-    stored_name = attachment.file.name
-    try:
+    with kept_files() as kept:
+        kept.save(attachment.file, f"upload.{found.extension}", ContentFile(content))
         instance_create(actor=actor, instance=attachment)
-    except Exception:
-        attachment.file.storage.delete(stored_name)
-        raise
     return attachment
 
 

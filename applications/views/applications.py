@@ -22,6 +22,7 @@ from aidsys.scope import (
     can_teach_class,
     scope_for,
 )
+from aidsys.storage import open_stream
 from applications.forms.applications import ApplicationFilterForm, ApplicationForm, AttachmentForm, WithdrawForm
 from applications.models import Status
 from applications.selectors import applications as selectors
@@ -301,7 +302,8 @@ def attachment_download(request, pk):
     attachment = selectors.attachment_in_scope(user=request.user, pk=pk)
     attachment_download_record(actor=request.user, attachment=attachment)
     inline = attachment.content_type != "application/pdf"
-    response = FileResponse(attachment.file.open("rb"), content_type=attachment.content_type)
+    stored = open_stream(attachment.file.storage, attachment.file.name)
+    response = FileResponse(stored, content_type=attachment.content_type)
     name = f"{attachment.kind}-{attachment.pk}.{attachment.extension}"
     response["Content-Disposition"] = _disposition("inline" if inline else "attachment", name)
     response["X-Content-Type-Options"] = "nosniff"

@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from aidsys.pdf import render_pdf
 from aidsys.scope import can_manage_school, can_print_for_school, can_read_school_rosters
 from aidsys.services.audit import Action, audit_record
+from aidsys.storage import kept_files
 from aidsys.transitions import InvalidTransition, require
 from applications.models import PaymentMethod
 from applications.services.attachments import checked_content
@@ -172,8 +173,9 @@ def line_record_paid_by_agent(
             code="not_signed",
         )
     name, content = _kept_scan(power_of_attorney)
-    stored = line.power_of_attorney.storage.save(line.power_of_attorney.field.generate_filename(line, name), content)
-    try:
+    field = line.power_of_attorney
+    with kept_files() as kept:
+        stored = kept.store(field.storage, field.field.generate_filename(line, name), content)
         line_mark_paid(
             actor=actor,
             line=line,
@@ -187,9 +189,6 @@ def line_record_paid_by_agent(
             agent_relation=agent_relation.strip(),
             power_of_attorney=stored,
         )
-    except Exception:
-        line.power_of_attorney.storage.delete(stored)
-        raise
     return line
 
 
@@ -201,17 +200,14 @@ def signed_roster_upload(*, actor, batch: PaymentBatch, upload) -> PaymentBatch:
     require_approved_cash_batch(batch)
     name, content = _kept_scan(upload)
     field = batch.signed_roster
-    stored = field.storage.save(field.field.generate_filename(batch, name), content)
     before = batch.signed_roster.name or None
-    try:
+    with kept_files() as kept:
+        stored = kept.store(field.storage, field.field.generate_filename(batch, name), content)
         updated = PaymentBatch.objects.filter(pk=batch.pk, status=BatchStatus.APPROVED).update(signed_roster=stored)
         if updated != 1:
             raise InvalidTransition(_("The batch is no longer approved."), code="batch_not_approved")
         batch.signed_roster.name = stored
         audit_record(actor=actor, action=Action.UPDATE, target=batch, changes={"signed_roster": [before, stored]})
-    except Exception:
-        field.storage.delete(stored)
-        raise
     return batch
 
 

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from aidsys.forms import add_errors
 from aidsys.scope import can_manage_school, can_print_for_school, can_read_school_rosters
+from aidsys.storage import open_stream
 from disbursements.forms.cash import AgentReceiptForm, ClassReceiptsForm, SignedRosterForm
 from disbursements.models import BatchStatus, LineStatus
 from disbursements.selectors import cash as selectors
@@ -194,7 +195,7 @@ def _scan_response(field, name: str) -> FileResponse:
     content_type = {"pdf": "application/pdf", "jpg": "image/jpeg", "png": "image/png"}.get(
         extension, "application/octet-stream"
     )
-    response = FileResponse(field.open("rb"), content_type=content_type)
+    response = FileResponse(open_stream(field.storage, field.name), content_type=content_type)
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(f'{name}.{extension}')}"
     response["X-Content-Type-Options"] = "nosniff"
     # The families' signatures are never kept by a shared cache.

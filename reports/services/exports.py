@@ -28,9 +28,11 @@ from django.utils.translation import gettext as _
 
 from aidsys.background import task_enqueue
 from aidsys.models import County, Job, School, SchoolClass
+from aidsys.replica import reading_from_replica
 from aidsys.scope import can_act_for_county, can_read_school_rosters, can_reveal
 from aidsys.services.audit import Action, audit_record
 from aidsys.services.jobs import JobProgress, job_create, job_fail, job_finish, job_set_total
+from aidsys.storage import kept_files, open_stream
 from reports.definitions import REPORTS, Report, ReportRequest
 from reports.layouts import NationalLayout, apply_layout
 from reports.models import EXPORT_KEEP_DAYS, ReportExport
@@ -185,15 +187,31 @@ def export_run(*, job: Job) -> None:
     # The file is data for the county's records: in the project's language whoever asked.
     with translation.override(settings.LANGUAGE_CODE):
         request = export_request(export)
-        data = report.build(request)
+        layout = None
         if request.layout_id is not None:
-            # The county's layout for the national system's upload: its columns, order and headings.
-            data = apply_layout(data, NationalLayout.objects.get(pk=request.layout_id, county=export.county_id))
-        job_set_total(job=job, total=data.count or 0)
-        with tempfile.TemporaryFile(suffix=".xlsx") as stream, JobProgress(job, every=PROGRESS_EVERY) as progress:
-            rows = write_workbook(data, stream, full=export.full, exported_on=on, progress=progress)
+            layout = NationalLayout.objects.get(pk=request.layout_id, county=export.county_id)
+        # The query phase (the rows stream while the workbook is written) may read from a replica;
+        # the job's progress and the stored file's row are writes, on the primary.
+        with (
+            reading_from_replica(),
+            tempfile.TemporaryFile(suffix=".xlsx") as stream,
+        ):
+            data = report.build(request)
+            if layout is not None:
+                # The county's layout for the national system's upload: its columns, order and headings.
+                data = apply_layout(data, layout)
+            job_set_total(job=job, total=data.count or 0)
+            with JobProgress(job, every=PROGRESS_EVERY) as progress:
+                rows = write_workbook(data, stream, full=export.full, exported_on=on, progress=progress)
             stream.seek(0)
-            path = default_storage.save(f"{STORAGE_DIRECTORY}/{on:%Y/%m}/{uuid.uuid4().hex}.xlsx", File(stream))
+            try:
+                with kept_files() as kept:
+                    path = kept.store(
+                        default_storage, f"{STORAGE_DIRECTORY}/{on:%Y/%m}/{uuid.uuid4().hex}.xlsx", File(stream)
+                    )
+            except ValidationError as refused:
+                job_fail(job=job, message=refused.messages[0])
+                return
     file_name = export_file_name(title=data.title, unit=data.unit, period=data.period, on=on)
     ReportExport.objects.filter(pk=export.pk).update(file_path=path, file_name=file_name, rows=rows)
     if job.total != rows:
@@ -226,7 +244,7 @@ def export_download(*, user, export: ReportExport):
     if not export.downloadable:
         raise ExportGone
     try:
-        handle = default_storage.open(export.file_path, "rb")
+        handle = open_stream(default_storage, export.file_path)
     except FileNotFoundError:
         raise ExportGone from None
     audit_record(

@@ -9,6 +9,7 @@ from django.urls import path
 from django.views.decorators.http import require_GET, require_POST
 
 from aidsys.models import County, School, SchoolYear
+from aidsys.replica import reading_from_replica
 from aidsys.scope import scope_for
 from reports.definitions import ReportRequest
 from reports.selectors.units import units_for
@@ -61,6 +62,7 @@ def _current_year(units, years):
 
 @require_GET
 @login_required
+@reading_from_replica()
 def annual(request):
     choices, value, units, years, year = _chosen(request, request.GET)
     context = annual_context(user=request.user, units=units, school_year=year)

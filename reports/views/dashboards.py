@@ -2,6 +2,7 @@
 
 Each chart is drawn by static/js/dashboards.js from a json_script of the figures that the table
 beside it shows; the table is the content (screen readers, print), the chart a picture of it.
+Their figures may be read from a replica (aidsys/replica.py), once the user is known.
 """
 
 from django.contrib.auth.decorators import login_required
@@ -13,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from aidsys.models import County, School, SchoolClass, Term
+from aidsys.replica import reading_from_replica
 from aidsys.scope import can_act_for_county, can_read_school_rosters
 from reports.selectors import dashboards as selectors
 
@@ -84,6 +86,7 @@ def dashboard_index(request):
 
 @require_GET
 @login_required
+@reading_from_replica()
 def dashboard_county(request, pk):
     county = County.objects.get_visible_or_404(request.user, pk=pk)
     if not can_act_for_county(request.user, county):
@@ -102,6 +105,7 @@ def dashboard_county(request, pk):
 
 @require_GET
 @login_required
+@reading_from_replica()
 def dashboard_school(request, pk):
     school = School.objects.select_related("county", "current_term").get_visible_or_404(request.user, pk=pk)
     if not can_read_school_rosters(request.user, school):
@@ -119,6 +123,7 @@ def dashboard_school(request, pk):
 
 @require_GET
 @login_required
+@reading_from_replica()
 def dashboard_class(request, pk):
     school_class = SchoolClass.objects.select_related("school", "school_year").get_visible_or_404(request.user, pk=pk)
     term = selectors.chosen_term(request.GET.get("term"), default=school_class.school.current_term)

@@ -1,5 +1,6 @@
-// A refused form: the page opens on its summary of errors (at the top, where the eye is), so that a
-// phone shows it and a screen reader reads it; without a summary, on the first field in error.
+// A refused form: the page opens on its summary of errors (at the top, where the eye is, so that a
+// phone shows it) with the cursor already in the first field in error, without scrolling the summary
+// away; when no field is in error (only the form as a whole), on the summary itself.
 // A link of the summary puts the cursor in its field, with the field's label in view.
 (function () {
   "use strict";
@@ -16,8 +17,13 @@
 
   function openOnErrors() {
     var summary = document.getElementById("error-summary");
+    var first = document.querySelector("form [aria-invalid='true'], form .is-invalid");
     if (summary) {
-      summary.focus();
+      if (first) {
+        first.focus({ preventScroll: true });
+      } else {
+        summary.focus({ preventScroll: true });
+      }
       summary.addEventListener("click", function (event) {
         var link = event.target.closest("a[href^='#']");
         var field = link && fieldOf(link);
@@ -28,7 +34,6 @@
       });
       return;
     }
-    var first = document.querySelector("[aria-invalid='true'], .is-invalid");
     if (first) first.focus();
   }
 

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from aidsys.context import current_request_context
 from aidsys.models import Job, School
 from aidsys.services.jobs import JobProgress, job_create, job_fail, job_finish, job_set_total
+from aidsys.storage import kept_files
 from students.imports.planning import RosterPlan, sheet_plan
 from students.imports.reading import RosterSheet, no_progress, read_sheet
 from students.imports.writing import RosterNotApplied, roster_apply
@@ -79,10 +80,12 @@ def _folder(school: School, user, token: str) -> str:
 
 
 def upload_store(*, school: School, user, name: str, content: bytes) -> str:
-    """Keep an uploaded file for its preview and confirmation; returns the token that finds it again."""
+    """Keep an uploaded file for its preview and confirmation; returns the token that finds it again.
+    A ValidationError on "file" when the storage refuses it."""
     token = secrets.token_hex(16)
     safe_name = get_valid_filename(PurePosixPath(name).name) or "roster"
-    default_storage.save(f"{_folder(school, user, token)}/{safe_name}", ContentFile(content))
+    with kept_files() as kept:
+        kept.store(default_storage, f"{_folder(school, user, token)}/{safe_name}", ContentFile(content))
     return token
 
 

@@ -13,7 +13,7 @@ from functools import partial
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
@@ -99,12 +99,18 @@ def roster_import(request, school_pk):
     form = RosterUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        token = imports.upload_store(school=school, user=request.user, name=upload.name, content=form.content)
-        if imports.check_in_background(form.content):
-            job = imports.roster_check_job_create(school=school, owner=request.user, token=token, file_name=upload.name)
-            transaction.on_commit(partial(task_enqueue, tasks.roster_check, job.pk))
-            return redirect("students:import_job", pk=job.pk)
-        return redirect("students:roster_import_preview", school_pk=school.pk, token=token)
+        try:
+            token = imports.upload_store(school=school, user=request.user, name=upload.name, content=form.content)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            if imports.check_in_background(form.content):
+                job = imports.roster_check_job_create(
+                    school=school, owner=request.user, token=token, file_name=upload.name
+                )
+                transaction.on_commit(partial(task_enqueue, tasks.roster_check, job.pk))
+                return redirect("students:import_job", pk=job.pk)
+            return redirect("students:roster_import_preview", school_pk=school.pk, token=token)
     return render(request, "students/import_upload.html", {"school": school, "form": form, "columns": COLUMNS})
 
 
@@ -182,9 +188,13 @@ def admin_roster_import(request, *, model_admin):
     if request.method == "POST" and form.is_valid():
         school = _school_for_import(request, form.cleaned_data["school"].pk)
         name = form.cleaned_data["file"].name
-        token = imports.upload_store(school=school, user=request.user, name=name, content=form.content)
-        query = urlencode({"school": school.pk, "token": token})
-        return redirect(reverse("admin:students_student_import") + "?" + query)
+        try:
+            token = imports.upload_store(school=school, user=request.user, name=name, content=form.content)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            query = urlencode({"school": school.pk, "token": token})
+            return redirect(reverse("admin:students_student_import") + "?" + query)
     return TemplateResponse(request, "students/import_admin.html", {**context, "form": form})
 
 

@@ -95,11 +95,13 @@ def official_list_upload(request):
             checked = matching.official_list_check(
                 actor=request.user, upload=data["file"], kind=data["kind"], unit=unit
             )
-        except ValidationError as error:
-            form.add_error("file", error)
-        else:
+            job = None
             if matching.in_background(checked=checked, unit=unit):
                 job = matching.official_list_job_create(actor=request.user, checked=checked, **details)
+        except ValidationError as error:
+            form.add_error(None if hasattr(error, "error_dict") else "file", error)
+        else:
+            if job is not None:
                 transaction.on_commit(partial(task_enqueue, tasks.official_list_match, job.pk))
                 return redirect("students:official_list_job", pk=job.pk)
             outcome = matching.official_list_record(actor=request.user, checked=checked, **details)

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from aidsys.models import School, SchoolClass, Term
 from aidsys.pagination import paginate
 from aidsys.scope import can_import_for_school, can_keep_records, can_read_school_rosters, can_reveal
+from aidsys.storage import open_stream
 from students import privacy, selectors, services
 from students.forms import (
     HomeVisitForm,
@@ -354,7 +355,7 @@ def visit_photo(request, photo_pk):
         HomeVisitPhoto.objects.visible_to(request.user).filter(Q(pk=photo_pk)).select_related("visit")
     )
     services.visit_photo_view_record(actor=request.user, photo=photo)
-    response = FileResponse(photo.image.open("rb"), content_type="image/jpeg")
+    response = FileResponse(open_stream(photo.image.storage, photo.image.name), content_type="image/jpeg")
     # A photo of a family's home is private: kept by no cache, so that every showing is checked and recorded.
     response["Cache-Control"] = "no-store, private"
     return response

@@ -20,6 +20,7 @@ from aidsys.scope import can_manage_school
 from aidsys.services.audit import Action, audit_record
 from aidsys.services.writes import instances_create
 from aidsys.spreadsheets import cell_text, file_rows, find_header, read_upload
+from aidsys.storage import kept_files
 from aidsys.transitions import InvalidTransition, require
 from applications.models import PaymentMethod
 from disbursements.models import (
@@ -271,31 +272,33 @@ def return_file_import(*, actor, batch: PaymentBatch, upload) -> ReturnFileImpor
         )
         if updated != len(pks):
             raise _refuse_moved()
-    # Stored once every line is settled: a refused file leaves no copy behind.
-    record.file.save(f"{batch.number}.{kind}", ContentFile(content), save=False)
-    record.save(update_fields=["file"])
-    # One event for the whole file: it names every line it settled, with the line's reference and
-    # what the bank said, so the trail holds the import as one tamper-evident link; the file itself
-    # is kept with its hash. (An event per line would cost more than reading the file twice over.)
-    settled = [
-        [row.line.pk, row.line.reference, row.number, "paid", row.paid_on.isoformat()]
-        if row.paid
-        else [row.line.pk, row.line.reference, row.number, "failed", row.reason]
-        for row in matched
-    ]
-    audit_record(
-        actor=actor,
-        action=Action.CREATE,
-        target=record,
-        changes={
-            "file": [None, upload.name or ""],
-            "sha256": [None, digest],
-            "paid": [None, record.paid],
-            "failed": [None, record.failed],
-            "lines": [None, settled],
-        },
-        school=batch.school,
-    )
+    # Stored once every line is settled: a refused file leaves no copy behind, and a file the storage
+    # refuses undoes the whole import (no row names a file that is not there).
+    with kept_files() as kept:
+        kept.save(record.file, f"{batch.number}.{kind}", ContentFile(content))
+        record.save(update_fields=["file"])
+        # One event for the whole file: it names every line it settled, with the line's reference and
+        # what the bank said, so the trail holds the import as one tamper-evident link; the file itself
+        # is kept with its hash. (An event per line would cost more than reading the file twice over.)
+        settled = [
+            [row.line.pk, row.line.reference, row.number, "paid", row.paid_on.isoformat()]
+            if row.paid
+            else [row.line.pk, row.line.reference, row.number, "failed", row.reason]
+            for row in matched
+        ]
+        audit_record(
+            actor=actor,
+            action=Action.CREATE,
+            target=record,
+            changes={
+                "file": [None, upload.name or ""],
+                "sha256": [None, digest],
+                "paid": [None, record.paid],
+                "failed": [None, record.failed],
+                "lines": [None, settled],
+            },
+            school=batch.school,
+        )
     return record
 
 
