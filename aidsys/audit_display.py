@@ -4,8 +4,9 @@ One formatter for every page that shows the trail (a record's history, the audit
 history). A field is named by its verbose name and its value by its choice's name; a date, a moment,
 money and yes/no are written out; a related row by the name it had; a list of rows (a report's figures,
 a bank file's columns) as one readable line per row. A model names what is not a field of its own:
-`audit_labels` (a key recorded beside the fields, or a key inside a recorded row) and
-`audit_list_choices` (the choices of such a key, or of a list's items). A key nobody named shows as
+`audit_labels` (a key recorded beside the fields, or a key inside a recorded row),
+`audit_list_choices` (the choices of such a key, or of a list's items) and `audit_readers` (a function
+that reads a value recorded as a key, such as a payment line's period). A key nobody named shows as
 recorded; a value never shows as Python writes it (no brackets, braces or quotes).
 
 Sensitive values were masked when the event was recorded (aidsys.services.audit.masked_changes) and
@@ -16,7 +17,9 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal, InvalidOperation
+from functools import cache
 
+from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils import timezone
@@ -54,6 +57,8 @@ COMMON_LABELS = {
     "parameters": _("parameters"),
     "report": _("report"),
     "export": _("data exported"),
+    "field": _("information viewed"),
+    "printed_in": _("printed on"),
 }
 DOCUMENTS = {
     "receipt_roster": _("Receipt roster"),
@@ -73,6 +78,17 @@ COMMON_CHOICES = {
 }
 
 
+@cache
+def _permission_names() -> dict:
+    """Each permission the project declares, by the code a service records ('students.reveal_sensitive'),
+    with the name a person reads (查看敏感信息)."""
+    return {
+        f"{model._meta.app_label}.{codename}": name
+        for model in apps.get_models()
+        for codename, name in model._meta.permissions
+    }
+
+
 class _Names:
     """What a model says of its fields and of the keys recorded beside them or inside them."""
 
@@ -80,6 +96,8 @@ class _Names:
         self.model = model
         self.labels = dict(getattr(model, "audit_labels", {}))
         self.choices = {name: dict(pairs) for name, pairs in getattr(model, "audit_list_choices", {}).items()}
+        # A value recorded as a key that only a lookup turns into words (a payment line's period: a term's id).
+        self.readers = dict(getattr(model, "audit_readers", {}))
 
     def field(self, name):
         if self.model is None:
@@ -102,6 +120,11 @@ class _Names:
     def choices_of(self, name, field=None):
         if name in self.choices:
             return self.choices[name]
+        if name == "permissions":
+            return _permission_names()
+        if name == "field" and field is None and self.model is not None:
+            # A reveal records which field was shown ("health"): named as the page names it (健康状况).
+            return {"photo": _("photo")} | {each.name: each.verbose_name for each in self.model._meta.concrete_fields}
         if field is not None and field.choices:
             return dict(field.flatchoices)
         return COMMON_CHOICES.get(name, {}) if field is None else {}
@@ -122,6 +145,11 @@ def _scalar(value, field=None, choices=None) -> str:
         day = parse_date(value)
         if day is not None:
             return format_date(day, "Y-m-d")
+    if isinstance(field, models.DecimalField) and field.name in getattr(field.model, "audit_percent_fields", ()):
+        try:
+            return "{percent}%".format(percent=format(Decimal(str(value)).normalize(), "f"))
+        except InvalidOperation:
+            return str(value)
     if isinstance(field, models.DecimalField) and field.decimal_places == 2:
         try:
             amount = Decimal(str(value))
@@ -186,11 +214,13 @@ def change_rows(event) -> list[dict]:
     for name, pair in (event.changes or {}).items():
         before, after = pair if isinstance(pair, list | tuple) and len(pair) == 2 else (None, pair)
         field = names.field(name)
-        rows.append(
-            {
-                "label": names.label(name),
-                "before": _value(before, names, name, field),
-                "after": _value(after, names, name, field),
-            }
-        )
+        reader = names.readers.get(name)
+        row = {
+            "label": names.label(name),
+            "before": reader(before) if reader and before else _value(before, names, name, field),
+            "after": reader(after) if reader and after else _value(after, names, name, field),
+        }
+        # A fact with nothing to read on either side (a report's parameters that were only ids) says nothing.
+        if row["before"] or row["after"]:
+            rows.append(row)
     return rows

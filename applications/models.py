@@ -199,6 +199,9 @@ class FundingShare(models.Model):
         validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(Decimal("100"))],
     )
 
+    # Not money: the trail writes "50%", not "50.00 元".
+    audit_percent_fields = ("percent",)
+
     scope_paths = {level: f"program__{path}" for level, path in AidProgram.scope_paths.items()}
     objects = ScopedQuerySet.as_manager()
 

@@ -240,6 +240,18 @@ class LineStatus(models.TextChoices):
 COUNTING_LINE_STATUSES = (LineStatus.PENDING, LineStatus.PAID)
 
 
+def period_label(period: str) -> str:
+    """A line's period as a person reads it: the term (2026–2027学年秋季学期), with the month of a monthly
+    payment (2026–2027学年秋季学期 2026-11), not the term's key."""
+    from aidsys.models import Term
+
+    term_key, _sep, month = str(period).partition("-")
+    term = Term.objects.select_related("school_year").filter(pk=term_key).first() if term_key.isdigit() else None
+    if term is None:
+        return str(period)
+    return f"{term} {month}" if month else str(term)
+
+
 class PaymentLine(models.Model):
     """One award's payment for one period, with who and where it goes as they were when the batch was made."""
 
@@ -307,6 +319,7 @@ class PaymentLine(models.Model):
     audit_masked_fields = {"account_number": None}
     # The account as copied from the student's record, whose field has the choices.
     audit_list_choices = {"account_kind": AccountKind.choices}
+    audit_readers = {"period": period_label}
 
     class Meta:
         verbose_name = _("payment line")

@@ -9,7 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, override
 from django.utils.translation import gettext_lazy as _
 
 from aidsys import cn
@@ -276,6 +276,13 @@ class SchoolClass(models.Model):
     def name(self) -> str:
         """三年级(2)班, 高一(3)班: the name written on the classroom door."""
         return class_name(get_language(), self.grade, self.number)
+
+    @property
+    def record_name(self) -> str:
+        """The name as a record keeps it for the documents it prints (a payment line's 七年级(1)班): in the
+        project's language, whatever language the person who made the record reads the interface in."""
+        with override(settings.LANGUAGE_CODE):
+            return class_name(settings.LANGUAGE_CODE, self.grade, self.number)
 
     def clean(self):
         if self.school_id and self.grade and self.stage not in (self.school.stages or []):

@@ -72,11 +72,11 @@ def _frozen_copy(batch: PaymentBatch, application: Application) -> dict:
     with_account = batch.method in ACCOUNT_METHODS
     return {
         "student_name": student.name,
-        "class_label": str(
+        "class_label": (
             student.school_class
             if student.school_class_id and student.school_id == batch.school_id
             else application.school_class
-        ),
+        ).record_name,
         "id_number_masked": cn.mask_id_number(student.id_number),
         "account_kind": student.account_kind if with_account else "",
         "account_number": student.account_number if with_account else "",

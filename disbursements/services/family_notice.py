@@ -89,6 +89,10 @@ def family_notices_print_class(*, actor, batch: PaymentBatch, school_class: Scho
         actor=actor,
         action=Action.PRINT,
         target=batch,
-        changes={"document": [None, "family_notices"], "class": [None, str(school_class)], "pages": [None, len(lines)]},
+        changes={
+            "document": [None, "family_notices"],
+            "class": [None, school_class.record_name],
+            "pages": [None, len(lines)],
+        },
     )
     return content

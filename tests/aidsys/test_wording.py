@@ -57,3 +57,17 @@ class TestTheAdminIsChinese:
         for english in ("Model name", "Add link", "Change or view list link"):
             assert english not in page
         assert "数据类别" in page
+
+
+def test_a_form_label_ends_with_the_full_width_colon():
+    with translation.override("zh-hans"):
+        label = str(MemberForm()["name"].label_tag())
+    assert "姓名：</label>" in label and "姓名:" not in label
+
+
+@pytest.mark.django_db
+def test_the_trail_is_named_one_way_in_the_menu_and_on_the_page(cast, client_for):
+    client = client_for(cast.li)
+    assert ">操作记录</a>" in client.get("/").content.decode()
+    page = client.get("/audit/").content.decode()
+    assert "<h1" in page and "操作记录" in page and "审计" not in page

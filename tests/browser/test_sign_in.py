@@ -4,8 +4,8 @@ import pytest
 
 ROLE_EXPECTATIONS = [
     ("wang", "王老师", "一年级(1)班", None),
-    ("li", "李老师", "青山县实验小学", "审计日志"),
-    ("zhang", "张校长", "青山县实验小学", "审计日志"),
+    ("li", "李老师", "青山县实验小学", "操作记录"),
+    ("zhang", "张校长", "青山县实验小学", "操作记录"),
     ("zhao", "赵科长", "青山县第二小学", "节假日"),
     ("admin", "系统管理员", "白水县白水小学", "系统管理"),
 ]
@@ -19,7 +19,7 @@ def test_each_role_signs_in_and_finds_its_dashboard(cast, live_server, page, use
     page.get_by_label("密码").fill(cast.password)
     page.get_by_role("button", name="登录").click()
     page.wait_for_url(live_server.url + "/")
-    assert page.get_by_test_id("dashboard-title").inner_text() == f"你好，{full_name}"
+    assert page.get_by_test_id("dashboard-title").inner_text() == f"您好，{full_name}"
     assert page.get_by_test_id("todo-empty").inner_text() == "暂无待办。"
     assert sees in page.content()
     if menu_item:

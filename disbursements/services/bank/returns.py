@@ -382,7 +382,7 @@ def follow_up_batch_create(*, actor, batch: PaymentBatch) -> PaymentBatch:
                 amount=old.amount,
                 method=old.method,
                 student_name=student.name,
-                class_label=str(student.school_class) if student.school_class_id else "",
+                class_label=student.school_class.record_name if student.school_class_id else "",
                 id_number_masked=cn.mask_id_number(student.id_number),
                 account_kind=student.account_kind,
                 account_number=student.account_number,
