@@ -94,74 +94,68 @@ def first_review(request, pk):
     return _first_review_page(request, _application_for_review(request, pk))
 
 
-@require_http_methods(["GET", "POST"])
-@login_required
-def recommend(request, pk):
-    if request.method == "GET":  # the page of this form, when a refusal shown at this address is reloaded
+def _decide(request, pk, *, form_class, form_name, service, done_message):
+    """One decision of the first review, posted from its page: done, back to the class's list; refused,
+    the page again at this address with the form's errors (GET here shows the page, so a reload works)."""
+    if request.method == "GET":
         return first_review(request, pk)
     application = _application_for_review(request, pk)
-    form = RecommendForm(request.POST)
+    form = form_class(request.POST)
     if form.is_valid():
         try:
-            services.application_recommend(actor=request.user, application=application, **form.cleaned_data)
+            service(actor=request.user, application=application, **form.cleaned_data)
         except ValidationError as error:
             add_errors(form, error)
         else:
-            messages.success(
-                request,
-                _("{student}'s application has been recommended to the aid office.").format(
-                    student=application.student.name
-                ),
-            )
+            messages.success(request, done_message(application))
             return redirect("reviews:first_review_list", class_pk=application.school_class_id)
-    return _first_review_page(request, application, recommend_form=form, status=400)
+    return _first_review_page(request, application, **{form_name: form}, status=400)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def recommend(request, pk):
+    return _decide(
+        request,
+        pk,
+        form_class=RecommendForm,
+        form_name="recommend_form",
+        service=services.application_recommend,
+        done_message=lambda application: _("{student}'s application has been recommended to the aid office.").format(
+            student=application.student.name
+        ),
+    )
 
 
 @require_http_methods(["GET", "POST"])
 @login_required
 def return_for_completion(request, pk):
-    if request.method == "GET":  # the page of this form, when a refusal shown at this address is reloaded
-        return first_review(request, pk)
-    application = _application_for_review(request, pk)
-    form = ReturnForm(request.POST)
-    if form.is_valid():
-        try:
-            services.application_return(actor=request.user, application=application, **form.cleaned_data)
-        except ValidationError as error:
-            add_errors(form, error)
-        else:
-            messages.success(
-                request,
-                _("{student}'s application has been returned to {filer} for completion.").format(
-                    student=application.student.name, filer=application.filed_by.get_full_name()
-                ),
-            )
-            return redirect("reviews:first_review_list", class_pk=application.school_class_id)
-    return _first_review_page(request, application, return_form=form, status=400)
+    return _decide(
+        request,
+        pk,
+        form_class=ReturnForm,
+        form_name="return_form",
+        service=services.application_return,
+        done_message=lambda application: _(
+            "{student}'s application has been returned to {filer} for completion."
+        ).format(student=application.student.name, filer=application.filed_by.get_full_name()),
+    )
 
 
 @require_http_methods(["GET", "POST"])
 @login_required
 def not_recommend(request, pk):
     """不推荐: the class teacher's opinion with its reason; the aid office decides."""
-    if request.method == "GET":  # the page of this form, when a refusal shown at this address is reloaded
-        return first_review(request, pk)
-    application = _application_for_review(request, pk)
-    form = NotRecommendForm(request.POST)
-    if form.is_valid():
-        try:
-            services.application_not_recommend(actor=request.user, application=application, **form.cleaned_data)
-        except ValidationError as error:
-            add_errors(form, error)
-        else:
-            messages.success(
-                request,
-                _("{student}'s application goes to the aid office as not recommended, with your reason.").format(
-                    student=application.student.name
-                ),
-            )
-            return redirect("reviews:first_review_list", class_pk=application.school_class_id)
-    return _first_review_page(request, application, not_recommend_form=form, status=400)
+    return _decide(
+        request,
+        pk,
+        form_class=NotRecommendForm,
+        form_name="not_recommend_form",
+        service=services.application_not_recommend,
+        done_message=lambda application: _(
+            "{student}'s application goes to the aid office as not recommended, with your reason."
+        ).format(student=application.student.name),
+    )
 
 
 @require_GET
