@@ -260,6 +260,17 @@ CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = REDIS_URL or None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
+# A province runs workers per kind of job, so that a county's big export never holds up a school's
+# roster check: with AIDSYS_TASK_QUEUES on, each kind goes to its own queue (start workers with -Q);
+# off (one worker takes everything, the default) every task stays on Celery's default queue.
+TASK_QUEUES = {
+    "students.tasks.*": "imports",  # roster checks and imports, official-list matching
+    "reports.tasks.*": "exports",  # report exports and their purge
+    "aidsys.tasks.*": "audit",  # sealing and verifying the audit chains, failing stale jobs
+    "publicity.tasks.*": "mail",  # objection reminders
+}
+if env_bool("AIDSYS_TASK_QUEUES", False):
+    CELERY_TASK_ROUTES = {pattern: {"queue": queue} for pattern, queue in TASK_QUEUES.items()}
 # Without a broker, jobs (imports, exports) run in threads of this process so that their pages show
 # progress (aidsys/background.py); the test suite runs them inline instead.
 AIDSYS_JOBS_INLINE = env_bool("AIDSYS_JOBS_INLINE", False)
