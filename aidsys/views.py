@@ -55,7 +55,10 @@ def dashboard(request):
 @require_GET
 @login_required
 def school_list(request):
-    return render(request, "aidsys/school_list.html", {"schools": selectors.school_list(user=request.user)})
+    # A county has about a hundred schools, a province's admin thousands: a page at a time.
+    return render(
+        request, "aidsys/school_list.html", {"page": paginate(request, selectors.school_list(user=request.user))}
+    )
 
 
 def _school_page(request, school, term_form=None, status=200):

@@ -7,7 +7,7 @@ class ApplicationsConfig(AppConfig):
     verbose_name = _("Aid programs and applications")
 
     def ready(self):
-        from applications.selectors import students_with_approved_aid
+        from applications.selectors import approved_aid
         from students.gaps import register_aid_lookup
 
-        register_aid_lookup(students_with_approved_aid)
+        register_aid_lookup(approved_aid)

@@ -1,7 +1,10 @@
 """Every role at once (issue 15): a county under load from Locust, on this machine, then the checks.
 
     .venv/bin/python bench/load_county.py [--schools 100] [--students 50000] [--users 100] [--minutes 5]
-        [--spawn-rate 10] [--workers 2*cores+1] [--cache bench/.cache] [--keep DIR]
+        [--spawn-rate 10] [--workers 2*cores+1] [--cache bench/.cache] [--keep DIR] [--counties 1]
+
+With --counties 10, a province at ten times the county: ten counties of that size (the first restored
+from the county's cache when it is there, the others seeded two at a time), the same journeys on the first.
 
 Starts on loopback, in a throwaway folder: a PostgreSQL cluster (fsync off), Redis, a Celery worker and
 gunicorn with the production settings (AIDSYS_DEBUG=false, whitenoise serving the collected static
@@ -157,34 +160,86 @@ def schema_fingerprint() -> str:
     return hashlib.sha256("\n".join(names).encode()).hexdigest()[:12]
 
 
-def seed_or_restore(stack: Stack, env: dict, args) -> None:
-    name = f"county-{args.schools}-{args.students}-seed{args.seed}-{schema_fingerprint()}"
-    cache = Path(args.cache).resolve() / name
-    url = env["DATABASE_URL"]
+def county_codes(counties: int) -> list[str]:
+    """The county under load first; a province's other counties after it (439911, 439912, ...)."""
+    return [COUNTY_CODE] + [f"4399{11 + index:02d}" for index in range(counties - 1)]
+
+
+def cache_folder(args, counties: int) -> Path:
+    province = f"-x{counties}" if counties > 1 else ""
+    name = f"county-{args.schools}-{args.students}-seed{args.seed}{province}-{schema_fingerprint()}"
+    return Path(args.cache).resolve() / name
+
+
+def restore(stack: Stack, env: dict, cache: Path) -> bool:
     dump, media, key = cache / "database.dump", cache / "media.tar", cache / "audit.key"
+    if not (dump.exists() and key.exists()):
+        return False
     started = time.monotonic()
-    if dump.exists() and key.exists():
-        env["AIDSYS_AUDIT_KEY"] = key.read_text().strip()
-        subprocess.run([stack.pg / "pg_restore", "--no-owner", "-j", "2", "-d", url, str(dump)], check=True)
-        if media.exists():
-            with tarfile.open(media) as tar:
-                tar.extractall(env["AIDSYS_MEDIA_ROOT"], filter="data")
-        manage(env, "migrate", "--noinput", "-v0")
-        print(f"county restored from {dump} in {time.monotonic() - started:.0f} s")
-        return
-    env["AIDSYS_AUDIT_KEY"] = secrets.token_urlsafe(48)
+    env["AIDSYS_AUDIT_KEY"] = key.read_text().strip()
+    subprocess.run([stack.pg / "pg_restore", "--no-owner", "-j", "2", "-d", env["DATABASE_URL"], str(dump)], check=True)
+    if media.exists():
+        with tarfile.open(media) as tar:
+            tar.extractall(env["AIDSYS_MEDIA_ROOT"], filter="data")
     manage(env, "migrate", "--noinput", "-v0")
-    seed_env = {**env, "AIDSYS_DEBUG": "true", "AIDSYS_ALLOWED_HOSTS": "127.0.0.1"}
-    manage(seed_env, "seed_county", "--schools", args.schools, "--students", args.students, "--seed", args.seed)
-    manage(env, "audit_seal")
+    print(f"restored from {dump} in {time.monotonic() - started:.0f} s")
+    return True
+
+
+def keep(stack: Stack, env: dict, cache: Path) -> None:
+    dump, media, key = cache / "database.dump", cache / "media.tar", cache / "audit.key"
     cache.mkdir(parents=True, exist_ok=True)
-    subprocess.run([stack.pg / "pg_dump", "-Fc", "-f", dump.with_suffix(".part"), url], check=True)
+    subprocess.run([stack.pg / "pg_dump", "-Fc", "-f", dump.with_suffix(".part"), env["DATABASE_URL"]], check=True)
     with tarfile.open(media, "w") as tar:
         tar.add(env["AIDSYS_MEDIA_ROOT"], arcname=".")
     key.write_text(env["AIDSYS_AUDIT_KEY"])
     key.chmod(0o600)
     dump.with_suffix(".part").rename(dump)
-    print(f"county seeded in {time.monotonic() - started:.0f} s; kept in {cache}")
+    print(f"kept in {cache}")
+
+
+def seed_counties(stack: Stack, env: dict, args, codes: list[str]) -> None:
+    """seed_county for each code, `args.seed_jobs` at a time (each county has a chain of its own)."""
+    seed_env = {**env, "AIDSYS_DEBUG": "true", "AIDSYS_ALLOWED_HOSTS": "127.0.0.1"}
+    pending = list(codes)
+    running: list[tuple[str, subprocess.Popen]] = []
+    while pending or running:
+        while pending and len(running) < args.seed_jobs:
+            code = pending.pop(0)
+            seed = args.seed + (0 if code == COUNTY_CODE else int(code[-2:]))
+            command = [PYTHON, "manage.py", "seed_county", "--county-code", code, "--seed", seed,
+                       "--schools", args.schools, "--students", args.students]  # fmt: skip
+            with open(stack.tmp / f"seed-{code}.log", "w") as log:
+                process = subprocess.Popen(list(map(str, command)), cwd=ROOT, env=seed_env, stdout=log, stderr=log)
+            running.append((code, process))
+        time.sleep(2)
+        for code, process in list(running):
+            if process.poll() is not None:
+                running.remove((code, process))
+                last = (stack.tmp / f"seed-{code}.log").read_text().strip().splitlines()[-1:]
+                print(f"  county {code} seeded (exit {process.returncode}) {' '.join(last)}")
+                if process.returncode:
+                    sys.exit(f"load_county: seed_county {code} failed; see {stack.tmp / f'seed-{code}.log'}")
+
+
+def seed_or_restore(stack: Stack, env: dict, args) -> None:
+    """The county (and with --counties, the province) from the cache, or seeded and then kept there."""
+    cache = cache_folder(args, args.counties)
+    if restore(stack, env, cache):
+        return
+    started = time.monotonic()
+    codes = county_codes(args.counties)
+    if args.counties > 1 and restore(stack, env, cache_folder(args, 1)):
+        codes = codes[1:]  # the county under load is restored; seed the others
+    else:
+        env["AIDSYS_AUDIT_KEY"] = secrets.token_urlsafe(48)
+        manage(env, "migrate", "--noinput", "-v0")
+        seed_counties(stack, env, args, codes[:1])  # first alone: it makes what the counties share
+        codes = codes[1:]
+    seed_counties(stack, env, args, codes)
+    manage(env, "audit_seal")
+    print(f"seeded in {time.monotonic() - started:.0f} s")
+    keep(stack, env, cache)
 
 
 def wait_for(url: str, process: subprocess.Popen, seconds: int = 120):
@@ -241,6 +296,10 @@ def main():
     parser.add_argument("--schools", type=int, default=100)
     parser.add_argument("--students", type=int, default=50000)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--counties", type=int, default=1, help="a province: this many counties of that size (the load is on the first)"
+    )
+    parser.add_argument("--seed-jobs", type=int, default=2, help="counties seeded at once")
     parser.add_argument("--users", type=int, default=100)
     parser.add_argument("--spawn-rate", type=float, default=10)
     parser.add_argument("--minutes", type=float, default=5)
@@ -256,7 +315,9 @@ def main():
         "at the start"
     )
     print(
-        f"county: {args.schools} schools, {args.students} students; {args.users} users for {args.minutes:g} min, "
+        f"county: {args.schools} schools, {args.students} students"
+        + (f" (a province of {args.counties} such counties; the load on the first)" if args.counties > 1 else "")
+        + f"; {args.users} users for {args.minutes:g} min, "
         f"gunicorn {args.workers} workers, Celery concurrency {args.celery_concurrency}"
     )
     stack = Stack(Path(args.keep).resolve() if args.keep else None)

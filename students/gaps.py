@@ -6,21 +6,22 @@ that says which students have approved aid, and the gaps are the students on a l
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 
-from django.db.models import Exists, OuterRef, Prefetch
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 
 from aidsys.models import County, School, SchoolYear
 from students.models import ON_ROLL, SpecialGroupFlag, Student
 
-AidLookup = Callable[[Iterable[int], SchoolYear], set[int]]
+AidLookup = Callable[[SchoolYear], QuerySet]
 _aid_lookups: list[AidLookup] = []
 
 
 def register_aid_lookup(lookup: AidLookup) -> AidLookup:
-    """A later stage says which students have approved aid: lookup(student_ids, school_year) -> ids with aid.
+    """A later stage says what approved aid is: lookup(school_year) -> a queryset of its rows with a `student_id`.
 
-    `student_ids` is a lazy queryset of ids: use it in an `__in` lookup. Registered from an
+    The gaps keep a student for whom none of these querysets has a row (an anti-join in the database: the
+    county's students are read once and no list of ids is written into the query). Registered from an
     AppConfig.ready(); usable as a decorator.
     """
     if lookup not in _aid_lookups:
@@ -33,13 +34,6 @@ def unregister_aid_lookup(lookup: AidLookup) -> None:
         _aid_lookups.remove(lookup)
 
 
-def students_with_approved_aid(student_ids, school_year: SchoolYear) -> set[int]:
-    with_aid: set[int] = set()
-    for lookup in _aid_lookups:
-        with_aid |= set(lookup(student_ids, school_year))
-    return with_aid
-
-
 def aid_gaps(*, user, school_year: SchoolYear, school: School | None = None, county: County | None = None):
     """Students in scope whose household is on an official list and who have no approved aid this school year."""
     official = SpecialGroupFlag.objects.filter(
@@ -50,9 +44,8 @@ def aid_gaps(*, user, school_year: SchoolYear, school: School | None = None, cou
         students = students.filter(school=school)
     if county is not None:
         students = students.filter(school__county=county)
-    with_aid = students_with_approved_aid(students.values_list("pk", flat=True), school_year)
-    if with_aid:
-        students = students.exclude(pk__in=with_aid)
+    for lookup in _aid_lookups:
+        students = students.filter(~Exists(lookup(school_year).filter(student_id=OuterRef("pk"))))
     return (
         students.select_related("school", "school_class", "household")
         .prefetch_related(

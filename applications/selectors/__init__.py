@@ -400,11 +400,15 @@ def quota_readers_school_ids(user) -> set[int]:
     return set(scope.aid_office_school_ids) | set(scope.principal_school_ids)
 
 
+def approved_aid(school_year: SchoolYear):
+    """The applications that take a student off the 应助尽助 gaps (students.gaps.aid_gaps): approved, of any
+    program, in a term of the school year."""
+    return Application.objects.filter(term__school_year=school_year, status__in=USING_STATUSES)
+
+
 def students_with_approved_aid(student_ids, school_year: SchoolYear, *, excluding=()) -> set[int]:
     """Of these students, those with an approved application of any program in a term of the
     school year (other than the applications `excluding` names): what takes a student off the
     应助尽助 gaps (students.gaps.aid_gaps), and what keeps a student's identified tier."""
-    approved = Application.objects.filter(
-        student_id__in=student_ids, term__school_year=school_year, status__in=USING_STATUSES
-    ).exclude(pk__in=list(excluding))
+    approved = approved_aid(school_year).filter(student_id__in=student_ids).exclude(pk__in=list(excluding))
     return set(approved.values_list("student_id", flat=True))

@@ -6,7 +6,7 @@ from django.conf import settings
 
 from aidsys.models import AuditEvent, Holiday, Term
 from aidsys.todo import TodoItem, _providers, register_todo_provider
-from tests.factories import MembershipFactory, SchoolClassFactory, TermFactory, UserFactory
+from tests.factories import MembershipFactory, SchoolClassFactory, SchoolFactory, TermFactory, UserFactory
 
 Action = AuditEvent.Action
 
@@ -66,6 +66,16 @@ class TestSchoolPages:
     def test_the_list_shows_only_schools_in_scope(self, cast, client_for):
         html = client_for(cast.li).get("/schools/").content.decode()
         assert "青山县实验小学" in html and "白水小学" not in html
+
+    def test_a_countys_schools_come_fifty_to_a_page_in_code_order(self, cast, client_for):
+        for index in range(60):
+            SchoolFactory(county=cast.county, code=f"43990110{index:02d}", name=f"青山县第{index + 10}小学")
+        client = client_for(cast.zhao)
+        first = client.get("/schools/").content.decode()
+        second = client.get("/schools/?page=2").content.decode()
+        assert first.count("<tr>") - 1 == 50 and "共 62 条" in first and "第 1 页，共 2 页" in first
+        assert "4399010001" in first and "4399011047" in first and "4399011048" not in first
+        assert second.count("<tr>") - 1 == 12 and "4399011048" in second and "4399011059" in second
 
     def test_the_school_page_lists_classes_in_scope_and_the_history(self, cast, client_for):
         spring = TermFactory(school_year=cast.school_year, kind=Term.Kind.SPRING)

@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db.models import F
 from openpyxl import Workbook
 
 from aidsys import cn
@@ -21,6 +22,7 @@ from students.models import (
     Relation,
     SpecialGroup,
     SpecialGroupFlag,
+    Student,
 )
 from tests.factories import HouseholdFactory, MembershipFactory, SchoolClassFactory, StudentFactory, make_id_number
 
@@ -301,9 +303,9 @@ class TestAidGaps:
         )
         asked = []
 
-        def approved_aid(student_ids, school_year):
-            asked.append((set(student_ids), school_year))
-            return {flagged.pk}
+        def approved_aid(school_year):
+            asked.append(school_year)
+            return Student.objects.filter(pk=flagged.pk).annotate(student_id=F("pk"))
 
         register_aid_lookup(approved_aid)
         try:
@@ -311,7 +313,7 @@ class TestAidGaps:
         finally:
             unregister_aid_lookup(approved_aid)
         assert gaps == [second]
-        assert asked == [({flagged.pk, second.pk}, cast.school_year)]
+        assert asked == [cast.school_year]
         assert list(aid_gaps(user=cast.li, school_year=cast.school_year)) == [flagged, second]
 
     def test_an_approved_application_of_this_school_year_takes_the_student_off_the_gaps(self, cast, flagged):
@@ -425,8 +427,8 @@ class TestResultPages:
         assert "十一月名单" in html and "2026-11-01" in html
 
     def test_a_registered_provider_empties_the_gaps(self, cast, client_for, result):
-        def everybody_has_aid(student_ids, school_year):
-            return set(student_ids)
+        def everybody_has_aid(school_year):
+            return Student.objects.annotate(student_id=F("pk"))
 
         register_aid_lookup(everybody_has_aid)
         try:
