@@ -38,7 +38,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = str(ROOT / ".venv" / "bin" / "python")
-BIN = ROOT / ".venv" / "bin"
 COUNTY_CODE = "439902"
 
 
@@ -363,12 +362,23 @@ def run(stack: Stack, args) -> int:
     port = free_port()
     stack.spawn(
         "celery",
-        [BIN / "celery", "-A", "aidsys", "worker", "--loglevel", "WARNING", "--concurrency", args.celery_concurrency],
+        [
+            PYTHON,
+            "-m",
+            "celery",
+            "-A",
+            "aidsys",
+            "worker",
+            "--loglevel",
+            "WARNING",
+            "--concurrency",
+            args.celery_concurrency,
+        ],
         env,
     )
     gunicorn = stack.spawn(
         "gunicorn",
-        [BIN / "gunicorn", "aidsys.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", args.workers,
+        [PYTHON, "-m", "gunicorn", "aidsys.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", args.workers,
          "--timeout", "120", "--log-level", "warning"],
         env,
     )  # fmt: skip
@@ -379,7 +389,7 @@ def run(stack: Stack, args) -> int:
     locust_env = {**env, "LOAD_PLAN": str(plan), "LOAD_SAMPLES": str(samples_file)}
     started = time.monotonic()
     command = [
-        BIN / "locust", "-f", ROOT / "bench" / "locustfile_county.py", "--headless", "--host", host,
+        PYTHON, "-m", "locust", "-f", ROOT / "bench" / "locustfile_county.py", "--headless", "--host", host,
          "-u", args.users, "-r", args.spawn_rate, "-t", f"{int(args.minutes * 60)}s", "--stop-timeout", "15",
          "--csv", stack.tmp / "locust", "--only-summary", "--loglevel", "WARNING"]  # fmt: skip
     with open(stack.tmp / "locust.log", "w") as log:

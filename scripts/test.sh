@@ -165,7 +165,7 @@ while True:
     # keep the local folder (tests/plugins/services.py).
     s3_port="$("$python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
     step "S3 (moto) on 127.0.0.1:$s3_port"
-    .venv/bin/moto_server -H 127.0.0.1 -p "$s3_port" >"$tmp/moto.log" 2>&1 &
+    "$python" -m moto.server -H 127.0.0.1 -p "$s3_port" >"$tmp/moto.log" 2>&1 &
     s3_pid=$!
     for _ in $(seq 600); do
         (exec 3<>"/dev/tcp/127.0.0.1/$s3_port") 2>/dev/null && break
