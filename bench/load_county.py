@@ -262,10 +262,19 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[max(0, int(-(-share * len(ordered) // 1)) - 1)]
 
 
-def report(samples: list[dict]) -> None:
-    def table(title: str, key):
+def summary(title: str, samples: list[dict]) -> None:
+    times = [sample["ms"] for sample in samples if sample["kind"] != "sign in"]
+    if times:
+        print(
+            f"{title}: {len(times)} page requests, p50 {percentile(times, 0.5):.0f} ms, "
+            f"p95 {percentile(times, 0.95):.0f} ms (target < 300), p99 {percentile(times, 0.99):.0f} ms (target < 1000)"
+        )
+
+
+def report(samples: list[dict], all_signed_in_at: float | None) -> None:
+    def table(title: str, rows_of, key):
         groups: dict[str, list[dict]] = {}
-        for sample in samples:
+        for sample in rows_of:
             groups.setdefault(key(sample), []).append(sample)
         print(f"\n{title:<44} {'requests':>8} {'errors':>6} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'max ms':>7}")
         for name in sorted(groups):
@@ -278,14 +287,19 @@ def report(samples: list[dict]) -> None:
             )
 
     pages = [sample for sample in samples if sample["kind"] != "sign in"]
-    table("journey", lambda sample: sample["journey"])
-    table("page kind", lambda sample: sample["kind"])
-    times = [sample["ms"] for sample in pages]
-    if times:
-        print(
-            f"\nall pages but sign-in: {len(times)} requests, p50 {percentile(times, 0.5):.0f} ms, "
-            f"p95 {percentile(times, 0.95):.0f} ms (target < 300), p99 {percentile(times, 0.99):.0f} ms (target < 1000)"
-        )
+    steady = [sample for sample in samples if all_signed_in_at is not None and sample["at"] >= all_signed_in_at]
+    table("journey (whole run)", samples, lambda sample: sample["journey"])
+    table("page kind (whole run)", samples, lambda sample: sample["kind"])
+    if steady:
+        table(f"page kind (from {all_signed_in_at:.0f} s, all signed in)", steady, lambda sample: sample["kind"])
+    print()
+    if all_signed_in_at is not None:
+        rush = [sample for sample in pages if sample["at"] < all_signed_in_at]
+        span = max(sample["at"] for sample in samples) - all_signed_in_at
+        print(f"every user had signed in {all_signed_in_at:.0f} s after the start")
+        summary(f"  during the sign-in rush (0-{all_signed_in_at:.0f} s)", rush)
+        summary(f"  after it ({span:.0f} s)", steady)
+    summary("all pages but sign-in, whole run", pages)
     for sample in [sample for sample in samples if not sample["ok"]][:20]:
         print(f"  error: {sample['journey']} {sample['kind']}: {sample['error']}")
 
@@ -386,11 +400,13 @@ def run(stack: Stack, args) -> int:
     wait_for(f"{host}/accounts/login/", gunicorn)
 
     samples_file = stack.tmp / "samples.json"
+    # The minutes asked for, after the users have arrived (spawned at --spawn-rate a second).
+    run_seconds = int(args.minutes * 60 + -(-args.users // args.spawn_rate))
     locust_env = {**env, "LOAD_PLAN": str(plan), "LOAD_SAMPLES": str(samples_file)}
     started = time.monotonic()
     command = [
         PYTHON, "-m", "locust", "-f", ROOT / "bench" / "locustfile_county.py", "--headless", "--host", host,
-         "-u", args.users, "-r", args.spawn_rate, "-t", f"{int(args.minutes * 60)}s", "--stop-timeout", "15",
+         "-u", args.users, "-r", args.spawn_rate, "-t", f"{run_seconds}s", "--stop-timeout", "15",
          "--csv", stack.tmp / "locust", "--only-summary", "--loglevel", "WARNING"]  # fmt: skip
     with open(stack.tmp / "locust.log", "w") as log:
         locust = subprocess.run(list(map(str, command)), cwd=ROOT, env=locust_env, stdout=log, stderr=subprocess.STDOUT)
@@ -402,8 +418,9 @@ def run(stack: Stack, args) -> int:
     if not samples_file.exists():
         print((stack.tmp / "locust.log").read_text()[-3000:])
         return 1
-    samples = json.loads(samples_file.read_text())
-    report(samples)
+    kept = json.loads(samples_file.read_text())
+    samples = kept["samples"]
+    report(samples, kept["all_signed_in_at"])
 
     print("\nchecks")
     failures = sum(1 for sample in samples if not sample["ok"])

@@ -3,7 +3,8 @@
 Each user signs in with a seeded account (spread over the schools by the plan, LOAD_PLAN), pauses
 3-10 s between actions, reaches pages by the links on the pages before them, and posts the forms it
 finds there with their CSRF tokens. Requests are named by page kind, not by URL. Every request is
-kept (journey, page kind, milliseconds, error) and written to LOAD_SAMPLES when Locust stops.
+kept (journey, page kind, milliseconds, error, when) and written to LOAD_SAMPLES when Locust stops, with
+the moment every user had signed in (the end of the morning's sign-in rush).
 
 The client stands in for a browser behind the TLS proxy: it sends X-Forwarded-Proto: https and an
 address of its own (X-Forwarded-For), and returns the session's Secure cookies over the loopback.
@@ -14,6 +15,7 @@ import json
 import os
 import random
 import re
+import time
 from datetime import date
 from html.parser import HTMLParser
 from http.cookiejar import DefaultCookiePolicy
@@ -25,6 +27,8 @@ from locust import HttpUser, between, events, task
 PASSWORD = "Demo@2026"  # noqa: S105 (the generated county's, published) (README: A generated county)
 PLAN = json.loads(Path(os.environ["LOAD_PLAN"]).read_text(encoding="utf-8")) if "LOAD_PLAN" in os.environ else {}
 SAMPLES: list[dict] = []
+SIGNED_IN: list[float] = []  # when each user's on_start ended (signed in, or the public: arrived)
+STARTED = time.monotonic()
 COUNTERS: dict[str, itertools.count] = {}
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 
@@ -39,6 +43,7 @@ def _kept(request_type, name, response_time, response_length, exception, context
             "ms": response_time,
             "ok": exception is None,
             "error": str(exception)[:200] if exception else "",
+            "at": round(time.monotonic() - STARTED - response_time / 1000, 3),  # when it was sent
         }
     )
 
@@ -47,7 +52,9 @@ def _kept(request_type, name, response_time, response_length, exception, context
 def _write(environment, **kwargs):
     if "LOAD_SAMPLES" in os.environ:
         with open(os.environ["LOAD_SAMPLES"], "w", encoding="utf-8") as file:
-            json.dump(SAMPLES, file)
+            users = environment.runner.target_user_count if environment.runner else len(SIGNED_IN)
+            everyone = sorted(SIGNED_IN)[users - 1] if users and len(SIGNED_IN) >= users else None
+            json.dump({"samples": SAMPLES, "all_signed_in_at": everyone}, file)
 
 
 def _secure_ok(policy, cookie, request):
@@ -143,6 +150,7 @@ class Journey(HttpUser):
             counter = COUNTERS.setdefault(self.role, itertools.count())
             self.account = accounts[next(counter) % len(accounts)]
             self.sign_in(self.account if isinstance(self.account, str) else self.account["username"])
+        SIGNED_IN.append(time.monotonic() - STARTED)
 
     # --- requests, named by page kind ---
 
