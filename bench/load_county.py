@@ -317,6 +317,9 @@ def main():
     parser.add_argument("--spawn-rate", type=float, default=10)
     parser.add_argument("--minutes", type=float, default=5)
     parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1, help="gunicorn workers")
+    parser.add_argument(
+        "--threads", type=int, default=1, help="threads per gunicorn worker (more than 1: the gthread worker)"
+    )
     parser.add_argument("--celery-concurrency", type=int, default=1)
     parser.add_argument("--cache", default=str(ROOT / "bench" / ".cache"), help="where seeded counties are kept")
     parser.add_argument("--keep", help="run in this folder and keep it (logs, Locust's CSV)")
@@ -331,7 +334,7 @@ def main():
         f"county: {args.schools} schools, {args.students} students"
         + (f" (a province of {args.counties} such counties; the load on the first)" if args.counties > 1 else "")
         + f"; {args.users} users for {args.minutes:g} min, "
-        f"gunicorn {args.workers} workers, Celery concurrency {args.celery_concurrency}"
+        f"gunicorn {args.workers} workers × {args.threads} threads, Celery concurrency {args.celery_concurrency}"
     )
     stack = Stack(Path(args.keep).resolve() if args.keep else None)
     status = 1
@@ -393,7 +396,7 @@ def run(stack: Stack, args) -> int:
     gunicorn = stack.spawn(
         "gunicorn",
         [PYTHON, "-m", "gunicorn", "aidsys.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", args.workers,
-         "--timeout", "120", "--log-level", "warning"],
+         "--threads", args.threads, "--timeout", "120", "--log-level", "warning"],
         env,
     )  # fmt: skip
     host = f"http://127.0.0.1:{port}"

@@ -9,8 +9,9 @@ from datetime import date
 import pytest
 from django.urls import reverse
 
+from students.gaps import aid_gaps
 from students.models import HomeVisit, Identification, SpecialGroupFlag, Student
-from tests.factories import StudentFactory
+from tests.factories import AidProgramFactory, ApplicationFactory, StudentFactory
 from tests.lists import PER_PAGE, assert_same_queries, texts_of, total_shown
 from tests.students.test_official_lists import upload
 
@@ -129,6 +130,27 @@ class TestAidGaps:
         self.flagged(cast, official_list, 4)
         url = reverse("students:official_list_detail", args=[official_list.pk])
         assert_same_queries(client_for(cast.li), url, lambda: self.flagged(cast, official_list, 54))
+
+    def test_students_with_aid_leave_the_gaps_without_being_listed_in_the_query(self, cast, official_list):
+        """A county's thousands of aided students are an anti-join, not ids written into a NOT IN."""
+        students = self.flagged(cast, official_list, 60)
+        program = AidProgramFactory()
+
+        def approve(chosen):
+            for student in chosen:
+                ApplicationFactory(
+                    student=student, program=program, term=cast.term, status="approved", approved_tier="difficult",
+                    amount=625,
+                )  # fmt: skip
+            gaps = aid_gaps(user=cast.li, school_year=cast.school_year, school=cast.school)
+            return gaps.count(), len(gaps.query.sql_with_params()[1])
+
+        before, parameters = approve([])
+        assert before == 62  # the sixty and the two the list named
+        assert approve(students[:2]) == (60, parameters)
+        assert approve(students[2:50]) == (12, parameters)
+        remaining = {s.pk for s in aid_gaps(user=cast.li, school_year=cast.school_year)}
+        assert remaining.isdisjoint(s.pk for s in students[:50]) and {s.pk for s in students[50:]} <= remaining
 
     def test_page_two_shows_the_next_gaps(self, cast, client_for, official_list):
         self.flagged(cast, official_list, 118)
