@@ -222,10 +222,15 @@ def seed_counties(stack: Stack, env: dict, args, codes: list[str]) -> None:
 
 
 def seed_or_restore(stack: Stack, env: dict, args) -> None:
-    """The county (and with --counties, the province) from the cache, or seeded and then kept there."""
+    """The county (and with --counties, the province) from the cache, or seeded and then kept there; then the
+    planner's statistics gathered (pg_restore brings rows, not statistics), as autovacuum has in a running county."""
     cache = cache_folder(args, args.counties)
-    if restore(stack, env, cache):
-        return
+    if not restore(stack, env, cache):
+        seed_and_keep(stack, env, args, cache)
+    subprocess.run([stack.pg / "vacuumdb", "--analyze-only", "--quiet", "--dbname", env["DATABASE_URL"]], check=True)
+
+
+def seed_and_keep(stack: Stack, env: dict, args, cache: Path) -> None:
     started = time.monotonic()
     codes = county_codes(args.counties)
     if args.counties > 1 and restore(stack, env, cache_folder(args, 1)):
