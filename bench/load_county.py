@@ -1,7 +1,7 @@
 """Every role at once (issue 15): a county under load from Locust, on this machine, then the checks.
 
     .venv/bin/python bench/load_county.py [--schools 100] [--students 50000] [--users 100] [--minutes 5]
-        [--spawn-rate 10] [--workers 2*cores+1] [--cache bench/.cache] [--keep DIR] [--counties 1]
+        [--spawn-rate 10] [--workers 2*cores+1] [--threads 4] [--cache bench/.cache] [--keep DIR] [--counties 1]
 
 With --counties 10, a province at ten times the county: ten counties of that size (the first restored
 from the county's cache when it is there, the others seeded two at a time), the same journeys on the first.
@@ -323,7 +323,10 @@ def main():
     parser.add_argument("--minutes", type=float, default=5)
     parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1, help="gunicorn workers")
     parser.add_argument(
-        "--threads", type=int, default=1, help="threads per gunicorn worker (more than 1: the gthread worker)"
+        "--threads",
+        type=int,
+        default=4,
+        help="threads per gunicorn worker (the gthread worker; 1: the sync worker); README's production set-up",
     )
     parser.add_argument("--celery-concurrency", type=int, default=1)
     parser.add_argument("--cache", default=str(ROOT / "bench" / ".cache"), help="where seeded counties are kept")
