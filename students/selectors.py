@@ -9,6 +9,7 @@ from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, Out
 from django.http import Http404
 
 from aidsys.models import AuditEvent, SchoolYear, Term
+from aidsys.scope import scope_for
 from students.models import (
     ON_ROLL,
     HomeVisit,
@@ -125,7 +126,14 @@ def official_lists(*, user):
     For a shared list the counts are those of the whole list: `with_counts_in_reach` gives the user's own.
     """
     own = OfficialList.objects.visible_to(user).values("pk")
-    shared = _entries_naming_students_of(user).filter(official_list__school__isnull=True).values("official_list")
+    # A county's list names students of its county (matching looks no further), so a list shared with the user
+    # is a county list of one of the user's counties: the search stays there, whatever else a province holds.
+    shared = (
+        _entries_naming_students_of(user)
+        .filter(official_list__school__isnull=True, official_list__county__in=scope_for(user).member_county_ids)
+        .exclude(official_list__in=own)
+        .values("official_list")
+    )
     return (
         OfficialList.objects.filter(Q(pk__in=own) | Q(pk__in=shared))
         .select_related("county", "school", "uploaded_by")
