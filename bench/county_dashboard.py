@@ -27,34 +27,22 @@ import time
 import warnings
 from datetime import date, timedelta
 from decimal import Decimal
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
-os.environ.setdefault("AIDSYS_DEBUG", "false")
-os.environ.setdefault("AIDSYS_SECRET_KEY", "bench-only-" + "x" * 40)
-os.environ.setdefault("AIDSYS_ALLOWED_HOSTS", "testserver")
-os.environ.setdefault("AIDSYS_SSL_REDIRECT", "false")
+from django.conf import settings
+from django.db import connection
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+from pages_setup import ROOT  # noqa: F401 (before any model: sets Django up with the production settings)
 
-import django  # noqa: E402
-
-django.setup()
-
-from django.conf import settings  # noqa: E402
-from django.db import connection  # noqa: E402
-from django.test import Client  # noqa: E402
-from django.urls import reverse  # noqa: E402
-from django.utils import timezone  # noqa: E402
-
-from aidsys import cn  # noqa: E402
-from aidsys.models import County, Membership, Role, School, SchoolClass, SchoolYear, Term, User  # noqa: E402
-from applications.models import AidProgram, Application, FundingShare  # noqa: E402
-from disbursements.models import FundAllocation, PaymentBatch, PaymentLine  # noqa: E402
-from publicity.models import Objection, PublicNotice, RosterReport  # noqa: E402
-from reports.views.dashboards import PROGRESS_PER_PAGE  # noqa: E402
-from reviews.models import RosterSignoff  # noqa: E402
-from students.models import Household, Student  # noqa: E402
+from aidsys import cn
+from aidsys.models import County, Membership, Role, School, SchoolClass, SchoolYear, Term, User
+from applications.models import AidProgram, Application, FundingShare
+from disbursements.models import FundAllocation, PaymentBatch, PaymentLine
+from publicity.models import Objection, PublicNotice, RosterReport
+from reports.views.dashboards import PROGRESS_PER_PAGE
+from reviews.models import RosterSignoff
+from students.models import Household, Student
 
 SCHOOLS = 100
 STUDENTS_PER_SCHOOL = 500

@@ -14,30 +14,16 @@ Run it from two checkouts against the same database to compare code, or against 
 """
 
 import argparse
-import os
 import statistics
-import sys
 import time
 import warnings
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
-os.environ.setdefault("AIDSYS_DEBUG", "false")
-os.environ.setdefault("AIDSYS_SECRET_KEY", "bench-only-" + "x" * 40)
-os.environ.setdefault("AIDSYS_ALLOWED_HOSTS", "testserver")
-os.environ.setdefault("AIDSYS_SSL_REDIRECT", "false")
+from django.db import connection
+from django.test import Client
+from pages_setup import ROOT  # noqa: F401 (before any model: sets Django up with the production settings)
 
-import django  # noqa: E402
-
-django.setup()
-
-from django.db import connection  # noqa: E402
-from django.test import Client  # noqa: E402
-
-from aidsys.models import County, Membership, Role, SchoolClass  # noqa: E402
-from students.models import OfficialList, Student  # noqa: E402
+from aidsys.models import County, Membership, Role, SchoolClass
+from students.models import OfficialList, Student
 
 
 def p95(values: list[float]) -> float:

@@ -27,29 +27,17 @@ import tempfile
 import time
 import warnings
 from datetime import date
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
-os.environ.setdefault("AIDSYS_DEBUG", "false")
-os.environ.setdefault("AIDSYS_SECRET_KEY", "bench-only-" + "x" * 40)
-os.environ.setdefault("AIDSYS_ALLOWED_HOSTS", "testserver")
-os.environ.setdefault("AIDSYS_SSL_REDIRECT", "false")
+from django.conf import settings
+from django.db import connection
+from django.test import Client
+from django.urls import reverse
+from pages_setup import ROOT  # noqa: F401 (before any model: sets Django up with the production settings)
 
-import django  # noqa: E402
-
-django.setup()
-
-from django.conf import settings  # noqa: E402
-from django.db import connection  # noqa: E402
-from django.test import Client  # noqa: E402
-from django.urls import reverse  # noqa: E402
-
-from aidsys.models import County, Membership, Role, School, SchoolClass, SchoolYear, Term, User  # noqa: E402
-from aidsys.pagination import PER_PAGE  # noqa: E402
-from students.models import HomeVisit, Household, Identification, SpecialGroupFlag, Student  # noqa: E402
-from tests.factories import make_id_number  # noqa: E402
+from aidsys.models import County, Membership, Role, School, SchoolClass, SchoolYear, Term, User
+from aidsys.pagination import PER_PAGE
+from students.models import HomeVisit, Household, Identification, SpecialGroupFlag, Student
+from tests.factories import make_id_number
 
 STUDENTS = 2000
 CLASSES = 40
