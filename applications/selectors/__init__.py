@@ -408,7 +408,7 @@ def approved_aid(school_year: SchoolYear):
 
 def students_with_approved_aid(student_ids, school_year: SchoolYear, *, excluding=()) -> set[int]:
     """Of these students, those with an approved application of any program in a term of the
-    school year (other than the applications `excluding` names): what takes a student off the
-    应助尽助 gaps (students.gaps.aid_gaps), and what keeps a student's identified tier."""
+    school year (other than the applications `excluding` names): what keeps a student's identified
+    tier. The 应助尽助 gaps ask `approved_aid` directly, as an anti-join."""
     approved = approved_aid(school_year).filter(student_id__in=student_ids).exclude(pk__in=list(excluding))
     return set(approved.values_list("student_id", flat=True))
